@@ -1,0 +1,31 @@
+# poolbench: `make bench` runs the benchmarks on loopback, `make test` runs all tests.
+GO        ?= go
+POOLBENCH := $(GO) run ./cmd/poolbench
+BASE      ?= HEAD~1
+
+.PHONY: test bench bench-pool sweep report gate
+
+## test: vet, then every test under the race detector.
+test:
+	$(GO) vet ./...
+	$(GO) test -race -timeout 9m ./...
+
+## bench: the pool micro-benchmarks, the echo sweep, then REPORT.md.
+bench: bench-pool sweep report
+
+## bench-pool: pool Get/Put micro-benchmarks, -count 10 at -cpu 1,2, into results/pool.txt.
+bench-pool:
+	scripts/bench-pool.sh results/pool.txt
+	$(GO) tool benchstat -col /impl results/pool.txt
+
+## sweep: every server x every pool at rising concurrency, into results/echo.txt.
+sweep:
+	$(POOLBENCH) sweep -out results/echo.txt
+
+## report: regenerate REPORT.md from results/.
+report:
+	$(POOLBENCH) report -results results -out REPORT.md
+
+## gate: compare the pool micro-benchmarks of BASE (default HEAD~1) and the working tree.
+gate:
+	$(POOLBENCH) gate -base $(BASE)

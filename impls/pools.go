@@ -1,0 +1,48 @@
+// Package impls is the registry: the one list of pool designs and server
+// designs by name. Tests, benchmarks, the harness and the report iterate it;
+// adding a design is one folder and one line here.
+package impls
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/impls/pool/pooltest"
+)
+
+// PoolDesign is a registered pool design.
+type PoolDesign struct {
+	Name string // short, stable, used in benchmark names: impl=NAME / pool=NAME
+	// Peer marks a third-party pool adapted for comparison, not one of ours.
+	Peer bool
+	// New builds a pool from cfg.
+	New func(cfg pool.Config) (pool.Pool, error)
+	// Caps declares what the pool can express, for pooltest.
+	Caps pooltest.Capabilities
+}
+
+// pools is the registry of pool designs, in report order.
+var pools = []PoolDesign{}
+
+// Pools returns every registered pool design.
+func Pools() []PoolDesign { return append([]PoolDesign(nil), pools...) }
+
+// LookupPool returns the pool design called name.
+func LookupPool(name string) (PoolDesign, error) {
+	for _, d := range pools {
+		if d.Name == name {
+			return d, nil
+		}
+	}
+	return PoolDesign{}, fmt.Errorf("unknown pool design %q (have %s)", name, strings.Join(PoolNames(), ", "))
+}
+
+// PoolNames returns the names of every registered pool design.
+func PoolNames() []string {
+	names := make([]string, len(pools))
+	for i, d := range pools {
+		names[i] = d.Name
+	}
+	return names
+}
