@@ -1,0 +1,44 @@
+package impls
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/poolbench/poolbench/impls/server"
+)
+
+// ServerDesign is a registered echo server design.
+type ServerDesign struct {
+	Name     string          // short, stable, used in benchmark names: server=NAME
+	Protocol server.Protocol // what a client must speak to it
+	// EventLoop marks designs built on an event loop (epoll), which the
+	// harness may load with many more conns than goroutine-per-conn designs.
+	EventLoop bool
+	// Start starts the server and returns once it is accepting.
+	Start func(cfg server.Config) (server.Server, error)
+}
+
+// servers is the registry of server designs, in report order.
+var servers = []ServerDesign{}
+
+// Servers returns every registered server design.
+func Servers() []ServerDesign { return append([]ServerDesign(nil), servers...) }
+
+// LookupServer returns the server design called name.
+func LookupServer(name string) (ServerDesign, error) {
+	for _, d := range servers {
+		if d.Name == name {
+			return d, nil
+		}
+	}
+	return ServerDesign{}, fmt.Errorf("unknown server design %q (have %s)", name, strings.Join(ServerNames(), ", "))
+}
+
+// ServerNames returns the names of every registered server design.
+func ServerNames() []string {
+	names := make([]string, len(servers))
+	for i, d := range servers {
+		names[i] = d.Name
+	}
+	return names
+}
