@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/poolbench/poolbench/impls/peers/fatih"
+	"github.com/poolbench/poolbench/impls/peers/silenceper"
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/pool/pooltest"
 )
@@ -23,7 +25,11 @@ type PoolDesign struct {
 }
 
 // pools is the registry of pool designs, in report order.
-var pools = []PoolDesign{}
+var pools = []PoolDesign{
+	// Third-party pools, adapted for comparison (impls/peers).
+	{Name: "fatih", Peer: true, New: fatih.New, Caps: fatih.Caps},
+	{Name: "silenceper", Peer: true, New: silenceper.New, Caps: silenceper.Caps},
+}
 
 // Pools returns every registered pool design.
 func Pools() []PoolDesign { return append([]PoolDesign(nil), pools...) }
