@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+
+	"github.com/poolbench/poolbench/gate"
+)
+
+func init() {
+	commands["gate"] = command{"decide whether a change made benchmarks worse (exit 1 on a regression)", runGate}
+}
+
+// gateUsage is the gate's manual, printed by -h.
+const gateUsage = `usage: poolbench gate [flags] OLD.txt NEW.txt
+       poolbench gate [flags] -base REF [-pkg ./bench] [-bench REGEX] [-count 10] [-benchtime 100ms]
+
+Compares two sets of benchmark results with benchstat's statistics (median,
+95% CI, Mann-Whitney U). A row is a regression when p < -alpha and the median
+is worse by more than -threshold percent in the unit's worse direction
+(time, bytes, allocs, latency: up; anything per second: down; unknown units:
+up, marked "assumed"). With -base, builds the benchmark package of REF (in a
+temporary git worktree) and of the working tree, and runs them interleaved
+(old new, new old, ...), -count processes each, -test.count 1 per process.
+
+Exit status: 0 no regression; 1 regression; 2 bad input, a failed build or
+run, or too few samples to decide.
+
+flags:
+`
+
+func runGate(stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("gate", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), gateUsage); fs.PrintDefaults() }
+	opt := gate.DefaultOptions
+	fs.Float64Var(&opt.Alpha, "alpha", opt.Alpha, "significance level: a difference counts only if p < `alpha`")
+	threshold := fs.Float64("threshold", 100*opt.Threshold, "smallest worsening, in `percent`, that is a regression")
+	fs.Float64Var(&opt.Confidence, "confidence", opt.Confidence, "confidence `level` of the median's interval")
+	fs.StringVar(&opt.Filter, "filter", "", "benchstat -filter `expression` selecting results and units")
+	base := fs.String("base", "", "git `ref` to build and run as the old side (the working tree is the new side)")
+	pkg := fs.String("pkg", "./bench", "benchmark `package` for -base")
+	bench := fs.String("bench", "^BenchmarkPool$", "benchmarks to run for -base (`regexp`, as go test -bench)")
+	count := fs.Int("count", 10, "processes per side for -base (at least 10)")
+	benchtime := fs.String("benchtime", "100ms", "go test -benchtime per benchmark per process for -base")
+	cpu := fs.String("cpu", "", "go test -cpu `list` for -base")
+	save := fs.String("save", "", "write the compared results to `dir`/old.txt and new.txt (benchstat input)")
+	if err := parseFlags(fs, stderr, args); err != nil {
+		return err
+	}
+	opt.Threshold = *threshold / 100
+	if _, err := gate.Compare(gate.Set{}, gate.Set{}, opt); err != nil {
+		return badInput("gate: %v", err)
+	}
+
+	var old, new gate.Set
+	var warnings []string
+	switch {
+	case *base != "":
+		if fs.NArg() != 0 {
+			return badInput("gate: -base takes no file arguments, got %q", fs.Args())
+		}
+		if min := max(10, gate.NeedSamples(opt.Alpha)); *count < min {
+			return badInput("gate: -count %d: need >= %d runs per side for alpha=%v", *count, min, opt.Alpha)
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		run := gate.BaseRun{Ref: *base, Pkg: *pkg, Run: gate.RunOptions{
+			Bench: *bench, Benchtime: *benchtime, CPU: *cpu, Count: *count, Progress: stderr}}
+		var err error
+		if old, new, _, err = run.Collect(ctx); err != nil {
+			return &gate.Error{Code: 2, Msg: "gate: " + err.Error()}
+		}
+	case fs.NArg() == 2:
+		var err error
+		var w []string
+		for i, s := range []*gate.Set{&old, &new} {
+			if *s, w, err = gate.ReadFile(fs.Arg(i)); err != nil {
+				return badInput("gate: %v", err)
+			}
+			warnings = append(warnings, w...)
+		}
+	default:
+		return badInput("gate: want OLD.txt NEW.txt or -base REF, got %d file argument(s)", fs.NArg())
+	}
+
+	if *save != "" {
+		if err := saveSets(*save, old, new); err != nil {
+			return err
+		}
+	}
+	o, err := gate.Compare(old, new, opt)
+	if err != nil {
+		return badInput("gate: %v", err)
+	}
+	o.Warnings = append(warnings, o.Warnings...)
+	if err := gate.Format(stdout, o); err != nil {
+		return err
+	}
+	if err := o.Err(); err != nil {
+		var ge *gate.Error
+		errors.As(err, &ge)
+		return &gate.Error{Code: ge.Code, Msg: "gate: " + ge.Msg}
+	}
+	return nil
+}
+
+// saveSets writes both sides where benchstat can read them again.
+func saveSets(dir string, old, new gate.Set) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := gate.WriteSet(filepath.Join(dir, "old.txt"), old); err != nil {
+		return err
+	}
+	return gate.WriteSet(filepath.Join(dir, "new.txt"), new)
+}

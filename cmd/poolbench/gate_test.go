@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// results renders n benchfmt lines of one benchmark, value i-th = v*(1+spread_i).
+func results(name string, n int, v float64) string {
+	var b strings.Builder
+	b.WriteString("goos: linux\npkg: example.com/p\n")
+	for i := range n {
+		fmt.Fprintf(&b, "Benchmark%s-2 1000 %.2f ns/op\n", name, v*(1+0.01*float64(i%5-2)))
+	}
+	return b.String()
+}
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// runCmd runs poolbench with args and returns stdout, stderr and the exit status.
+func runCmd(args ...string) (stdout, stderr string, code int) {
+	var out, errb strings.Builder
+	code = exitStatus(&errb, run(&out, &errb, args))
+	return out.String(), errb.String(), code
+}
+
+func TestGateFiles(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"old.txt":  results("A", 10, 100),
+		"same.txt": results("A", 10, 100),
+		"slow.txt": results("A", 10, 125),
+		"few.txt":  results("A", 3, 100),
+	})
+	f := func(name string) string { return filepath.Join(dir, name) }
+	tests := []struct {
+		name      string
+		args      []string
+		code      int
+		stdout    string
+		stderrHas string
+	}{
+		{"regression", []string{f("old.txt"), f("slow.txt")}, 1, "gate: FAIL", "poolbench: gate: 1 regression(s) worse than 5% at alpha=0.05"},
+		{"same", []string{f("old.txt"), f("same.txt")}, 0, "gate: PASS", ""},
+		{"higher threshold", []string{"-threshold", "30", f("old.txt"), f("slow.txt")}, 0, "gate: PASS", ""},
+		{"too few samples", []string{f("few.txt"), f("few.txt")}, 2, "gate: CANNOT DECIDE", "need >= 4 samples per side for alpha=0.05; got 3"},
+		{"missing file", []string{f("old.txt"), f("nope.txt")}, 2, "", "nope.txt"},
+		{"one file", []string{f("old.txt")}, 2, "", "want OLD.txt NEW.txt or -base REF"},
+		{"bad alpha", []string{"-alpha", "2", f("old.txt"), f("same.txt")}, 2, "", "alpha must be in (0, 1)"},
+		{"base with files", []string{"-base", "HEAD", f("old.txt")}, 2, "", "-base takes no file arguments"},
+		{"base with few runs", []string{"-base", "HEAD", "-count", "5"}, 2, "", "need >= 10 runs per side"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := runCmd(append([]string{"gate"}, tt.args...)...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout, stderr)
+			}
+			if !strings.Contains(stdout, tt.stdout) {
+				t.Errorf("stdout lacks %q:\n%s", tt.stdout, stdout)
+			}
+			if tt.stderrHas != "" && (!strings.Contains(stderr, tt.stderrHas) || strings.Count(stderr, "\n") != 1) {
+				t.Errorf("stderr is not one line containing %q:\n%s", tt.stderrHas, stderr)
+			}
+		})
+	}
+}
+
+// TestGateBase runs the whole -base path on a throwaway git repository: a
+// commit of the stand-in benchmark, then a working tree that does 25% more
+// work per op. The gate must build both, run them interleaved and fail; and
+// pass the unchanged tree against its own commit.
+func TestGateBase(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "gate", "testdata", "spin", "spin_test.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := writeFiles(t, map[string]string{
+		"go.mod":       "module example.com/spin\n\ngo 1.26\n",
+		"spin_test.go": string(src),
+	})
+	for _, args := range [][]string{
+		{"init", "-q"},
+		{"add", "."},
+		{"-c", "user.name=gate", "-c", "user.email=gate@example.com", "commit", "-q", "-m", "base"},
+	} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	t.Chdir(repo)
+	gateArgs := []string{"gate", "-base", "HEAD", "-pkg", ".", "-bench", "^BenchmarkSpin$", "-benchtime", "3000x", "-save", "saved"}
+
+	stdout, stderr, code := runCmd(gateArgs...)
+	if code != 0 {
+		t.Fatalf("A against A: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if n := strings.Count(stderr, "gate: run "); n != 20 {
+		t.Errorf("%d runs reported, want 20 (10 per side):\n%s", n, stderr)
+	}
+
+	slower := strings.Replace(string(src), "const baseWork = 4000", "const baseWork = 5000", 1)
+	if slower == string(src) {
+		t.Fatal("spin_test.go no longer declares baseWork = 4000; update this test")
+	}
+	if err := os.WriteFile("spin_test.go", []byte(slower), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code = runCmd(gateArgs...)
+	if code != 1 || !strings.Contains(stdout, "gate: REGRESSION Spin-") {
+		t.Fatalf("25%% slower working tree: exit %d, want 1 with a REGRESSION line\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	// -save left benchstat input behind, and the worktree is gone.
+	for _, name := range []string{"old.txt", "new.txt"} {
+		if b, err := os.ReadFile(filepath.Join("saved", name)); err != nil || strings.Count(string(b), "BenchmarkSpin") != 10 {
+			t.Errorf("saved/%s: %v, want 10 BenchmarkSpin results:\n%s", name, err, b)
+		}
+	}
+	out, err := exec.Command("git", "worktree", "list").Output()
+	if err != nil || strings.Count(string(out), "\n") != 1 {
+		t.Errorf("git worktree list after the gate: %v\n%s", err, out)
+	}
+}

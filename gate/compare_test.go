@@ -1,0 +1,203 @@
+package gate
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+)
+
+// bench renders one benchmark's values in one unit as benchfmt lines.
+func bench(name, unit string, vals ...float64) string {
+	var b strings.Builder
+	for _, v := range vals {
+		fmt.Fprintf(&b, "Benchmark%s-2 \t 1000 \t %g %s\n", name, v, unit)
+	}
+	return b.String()
+}
+
+// scaled returns vals multiplied by f.
+func scaled(f float64, vals []float64) []float64 {
+	out := make([]float64, len(vals))
+	for i, v := range vals {
+		out[i] = v * f
+	}
+	return out
+}
+
+// base is ten noisy measurements around 100 (spread about ±4%).
+var base = []float64{100, 103, 98, 101, 99, 102, 100, 97, 104, 101}
+
+// tight is ten measurements within 1%: a 3% shift separates them fully.
+var tight = []float64{100, 100.1, 100.2, 100.3, 100.4, 100.5, 100.6, 100.7, 100.8, 100.9}
+
+// shuffled is base in another order, nudged by less than its spread: the
+// same distribution measured again.
+var shuffled = []float64{101.5, 97.5, 103, 99.5, 100.5, 98, 102, 100, 103.5, 99}
+
+func mustSet(t *testing.T, text string) Set {
+	t.Helper()
+	set, warns, err := Read(strings.NewReader("pkg: example.com/p\n"+text), "x.txt")
+	if err != nil || len(warns) > 0 {
+		t.Fatalf("Read: %v %v", err, warns)
+	}
+	return set
+}
+
+func compare(t *testing.T, old, new string, opt Options) *Outcome {
+	t.Helper()
+	o, err := Compare(mustSet(t, old), mustSet(t, new), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func exitCode(o *Outcome) int {
+	if err := o.Err(); err != nil {
+		return err.(*Error).ExitCode()
+	}
+	return 0
+}
+
+func TestCompareVerdicts(t *testing.T) {
+	tests := []struct {
+		name     string
+		old, new string
+		want     []Verdict
+		exit     int
+	}{
+		{"clear regression", bench("A", "ns/op", base...), bench("A", "ns/op", scaled(1.25, base)...), []Verdict{Regression}, 1},
+		{"clear improvement", bench("A", "ns/op", base...), bench("A", "ns/op", scaled(0.75, base)...), []Verdict{Better}, 0},
+		{"noise", bench("A", "ns/op", base...), bench("A", "ns/op", shuffled...), []Verdict{Same}, 0},
+		{"A against A", bench("A", "ns/op", base...), bench("A", "ns/op", base...), []Verdict{Same}, 0},
+		{"significant but under threshold", bench("A", "ns/op", tight...), bench("A", "ns/op", scaled(1.03, tight)...), []Verdict{Worse}, 0},
+		{"too few samples", bench("A", "ns/op", base[:3]...), bench("A", "ns/op", scaled(2, base[:3])...), []Verdict{Undecided}, 2},
+		{"too few on one side", bench("A", "ns/op", base...), bench("A", "ns/op", scaled(2, base[:3])...), []Verdict{Undecided}, 2},
+		{"req/s falling is a regression", bench("A", "req/s", base...), bench("A", "req/s", scaled(0.75, base)...), []Verdict{Regression}, 1},
+		{"req/s rising is better", bench("A", "req/s", base...), bench("A", "req/s", scaled(1.25, base)...), []Verdict{Better}, 0},
+		{"p99 latency rising is a regression", bench("A", "p99-ns", base...), bench("A", "p99-ns", scaled(1.25, base)...), []Verdict{Regression}, 1},
+		{"allocs from zero", bench("A", "allocs/op", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), bench("A", "allocs/op", 1, 1, 1, 1, 1, 1, 1, 1, 1, 1), []Verdict{Regression}, 1},
+		{"constant and equal", bench("A", "B/op", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), bench("A", "B/op", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), []Verdict{Same}, 0},
+		{"missing rows are reported, not failed",
+			bench("A", "ns/op", base...) + bench("Gone", "ns/op", base...),
+			bench("A", "ns/op", base...) + bench("Added", "ns/op", base...),
+			[]Verdict{Same, OnlyOld, OnlyNew}, 0},
+		{"new benchmark, empty old side", "", bench("A", "ns/op", base...), []Verdict{OnlyNew}, 0},
+		{"no new results", bench("A", "ns/op", base...), "", []Verdict{OnlyOld}, 2},
+		{"unit metadata overrides the table",
+			"Unit widgets better=higher\n" + bench("A", "widgets", base...),
+			bench("A", "widgets", scaled(0.75, base)...), []Verdict{Regression}, 1},
+		{"unknown unit assumes lower is better", bench("A", "widgets", base...), bench("A", "widgets", scaled(1.25, base)...), []Verdict{Regression}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := compare(t, tt.old, tt.new, DefaultOptions)
+			var got []Verdict
+			for _, r := range o.Rows {
+				got = append(got, r.Verdict)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("verdicts = %v, want %v", got, tt.want)
+			}
+			if c := exitCode(o); c != tt.exit {
+				t.Errorf("exit = %d (%v), want %d", c, o.Err(), tt.exit)
+			}
+		})
+	}
+}
+
+func TestTooFewSamplesMessage(t *testing.T) {
+	o := compare(t, bench("A", "ns/op", base[:3]...), bench("A", "ns/op", base[:3]...), DefaultOptions)
+	err := o.Err()
+	want := "need >= 4 samples per side for alpha=0.05; got 3"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Err() = %v, want it to contain %q", err, want)
+	}
+	var b strings.Builder
+	if err := Format(&b, o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "gate: CANNOT DECIDE: ") || !strings.Contains(b.String(), want) {
+		t.Errorf("Format output lacks the plain cannot-decide line:\n%s", b.String())
+	}
+}
+
+func TestThresholdAndAlphaFlags(t *testing.T) {
+	old, new := bench("A", "ns/op", base...), bench("A", "ns/op", scaled(1.12, base)...)
+	opt := DefaultOptions
+	opt.Threshold = 0.10
+	if v := compare(t, old, new, opt).Rows[0].Verdict; v != Regression {
+		t.Errorf("12%% slower with threshold 10%%: verdict %v, want Regression", v)
+	}
+	opt.Threshold = 0.15
+	if v := compare(t, old, new, opt).Rows[0].Verdict; v != Worse {
+		t.Errorf("12%% slower with threshold 15%%: verdict %v, want Worse", v)
+	}
+	// Ten samples a side reach at best p = 2/C(20,10) ~ 1.1e-5: at alpha 1e-6
+	// the gate needs 12 and says it cannot decide.
+	opt = DefaultOptions
+	opt.Alpha = 1e-6
+	if o := compare(t, old, bench("A", "ns/op", scaled(1.25, base)...), opt); exitCode(o) != 2 {
+		t.Errorf("alpha 1e-6 with 10 samples: exit %d, want 2 (%v)", exitCode(o), o.Err())
+	}
+}
+
+func TestNeedSamples(t *testing.T) {
+	for _, tt := range []struct {
+		alpha float64
+		want  int
+	}{{0.5, 2}, {0.1, 4}, {0.05, 4}, {0.01, 5}, {0.001, 7}, {1e-6, 12}} {
+		if got := NeedSamples(tt.alpha); got != tt.want {
+			t.Errorf("NeedSamples(%v) = %d, want %d", tt.alpha, got, tt.want)
+		}
+	}
+}
+
+func TestDirectionOf(t *testing.T) {
+	for _, tt := range []struct {
+		unit    string
+		want    Direction
+		assumed bool
+	}{
+		{"sec/op", LowerIsBetter, false},
+		{"B/op", LowerIsBetter, false},
+		{"allocs/op", LowerIsBetter, false},
+		{"p99-sec", LowerIsBetter, false},
+		{"max-wait-sec", LowerIsBetter, false},
+		{"req/s", HigherIsBetter, false},
+		{"B/s", HigherIsBetter, false},
+		{"ops/sec", HigherIsBetter, false},
+		{"errors", LowerIsBetter, true},
+	} {
+		d, assumed := DirectionOf(tt.unit, nil)
+		if d != tt.want || assumed != tt.assumed {
+			t.Errorf("DirectionOf(%q) = %v, %v; want %v, %v", tt.unit, d, assumed, tt.want, tt.assumed)
+		}
+	}
+}
+
+func TestChange(t *testing.T) {
+	if c := change(0, 0); c != 0 {
+		t.Errorf("change(0,0) = %v", c)
+	}
+	if c := change(0, 1); !math.IsInf(c, 1) {
+		t.Errorf("change(0,1) = %v, want +Inf", c)
+	}
+	if c := change(100, 125); math.Abs(c-0.25) > 1e-12 {
+		t.Errorf("change(100,125) = %v", c)
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	for _, opt := range []Options{
+		{Alpha: 0, Threshold: 0.05, Confidence: 0.95},
+		{Alpha: 0.05, Threshold: -1, Confidence: 0.95},
+		{Alpha: 0.05, Threshold: 0.05, Confidence: 1},
+		{Alpha: 0.05, Threshold: 0.05, Confidence: 0.95, Filter: "((("},
+	} {
+		if _, err := Compare(Set{}, Set{}, opt); err == nil {
+			t.Errorf("Compare with %+v: no error", opt)
+		}
+	}
+}
