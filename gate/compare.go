@@ -31,6 +31,8 @@ type Options struct {
 	Confidence float64
 	// Filter is a benchstat -filter expression; "" keeps everything.
 	Filter string
+	// Correction adjusts significance for testing many rows at once.
+	Correction Correction
 }
 
 // DefaultOptions are the gate's defaults. Threshold 5%: two builds of the
@@ -38,7 +40,12 @@ type Options struct {
 // micro-benchmark by a few percent, and Mann-Whitney with 10+10 samples
 // calls such a shift significant; 5% sits above that and well below the
 // changes worth blocking a merge for.
-var DefaultOptions = Options{Alpha: 0.05, Threshold: 0.05, Confidence: 0.95}
+//
+// Holm: a gate run compares every benchmark in every unit (the pool
+// micro-benchmarks give over a hundred rows), and at p < 0.05 per row an
+// unchanged tree would fail most runs; Holm-Bonferroni keeps the chance of
+// any false regression in the whole run at Alpha.
+var DefaultOptions = Options{Alpha: 0.05, Threshold: 0.05, Confidence: 0.95, Correction: Holm}
 
 // Set is one side of a comparison: results and the unit metadata read
 // with them.
@@ -91,6 +98,9 @@ type Outcome struct {
 	// NeedSamples is the fewest samples per side with which the U-test can
 	// reach p < Options.Alpha at all.
 	NeedSamples int
+	// Tests is the number of rows tested together (the Holm family size):
+	// rows with both sides, enough samples and not all values identical.
+	Tests int
 	// OldCount and NewCount are the numbers of results read per side
 	// (after the filter).
 	OldCount, NewCount int
@@ -123,6 +133,16 @@ func Compare(old, new Set, opt Options) (*Outcome, error) {
 	for _, c := range g.cells() {
 		out.Rows = append(out.Rows, compareCell(c, units, &thresholds, opt, out.NeedSamples))
 	}
+	tested := tests(out.Rows)
+	out.Tests = len(tested)
+	significant := opt.Correction.significant(out.Rows, tested, opt.Alpha)
+	for _, i := range tested {
+		r := &out.Rows[i]
+		r.Verdict = judge(*r, significant[i], opt.Threshold)
+		if r.Comparison.P < opt.Alpha && !significant[i] {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("p < %v, but not significant after %s over %d rows", opt.Alpha, opt.Correction, out.Tests))
+		}
+	}
 	return out, nil
 }
 
@@ -152,17 +172,16 @@ func compareCell(c *cell, units benchfmt.UnitMetadataMap, th *benchmath.Threshol
 	r.Comparison = assumption.Compare(r.Old, r.New)
 	r.Warnings = appendErrs(r.Warnings, r.Comparison.Warnings)
 	r.Change = change(r.OldSummary.Center, r.NewSummary.Center)
-	r.Verdict = judge(r, opt, need)
+	if len(r.Old.Values) < need || len(r.New.Values) < need {
+		r.Verdict = Undecided
+	}
 	return r
 }
 
-// judge applies the gate's rule to a compared row.
-func judge(r Row, opt Options, need int) Verdict {
-	n1, n2 := len(r.Old.Values), len(r.New.Values)
-	if n1 < need || n2 < need {
-		return Undecided
-	}
-	if !(r.Comparison.P < opt.Alpha) || r.Change == 0 {
+// judge applies the gate's rule to a row with both sides and enough
+// samples: significant is the (corrected) test's answer.
+func judge(r Row, significant bool, threshold float64) Verdict {
+	if !significant || r.Change == 0 {
 		return Same
 	}
 	worse := r.Change > 0
@@ -172,7 +191,7 @@ func judge(r Row, opt Options, need int) Verdict {
 	switch {
 	case !worse:
 		return Better
-	case math.Abs(r.Change) > opt.Threshold:
+	case math.Abs(r.Change) > threshold:
 		return Regression
 	}
 	return Worse

@@ -201,3 +201,48 @@ func TestBadOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestHolm(t *testing.T) {
+	ps := []float64{0.02, 0.001, 0.3, 0.021}
+	rows := make([]Row, len(ps))
+	tested := make([]int, len(ps))
+	for i, p := range ps {
+		rows[i].Comparison.P = p
+		tested[i] = i
+	}
+	// Holm over 4: 0.001 < 0.05/4 passes; 0.02 < 0.05/3 fails and stops the walk.
+	if got := Holm.significant(rows, tested, 0.05); fmt.Sprint(got) != "map[1:true]" {
+		t.Errorf("Holm: significant = %v, want only row 1", got)
+	}
+	if got := NoCorrection.significant(rows, tested, 0.05); fmt.Sprint(got) != "map[0:true 1:true 2:false 3:true]" {
+		t.Errorf("none: significant = %v, want rows 0, 1, 3", got)
+	}
+}
+
+// TestHolmInCompare: a 7% shift with p = 0.005 fails the gate
+// alone, but among 20 unchanged rows it is not significant family-wise, and
+// the row says why.
+func TestHolmInCompare(t *testing.T) {
+	// Half of new overlaps old: p is small but not tiny.
+	old := bench("A", "ns/op", base...)
+	new := bench("A", "ns/op", 99, 101, 102, 104, 105, 110, 111, 112, 113, 114)
+	for i := range 20 {
+		old += bench(fmt.Sprintf("Same%d", i), "ns/op", base...)
+		new += bench(fmt.Sprintf("Same%d", i), "ns/op", shuffled...)
+	}
+	opt := DefaultOptions
+	o := compare(t, old, new, opt)
+	if o.Tests != 21 || o.Rows[0].Verdict != Same {
+		t.Fatalf("Holm: tests %d, row A verdict %v; want 21 and Same", o.Tests, o.Rows[0].Verdict)
+	}
+	if p := o.Rows[0].Comparison.P; !(p < 0.05 && p > 0.05/21) {
+		t.Fatalf("row A p = %v, want between alpha/21 and alpha for this test to mean anything", p)
+	}
+	if w := fmt.Sprint(o.Rows[0].Warnings); !strings.Contains(w, "not significant after Holm-Bonferroni over 21 rows") {
+		t.Errorf("row A warnings %s lack the correction note", w)
+	}
+	opt.Correction = NoCorrection
+	if v := compare(t, old, new, opt).Rows[0].Verdict; v != Regression {
+		t.Errorf("no correction: row A verdict %v, want Regression", v)
+	}
+}

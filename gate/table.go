@@ -142,8 +142,8 @@ func summary(w io.Writer, o *Outcome) error {
 	for _, r := range o.Rows {
 		counts[r.Verdict]++
 	}
-	fmt.Fprintf(w, "\ngate: rule: regression = p < %v (Mann-Whitney U) and worse by more than %s; medians with %v%% CI\n",
-		o.Options.Alpha, pct(o.Options.Threshold), 100*o.Options.Confidence)
+	fmt.Fprintf(w, "\ngate: rule: regression = Mann-Whitney U significant at alpha=%v (%s over %d rows) and worse by more than %s; medians with %v%% CI\n",
+		o.Options.Alpha, o.Options.Correction, o.Tests, pct(o.Options.Threshold), 100*o.Options.Confidence)
 	fmt.Fprintf(w, "gate: %d old and %d new results; %d rows: %d regression, %d worse within threshold, %d better, %d ~, %d too few samples, %d only in old, %d only in new\n",
 		o.OldCount, o.NewCount, len(o.Rows), counts[Regression], counts[Worse], counts[Better], counts[Same],
 		counts[Undecided], counts[OnlyOld], counts[OnlyNew])

@@ -22,8 +22,10 @@ const gateUsage = `usage: poolbench gate [flags] OLD.txt NEW.txt
        poolbench gate [flags] -base REF [-pkg ./bench] [-bench REGEX] [-count 10] [-benchtime 100ms]
 
 Compares two sets of benchmark results with benchstat's statistics (median,
-95% CI, Mann-Whitney U). A row is a regression when p < -alpha and the median
-is worse by more than -threshold percent in the unit's worse direction
+95% CI, Mann-Whitney U). A row is a regression when its p-value is
+significant at -alpha after a Holm-Bonferroni correction over all rows
+(-correction none: p < alpha per row, as benchstat) and its median is worse
+by more than -threshold percent in the unit's worse direction
 (time, bytes, allocs, latency: up; anything per second: down; unknown units:
 up, marked "assumed"). With -base, builds the benchmark package of REF (in a
 temporary git worktree) and of the working tree, and runs them interleaved
@@ -43,6 +45,7 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 	threshold := fs.Float64("threshold", 100*opt.Threshold, "smallest worsening, in `percent`, that is a regression")
 	fs.Float64Var(&opt.Confidence, "confidence", opt.Confidence, "confidence `level` of the median's interval")
 	fs.StringVar(&opt.Filter, "filter", "", "benchstat -filter `expression` selecting results and units")
+	correction := fs.String("correction", "holm", "multiple-comparison `correction` over all rows: holm or none (benchstat)")
 	base := fs.String("base", "", "git `ref` to build and run as the old side (the working tree is the new side)")
 	pkg := fs.String("pkg", "./bench", "benchmark `package` for -base")
 	bench := fs.String("bench", "^BenchmarkPool$", "benchmarks to run for -base (`regexp`, as go test -bench)")
@@ -54,6 +57,10 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	opt.Threshold = *threshold / 100
+	var err error
+	if opt.Correction, err = gate.ParseCorrection(*correction); err != nil {
+		return badInput("gate: %v", err)
+	}
 	if _, err := gate.Compare(gate.Set{}, gate.Set{}, opt); err != nil {
 		return badInput("gate: %v", err)
 	}
@@ -72,12 +79,10 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 		defer stop()
 		run := gate.BaseRun{Ref: *base, Pkg: *pkg, Run: gate.RunOptions{
 			Bench: *bench, Benchtime: *benchtime, CPU: *cpu, Count: *count, Progress: stderr}}
-		var err error
 		if old, new, _, err = run.Collect(ctx); err != nil {
 			return &gate.Error{Code: 2, Msg: "gate: " + err.Error()}
 		}
 	case fs.NArg() == 2:
-		var err error
 		var w []string
 		for i, s := range []*gate.Set{&old, &new} {
 			if *s, w, err = gate.ReadFile(fs.Arg(i)); err != nil {

@@ -59,6 +59,7 @@ func TestGateFiles(t *testing.T) {
 		{"missing file", []string{f("old.txt"), f("nope.txt")}, 2, "", "nope.txt"},
 		{"one file", []string{f("old.txt")}, 2, "", "want OLD.txt NEW.txt or -base REF"},
 		{"bad alpha", []string{"-alpha", "2", f("old.txt"), f("same.txt")}, 2, "", "alpha must be in (0, 1)"},
+		{"bad correction", []string{"-correction", "bonf", f("old.txt"), f("same.txt")}, 2, "", "unknown correction"},
 		{"base with files", []string{"-base", "HEAD", f("old.txt")}, 2, "", "-base takes no file arguments"},
 		{"base with few runs", []string{"-base", "HEAD", "-count", "5"}, 2, "", "need >= 10 runs per side"},
 	}
