@@ -26,6 +26,7 @@ sweep:
 report:
 	$(POOLBENCH) report -results results -out REPORT.md
 
-## gate: compare the pool micro-benchmarks of BASE (default HEAD~1) and the working tree.
+## gate: compare the pool micro-benchmarks of BASE (default HEAD~1) and the working tree;
+## exit 1 on a regression. Extra flags: make gate GATEFLAGS='-benchtime 20ms -threshold 10'.
 gate:
-	$(POOLBENCH) gate -base $(BASE)
+	$(POOLBENCH) gate -base $(BASE) $(GATEFLAGS)
