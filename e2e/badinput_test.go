@@ -26,6 +26,33 @@ var badInputs = []badCase{
 	{name: "no-command", args: nil},
 	{name: "unknown-command", args: []string{"bogus"}},
 	{name: "unknown-command-flag", args: []string{"-bogus"}},
+
+	// gate
+	{name: "gate/no-files", args: []string{"gate"}},
+	{name: "gate/one-file", args: []string{"gate", "old.txt"}, files: results},
+	{name: "gate/three-files", args: []string{"gate", "old.txt", "old.txt", "old.txt"}, files: results},
+	{name: "gate/missing-file", args: []string{"gate", "missing.txt", "old.txt"}, files: results},
+	{name: "gate/unknown-flag", args: []string{"gate", "-bogus", "old.txt", "old.txt"}, files: results},
+	{name: "gate/flag-not-a-number", args: []string{"gate", "-alpha", "x", "old.txt", "old.txt"}, files: results},
+	{name: "gate/alpha-out-of-range", args: []string{"gate", "-alpha", "2", "old.txt", "old.txt"}, files: results},
+	{name: "gate/negative-threshold", args: []string{"gate", "-threshold", "-5", "old.txt", "old.txt"}, files: results},
+	{name: "gate/unknown-correction", args: []string{"gate", "-correction", "x", "old.txt", "old.txt"}, files: results},
+	{name: "gate/too-few-runs", args: []string{"gate", "-count", "3", "-base", "HEAD"}},
+	{name: "gate/base-and-files", args: []string{"gate", "-base", "HEAD", "old.txt", "old.txt"}, files: results},
+	{name: "gate/empty-files", args: []string{"gate", "empty.txt", "empty.txt"}, files: results},
+	{name: "gate/corrupt-files", args: []string{"gate", "corrupt.txt", "corrupt.txt"}, files: results},
+	{name: "gate/binary-file", args: []string{"gate", "old.txt", "binary.txt"}, files: results},
+	{name: "gate/directory", args: []string{"gate", "$DIR", "old.txt"}, files: results},
+}
+
+// results are the result files the gate and report cases read: a valid
+// one, an empty one, and two corrupt ones. Each case checks they are
+// unchanged afterwards, so old.txt doubles as a baseline.
+var results = map[string]string{
+	"old.txt":     "goos: linux\ngoarch: amd64\nBenchmarkPool/impl=ring-2 1000 10.5 ns/op\n",
+	"empty.txt":   "",
+	"corrupt.txt": "BenchmarkPool/impl=ring-2 1000 ten ns/op\nBenchmark 1 2\n",
+	"binary.txt":  "\x00\x01\xff\xfe BenchmarkPool \x00\n",
 }
 
 func TestBadInput(t *testing.T) {
