@@ -1,0 +1,153 @@
+package harness
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/poolbench/poolbench/impls/server"
+)
+
+func sampleResults() *Results {
+	ms := time.Millisecond
+	pt := func(srv, pool string, conns, rep int) Point {
+		return Point{Server: srv, Pool: pool, Conns: conns, Rep: rep, Requests: 5000, Window: 500 * ms,
+			Latency: Latency{P50: ms, P90: 2 * ms, P99: 3 * ms, P999: 4 * ms, Max: 5 * ms},
+			Dials: uint64(conns), Wait: time.Microsecond, CPU: 20 * time.Microsecond, HasRSS: srv == "gnet", RSSPerConn: 4096}
+	}
+	bad := pt("gnet", "ring", 64, 2)
+	bad.Errors[Reset], bad.Errors[Timeout] = 2, 1
+	return &Results{
+		Config:  []Setting{{"goos", "linux"}, {"model", "closed"}, {"size", "64"}},
+		Servers: []ServerInfo{{Name: "gnet", Protocol: server.Echo, Loops: 2}, {Name: "ext", Protocol: server.HTTP, External: true}},
+		// Run order (rep outermost); Write groups by server, pool, conns.
+		Points: []Point{pt("gnet", "ring", 64, 1), pt("gnet", "chan", 1, 1), pt("ext", "ring", 1, 1), pt("gnet", "ring", 1, 1), bad},
+		Knees:  []Knee{{Server: "gnet", Pool: "ring", Conns: 64, Found: true, MaxConns: 64}, {Server: "gnet", Pool: "chan", MaxConns: 1}},
+		Procs:  2,
+	}
+}
+
+// TestWriteReadBack reads the output back with benchfmt.Reader, as
+// benchstat and the report do.
+func TestWriteReadBack(t *testing.T) {
+	var buf bytes.Buffer
+	if err := sampleResults().Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	r := benchfmt.NewReader(&buf, "echo.txt")
+	var names []string
+	better := map[string]string{}
+	errored := 0
+	for r.Scan() {
+		switch rec := r.Result().(type) {
+		case *benchfmt.SyntaxError:
+			t.Fatalf("syntax error: %v", rec)
+		case *benchfmt.UnitMetadata:
+			better[rec.OrigUnit] = rec.Value
+		case *benchfmt.Result:
+			name := rec.Name.String()
+			names = append(names, name)
+			cfg := func(k string) string { return rec.GetConfig(k) }
+			srv := "gnet"
+			if strings.Contains(name, "server=ext") {
+				srv = "ext"
+			}
+			if cfg("server") != srv || cfg("goos") != "linux" || cfg("size") != "64" {
+				t.Errorf("%s: config server=%q goos=%q size=%q", name, cfg("server"), cfg("goos"), cfg("size"))
+			}
+			if srv == "ext" && (cfg("launch") != "external" || cfg("protocol") != "http" || cfg("loops") != "") {
+				t.Errorf("%s: launch %q protocol %q loops %q", name, cfg("launch"), cfg("protocol"), cfg("loops"))
+			}
+			if srv == "gnet" && (cfg("launch") != "child" || cfg("loops") != "2") {
+				t.Errorf("%s: launch %q loops %q", name, cfg("launch"), cfg("loops"))
+			}
+			if strings.HasPrefix(name, "Knee/") {
+				if v, ok := rec.Value("conns"); !ok || v != 64 {
+					t.Errorf("%s: conns %v %v, want 64", name, v, ok)
+				}
+				continue
+			}
+			if rec.Iters != 5000 {
+				t.Errorf("%s: iters %d, want the request count", name, rec.Iters)
+			}
+			// The reader tidies ns to sec.
+			for unit, want := range map[string]float64{"req/s": 10000, "p50-sec": 1e-3, "p999-sec": 4e-3, "max-sec": 5e-3,
+				"wait-sec/op": 1e-6, "cpu-sec/op": 20e-6} {
+				v, ok := rec.Value(unit)
+				if !ok || v < want*0.999 || v > want*1.001 {
+					t.Errorf("%s: %s = %v (%v), want %v", name, unit, v, ok, want)
+				}
+			}
+			_, hasRSS := rec.Value("rss-B/conn")
+			if hasRSS != (srv == "gnet") {
+				t.Errorf("%s: rss-B/conn present %v, want only for the child server", name, hasRSS)
+			}
+			if d, _ := rec.Value("dials"); !strings.Contains(name, fmtConns(int(d))) {
+				t.Errorf("%s: dials %v, want the conns", name, d)
+			}
+			// Error classes appear only when non-zero, and add up.
+			e, _ := rec.Value("errors")
+			reset, _ := rec.Value("reset-errors")
+			timeout, _ := rec.Value("timeout-errors")
+			_, refused := rec.Value("refused-errors")
+			if e != reset+timeout || refused {
+				t.Errorf("%s: errors %v, reset %v, timeout %v, refused present %v", name, e, reset, timeout, refused)
+			}
+			if e > 0 {
+				errored++
+			}
+		}
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"Echo/server=gnet/pool=ring/conns=1-2", "Echo/server=gnet/pool=ring/conns=64-2", "Echo/server=gnet/pool=ring/conns=64-2",
+		"Echo/server=gnet/pool=chan/conns=1-2", "Knee/server=gnet/pool=ring-2",
+		"Echo/server=ext/pool=ring/conns=1-2",
+	}
+	if !slices.Equal(names, want) {
+		t.Errorf("results in order\n%q\nwant\n%q", names, want)
+	}
+	if errored != 1 {
+		t.Errorf("%d results with errors, want 1", errored)
+	}
+	if better["req/s"] != "higher" || better["p99-ns"] != "lower" || better["errors"] != "lower" {
+		t.Errorf("unit metadata %v", better)
+	}
+}
+
+func fmtConns(n int) string { return "/conns=" + strconv.Itoa(n) + "-" }
+
+func TestWriteFileReplacesAtomically(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "echo.txt")
+	if err := os.WriteFile(path, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(path, sampleResults()); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if !bytes.Contains(b, []byte("BenchmarkEcho/server=gnet")) || bytes.Contains(b, []byte("old")) {
+		t.Errorf("file after WriteFile:\n%s", b)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("%d files in the directory, want only echo.txt (no temp left)", len(entries))
+	}
+	// A directory that cannot exist: nothing is written.
+	if err := WriteFile(filepath.Join(path, "sub", "x.txt"), sampleResults()); err == nil {
+		t.Error("WriteFile under a regular file succeeded")
+	}
+	if b2, _ := os.ReadFile(path); !bytes.Equal(b, b2) {
+		t.Error("a failed WriteFile changed another file")
+	}
+}

@@ -1,0 +1,174 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/poolbench/poolbench/impls"
+	"github.com/poolbench/poolbench/impls/pool"
+)
+
+// Point is the measurement of one server, pool and concurrency level in
+// one repetition.
+type Point struct {
+	Server string // server design name
+	Pool   string // pool design name
+	Conns  int    // workers, and the pool's MaxConns
+	Rep    int    // repetition, from 1
+
+	Requests int64         // successful requests completed in the window
+	Window   time.Duration // length of the measurement window
+	Latency  Latency       // of the successful requests
+	Errors   ErrorCounts   // failed requests completed in the window, by class
+	Dials    uint64        // dials the pool started, warm-up included (pool Stats)
+	Wait     time.Duration // mean time a successful request spent in Get
+	CPU      time.Duration // client CPU (user+system) per successful request
+	// RSSPerConn is the server's resident memory growth from its idle
+	// baseline to the end of the window, per conn, in bytes; HasRSS is
+	// false when the server is not a child process.
+	RSSPerConn float64
+	HasRSS     bool
+	// FirstOther is the text of the first error of class Other, if any.
+	FirstOther string
+}
+
+// ReqPerSec is the point's throughput: successful requests per second.
+func (p Point) ReqPerSec() float64 {
+	if p.Window <= 0 {
+		return 0
+	}
+	return float64(p.Requests) / p.Window.Seconds()
+}
+
+// ErrorCounts counts failed requests by Class.
+type ErrorCounts [numClasses]int64
+
+// Total returns the number of failed requests.
+func (e ErrorCounts) Total() int64 {
+	var n int64
+	for _, v := range e {
+		n += v
+	}
+	return n
+}
+
+// runPoint launches srv, loads it through a fresh pool of design pd with
+// conns workers for Warmup+Duration, stops it and returns the measurement.
+func (s *Sweep) runPoint(ctx context.Context, srv Server, pd impls.PoolDesign, conns, rep int) (pt Point, err error) {
+	inst, err := srv.Launch.Launch(ctx)
+	if err != nil {
+		return pt, fmt.Errorf("server %s: %w", srv.Name, err)
+	}
+	defer func() {
+		if serr := inst.Stop(); serr != nil && err == nil {
+			s.prog.warn("server %s: %v", srv.Name, serr)
+		}
+	}()
+	pid := inst.PID()
+	var idleRSS int64
+	if pid > 0 {
+		idleRSS, _ = rss(pid)
+	}
+
+	addr := inst.Addr()
+	dialer := &net.Dialer{Timeout: s.OpTimeout}
+	p, err := pd.New(pool.Config{
+		Dial:     func(ctx context.Context) (net.Conn, error) { return dialer.DialContext(ctx, "tcp", addr) },
+		MaxConns: conns,
+	})
+	if err != nil {
+		return pt, fmt.Errorf("pool %s: %w", pd.Name, err)
+	}
+	defer p.Close()
+
+	// Everything a worker needs is allocated before the clock starts.
+	xs := make([]exchanger, conns)
+	for i := range xs {
+		if xs[i], err = newExchanger(srv.Protocol, s.Size, addr); err != nil {
+			return pt, err
+		}
+	}
+	l := &load{pool: p, from: s.Warmup, to: s.Warmup + s.Duration, workers: conns, opTimeout: s.OpTimeout}
+	if s.Rate > 0 {
+		l.interval = time.Duration(float64(conns) / s.Rate * float64(time.Second))
+	}
+	var cpu0, cpu1 time.Duration
+	var loadedRSS int64
+	total := l.drive(ctx, xs, func() { cpu0 = cpuTime() }, func() {
+		cpu1 = cpuTime()
+		if pid > 0 {
+			loadedRSS, _ = rss(pid)
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return pt, err
+	}
+	st := p.Stats()
+
+	pt = Point{
+		Server: srv.Name, Pool: pd.Name, Conns: conns, Rep: rep,
+		Requests: total.ops, Window: s.Duration, Latency: total.latency(), Errors: total.errs,
+		Dials: st.Dials,
+	}
+	if total.ops > 0 {
+		pt.Wait = total.wait / time.Duration(total.ops)
+		pt.CPU = (cpu1 - cpu0) / time.Duration(total.ops)
+	}
+	if pid > 0 && idleRSS > 0 && loadedRSS > 0 {
+		pt.HasRSS = true
+		pt.RSSPerConn = float64(max(loadedRSS-idleRSS, 0)) / float64(conns)
+	}
+	if total.other != nil {
+		pt.FirstOther = total.other.Error()
+	}
+	return pt, nil
+}
+
+// drive runs one worker per exchanger from now until the window ends,
+// calling atFrom and atTo at the window's edges (the CPU and RSS probes),
+// and returns the merged tally once every worker has stopped.
+func (l *load) drive(ctx context.Context, xs []exchanger, atFrom, atTo func()) tally {
+	shards := make([]shard, min(len(xs), maxShards))
+	for i := range shards {
+		shards[i].t = newTally()
+	}
+	l.workers = len(xs)
+	l.base = time.Now()
+	// A worker blocked in a request past the window ends by its conn's
+	// deadline; one blocked in Get (a dial) ends by this one.
+	lctx, cancel := context.WithDeadline(ctx, l.base.Add(l.to+2*l.opTimeout))
+	defer cancel()
+	l.ctx = lctx
+
+	var wg sync.WaitGroup
+	for i, x := range xs {
+		wg.Go(func() { l.worker(i, x, &shards[i%len(shards)]) })
+	}
+	if sleepUntil(lctx, l.base.Add(l.from)) {
+		atFrom()
+		if sleepUntil(lctx, l.base.Add(l.to)) {
+			atTo()
+		}
+	}
+	wg.Wait()
+	total := newTally()
+	for i := range shards {
+		total.add(&shards[i].t)
+	}
+	return total
+}
+
+// sleepUntil waits until t; false when ctx ended first.
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

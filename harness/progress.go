@@ -1,0 +1,82 @@
+package harness
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// progress writes the sweep's progress lines: one per point with its
+// headline numbers and an ETA, then the knees.
+type progress struct {
+	w     io.Writer // nil discards
+	total int
+	done  int
+	start time.Time
+}
+
+func (p *progress) printf(format string, args ...any) {
+	if p.w != nil {
+		fmt.Fprintf(p.w, "sweep: "+format+"\n", args...)
+	}
+}
+
+func (p *progress) warn(format string, args ...any) { p.printf("warning: "+format, args...) }
+
+func (p *progress) begin(total int) {
+	p.total, p.start = total, time.Now()
+	p.printf("%d points", total)
+}
+
+// point reports a finished point. The ETA assumes the remaining points take
+// as long as the finished ones did on average.
+func (p *progress) point(pt Point, count int) {
+	p.done++
+	elapsed := time.Since(p.start)
+	eta := elapsed / time.Duration(p.done) * time.Duration(p.total-p.done)
+	width := len(fmt.Sprint(p.total))
+	p.printf("[%*d/%d] %s/%s conns=%d rep %d/%d: %s req/s, p99 %v, %s; ETA %v",
+		width, p.done, p.total, pt.Server, pt.Pool, pt.Conns, pt.Rep, count,
+		si(pt.ReqPerSec()), pt.Latency.P99.Round(time.Microsecond), errorSummary(pt.Errors), eta.Round(time.Second))
+	if pt.FirstOther != "" {
+		p.printf("    first other error: %s", pt.FirstOther)
+	}
+}
+
+// knees reports each (server, pool)'s knee.
+func (p *progress) knees(ks []Knee) {
+	for _, k := range ks {
+		if k.Found {
+			p.printf("knee %s/%s: %d conns", k.Server, k.Pool, k.Conns)
+		} else {
+			p.printf("knee %s/%s: none up to %d conns (still scaling, or p99 not rising)", k.Server, k.Pool, k.MaxConns)
+		}
+	}
+}
+
+// errorSummary is "0 errors" or the non-zero classes: "3 errors (2 reset, 1 timeout)".
+func errorSummary(e ErrorCounts) string {
+	total := e.Total()
+	if total == 0 {
+		return "0 errors"
+	}
+	var parts []string
+	for c, n := range e {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, Class(c)))
+		}
+	}
+	return fmt.Sprintf("%d errors (%s)", total, strings.Join(parts, ", "))
+}
+
+// si formats v with a k or M suffix.
+func si(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.2fM", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.1fk", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}

@@ -1,0 +1,103 @@
+package harness
+
+import (
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Latency histograms track 1 ns to 60 s at 3 significant digits (0.1%).
+// Longer latencies are recorded as 60 s; requests time out well before.
+const (
+	histMin    = 1
+	histMax    = int64(60 * time.Second)
+	histDigits = 3
+)
+
+// maxShards caps the latency histograms of one point. A histogram of the
+// range above is about 220 KB, so one per worker is fine up to a few dozen
+// workers but 2 GB at 10,000; beyond maxShards workers share histograms,
+// worker i recording into shard i % maxShards.
+const maxShards = 64
+
+// shard is what the workers recording into it have measured.
+type shard struct {
+	mu sync.Mutex
+	// Guarded by mu.
+	t tally
+	_ [64]byte // keep neighbouring shards' locks off one cache line
+}
+
+// tally is the measurement of a set of requests.
+type tally struct {
+	hist  *hdrhistogram.Histogram // latency of each successful request, ns
+	ops   int64                   // successful requests
+	wait  time.Duration           // total time successful requests spent in Get
+	max   time.Duration           // exact maximum latency (the histogram rounds)
+	errs  [numClasses]int64       // failed requests by class
+	other error                   // first error of class Other, for the progress log
+}
+
+func newTally() tally {
+	return tally{hist: hdrhistogram.New(histMin, histMax, histDigits)}
+}
+
+// ok records a successful request.
+func (s *shard) ok(latency, wait time.Duration) {
+	v := min(max(int64(latency), histMin), histMax)
+	s.mu.Lock()
+	s.t.hist.RecordValue(v) // cannot fail: v is in range
+	s.t.ops++
+	s.t.wait += wait
+	s.t.max = max(s.t.max, latency)
+	s.mu.Unlock()
+}
+
+// fail records a failed request.
+func (s *shard) fail(err error) {
+	c := Classify(err)
+	s.mu.Lock()
+	s.t.errs[c]++
+	if c == Other && s.t.other == nil {
+		s.t.other = err
+	}
+	s.mu.Unlock()
+}
+
+// add merges u into t.
+func (t *tally) add(u *tally) {
+	t.hist.Merge(u.hist)
+	t.ops += u.ops
+	t.wait += u.wait
+	t.max = max(t.max, u.max)
+	for c := range t.errs {
+		t.errs[c] += u.errs[c]
+	}
+	if t.other == nil {
+		t.other = u.other
+	}
+}
+
+// errors returns the number of failed requests.
+func (t *tally) errors() int64 {
+	var n int64
+	for _, e := range t.errs {
+		n += e
+	}
+	return n
+}
+
+// Latency is the latency distribution of a point's successful requests.
+type Latency struct {
+	P50, P90, P99, P999, Max time.Duration
+}
+
+// latency reads the percentiles off t's histogram.
+func (t *tally) latency() Latency {
+	q := t.hist.ValueAtPercentilesSlice([]float64{50, 90, 99, 99.9})
+	return Latency{
+		P50: time.Duration(q[0]), P90: time.Duration(q[1]), P99: time.Duration(q[2]), P999: time.Duration(q[3]),
+		Max: t.max,
+	}
+}

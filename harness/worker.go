@@ -1,0 +1,115 @@
+package harness
+
+import (
+	"context"
+	"time"
+
+	"github.com/poolbench/poolbench/impls/pool"
+)
+
+// getBackoff is how long a worker pauses after a failed Get, so that a dead
+// server costs a few thousand failed dials a second, not a busy loop.
+const getBackoff = time.Millisecond
+
+// load is what the workers of one point share. Times are offsets from base,
+// read with time.Since(base): one monotonic clock read, no allocation.
+type load struct {
+	pool pool.Pool
+	// ctx ends when the sweep is interrupted or the point overruns; Get
+	// waits on it and workers stop when it ends.
+	ctx  context.Context
+	base time.Time
+	// from and to bound the measurement window [from, to): a request
+	// counts when it completes inside it. Before from is the warm-up; workers stop at to.
+	from, to time.Duration
+	// interval is each worker's send interval in the open-loop model;
+	// 0 means closed loop (send as soon as the previous echo is back).
+	interval time.Duration
+	workers  int
+	// opTimeout is the deadline set on the conn for one request's write and read.
+	opTimeout time.Duration
+}
+
+// worker runs requests until the window ends or ctx ends, recording each
+// one that completes in the window into sh. It allocates nothing per request.
+func (l *load) worker(id int, x exchanger, sh *shard) {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	seq := uint64(id) << 40 // distinct per worker, so a crossed echo is caught
+	// Open loop: worker id's sends are due at next, next+interval, ...; the
+	// first is staggered so the workers' schedules interleave evenly.
+	next := l.interval * time.Duration(id) / time.Duration(l.workers)
+	for l.ctx.Err() == nil {
+		now := time.Since(l.base)
+		if now >= l.to {
+			return
+		}
+		start := now
+		if l.interval > 0 {
+			if next >= l.to {
+				return
+			}
+			if next > now {
+				if !l.sleep(timer, next-now) {
+					return
+				}
+				now = time.Since(l.base)
+			}
+			// Latency counts from the intended send time, so a stall that
+			// delays later sends shows in their latency instead of being
+			// hidden by sending less (coordinated omission).
+			start = next
+			next += l.interval
+		}
+		seq++
+		if !l.request(x, sh, seq, start, now) && !l.sleep(timer, getBackoff) {
+			return
+		}
+	}
+}
+
+// request does one Get, exchange, Put (or Discard) and records it when it
+// completes in the window. start is when its latency counts from, getAt when
+// Get was called. It returns false when Get failed.
+func (l *load) request(x exchanger, sh *shard, seq uint64, start, getAt time.Duration) bool {
+	c, err := l.pool.Get(l.ctx)
+	got := time.Since(l.base)
+	if err != nil {
+		if got >= l.from && got < l.to && l.ctx.Err() == nil {
+			sh.fail(err)
+		}
+		return false
+	}
+	keep := false
+	if err = c.SetDeadline(l.base.Add(got + l.opTimeout)); err == nil {
+		keep, err = x.exchange(c, seq)
+	}
+	if err != nil || !keep {
+		_ = l.pool.Discard(c)
+	} else {
+		err = l.pool.Put(c)
+	}
+	done := time.Since(l.base)
+	if done < l.from || done >= l.to {
+		return true
+	}
+	if err != nil {
+		sh.fail(err)
+		return true
+	}
+	sh.ok(done-start, got-getAt)
+	return true
+}
+
+// sleep waits d on timer; false when ctx ended first.
+func (l *load) sleep(timer *time.Timer, d time.Duration) bool {
+	timer.Reset(d)
+	select {
+	case <-timer.C:
+		return true
+	case <-l.ctx.Done():
+		timer.Stop()
+		return false
+	}
+}
