@@ -28,7 +28,9 @@ func TestClassify(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(time.Millisecond))
 	_, timeout := c.Read(make([]byte, 1))
 
-	opErr := func(err error) error { return &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)} }
+	opErr := func(err error) error {
+		return &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)}
+	}
 	for _, tc := range []struct {
 		err  error
 		want Class

@@ -20,7 +20,7 @@ func sampleResults() *Results {
 	pt := func(srv, pool string, conns, rep int) Point {
 		return Point{Server: srv, Pool: pool, Conns: conns, Rep: rep, Requests: 5000, Window: 500 * ms,
 			Latency: Latency{P50: ms, P90: 2 * ms, P99: 3 * ms, P999: 4 * ms, Max: 5 * ms},
-			Dials: uint64(conns), Wait: time.Microsecond, CPU: 20 * time.Microsecond, HasRSS: srv == "gnet", RSSPerConn: 4096}
+			Dials:   uint64(conns), Wait: time.Microsecond, CPU: 20 * time.Microsecond, HasRSS: srv == "gnet", RSSPerConn: 4096}
 	}
 	bad := pt("gnet", "ring", 64, 2)
 	bad.Errors[Reset], bad.Errors[Timeout] = 2, 1

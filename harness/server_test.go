@@ -18,11 +18,11 @@ import (
 type fault int
 
 const (
-	faultNone  fault = iota
-	faultWrong       // echo with the last byte changed
-	faultShort       // echo all but the last byte, then close
-	faultReset       // reset the conn (SO_LINGER 0) on the first request
-	faultStatus      // HTTP: answer 503
+	faultNone   fault = iota
+	faultWrong        // echo with the last byte changed
+	faultShort        // echo all but the last byte, then close
+	faultReset        // reset the conn (SO_LINGER 0) on the first request
+	faultStatus       // HTTP: answer 503
 )
 
 // testServer is a tiny in-process echo server on 127.0.0.1, raw or HTTP,

@@ -170,7 +170,9 @@ func TestInterruptStopsWorkers(t *testing.T) {
 func benchRequest(tb testing.TB, proto server.Protocol) func() {
 	inst := startChild(tb, proto)
 	p, err := newTestPool(pool.Config{
-		Dial:     func(ctx context.Context) (net.Conn, error) { return (&net.Dialer{}).DialContext(ctx, "tcp", inst.Addr()) },
+		Dial: func(ctx context.Context) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "tcp", inst.Addr())
+		},
 		MaxConns: 1,
 	})
 	if err != nil {
