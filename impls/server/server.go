@@ -21,18 +21,22 @@ const (
 )
 
 // Config configures a server. Loops is required so that every design runs
-// with a stated number of event loops (or acceptor goroutines), never a
-// library default, and results can record it.
+// with a stated number of event loops (or accept loops), never a library
+// default, and results can record it.
 type Config struct {
 	// Addr to listen on; "" means 127.0.0.1:0.
 	Addr string
-	// Loops is the number of event loops; for goroutine-per-conn designs it
-	// is recorded but only bounds GOMAXPROCS-independent work. Required, > 0.
+	// Loops is the number of event loops for event-loop designs, and the
+	// number of goroutines calling Accept on the one listener for
+	// goroutine-per-conn designs. Each design's doc says what it maps to.
+	// Required, > 0.
 	Loops int
-	// MaxConns caps concurrently open conns; more are closed on accept.
+	// MaxConns caps concurrently open conns: a conn accepted while MaxConns
+	// are open is closed at once and counted in Stats.Rejected.
 	// 0 means no limit.
 	MaxConns int
 	// ReadBufferSize is the per-read buffer in bytes; 0 means 16 KiB.
+	// Designs whose library rounds it (gnet: a power of two) say so.
 	ReadBufferSize int
 }
 
@@ -58,24 +62,34 @@ func (c Config) Normalized() (Config, error) {
 	return c, nil
 }
 
-// Server is a running echo server.
+// Server is a running echo server, started by a design's Start function
+// (func(Config) (Server, error)), which returns once the server is bound
+// and accepting. A busy address is an error shaped like net.Listen's:
+// "listen tcp 127.0.0.1:NNNN: bind: address already in use".
 type Server interface {
-	// Addr is the address the server is bound to.
+	// Addr is the address the server is bound to (the real port when
+	// Config.Addr asked for port 0).
 	Addr() net.Addr
-	// Shutdown stops accepting, closes every conn and returns when all of the
-	// server's goroutines have ended, or with ctx's error when ctx ends first.
+	// Shutdown stops accepting, closes every conn and returns nil when all
+	// of the server's goroutines have ended, or ctx's error when ctx ends
+	// first. Calling it again is safe.
 	Shutdown(ctx context.Context) error
-	// Stats returns a snapshot of the server's counters.
+	// Stats returns a snapshot of the server's counters; safe to call
+	// concurrently with traffic.
 	Stats() Stats
 }
 
-// Stats counts what a server has done.
+// Stats counts what a server has done. Accepted + Rejected is the number of
+// conns the server accepted from the kernel.
 type Stats struct {
-	Accepted uint64 // conns accepted since start
-	Rejected uint64 // conns closed at accept for MaxConns
-	Active   int64  // conns open now
-	BytesIn  uint64 // payload bytes read
-	BytesOut uint64 // payload bytes written
+	Accepted uint64 // conns admitted and served since start
+	Rejected uint64 // conns closed at accept because MaxConns were open
+	Active   int64  // admitted conns not yet closed
+	// BytesIn is bytes read from conns; BytesOut is bytes written to conns
+	// or queued for writing. For Echo they count payload, for HTTP the whole
+	// messages (request and response lines, headers and bodies).
+	BytesIn  uint64
+	BytesOut uint64
 }
 
 // ErrInvalidConfig is wrapped by every error about Config.

@@ -1,0 +1,130 @@
+// Package net is the goroutine-per-conn echo server on the standard
+// library: Config.Loops goroutines call Accept on one listener, and each
+// admitted conn gets a goroutine that reads into a ReadBufferSize buffer and
+// writes the bytes back before reading again.
+//
+// Backpressure is the blocking Write: a client that stops reading stalls
+// its goroutine in Write, which stops it reading, so the server holds at
+// most one read buffer (ReadBufferSize) of that client's bytes; the rest
+// waits in the kernel's socket buffers. A client's half-close is seen as
+// EOF after every byte before it has been echoed, so the server then simply
+// closes.
+package net
+
+import (
+	"context"
+	"errors"
+	stdnet "net"
+	"sync"
+	"time"
+
+	"github.com/poolbench/poolbench/impls/server"
+	"github.com/poolbench/poolbench/impls/server/tracked"
+)
+
+// Server is a running goroutine-per-conn echo server.
+type Server struct {
+	ln       *tracked.Listener
+	cfg      server.Config
+	counters server.Counters
+	// conns counts the accept loops and the conn goroutines.
+	conns        sync.WaitGroup
+	shutdownOnce sync.Once
+	stopping     chan struct{} // closed when Shutdown starts
+	done         chan struct{} // closed when every goroutine has ended
+}
+
+// Start binds cfg.Addr and starts cfg.Loops accept loops.
+func Start(cfg server.Config) (server.Server, error) {
+	cfg, err := cfg.Normalized()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, stopping: make(chan struct{}), done: make(chan struct{})}
+	if s.ln, err = tracked.Listen(cfg, &s.counters); err != nil {
+		return nil, err
+	}
+	for range cfg.Loops {
+		s.conns.Add(1)
+		go s.acceptLoop()
+	}
+	return s, nil
+}
+
+// Addr is the bound address.
+func (s *Server) Addr() stdnet.Addr { return s.ln.Addr() }
+
+// Stats returns the server's counters.
+func (s *Server) Stats() server.Stats { return s.counters.Snapshot() }
+
+// Shutdown closes the listener and every conn, then waits for the accept
+// loops and conn goroutines to return, or for ctx.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutdownOnce.Do(func() {
+		close(s.stopping)
+		_ = s.ln.Close()
+		s.ln.CloseConns()
+		go func() {
+			s.conns.Wait()
+			close(s.done)
+		}()
+	})
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Server) acceptLoop() {
+	defer s.conns.Done()
+	backoff := minAcceptBackoff
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			if errors.Is(err, stdnet.ErrClosed) {
+				return // Shutdown
+			}
+			// Out of fds and the like: retry after a pause, as net/http
+			// does, rather than stop serving for good.
+			t := time.NewTimer(backoff)
+			select {
+			case <-t.C:
+			case <-s.stopping:
+				t.Stop()
+				return
+			}
+			backoff = min(2*backoff, maxAcceptBackoff)
+			continue
+		}
+		backoff = minAcceptBackoff
+		s.conns.Add(1)
+		go s.serve(c)
+	}
+}
+
+// The pause after a failed Accept doubles from min to max.
+const (
+	minAcceptBackoff = 5 * time.Millisecond
+	maxAcceptBackoff = time.Second
+)
+
+// serve echoes until the client closes or an error; a write error ends it
+// too, since a client that reset the conn is gone.
+func (s *Server) serve(c stdnet.Conn) {
+	defer s.conns.Done()
+	defer c.Close()
+	buf := make([]byte, s.cfg.ReadBufferSize)
+	for {
+		n, err := c.Read(buf)
+		if n > 0 {
+			if _, werr := c.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return // io.EOF (the client is done) or a broken conn
+		}
+	}
+}
