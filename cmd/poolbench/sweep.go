@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/poolbench/poolbench/harness"
+	"github.com/poolbench/poolbench/impls"
+	"github.com/poolbench/poolbench/impls/server"
+)
+
+func init() {
+	commands["sweep"] = command{"load every server x pool design at rising concurrency; write benchfmt results", runSweep}
+}
+
+// sweepUsage is the sweep's manual, printed by -h.
+const sweepUsage = `usage: poolbench sweep [flags]
+
+For each server design (started as a child process, "poolbench serve", per
+point; or the one server at -addr), each pool design and each concurrency
+level, runs N workers sharing one pool (MaxConns = N) that loop Get, write
+-size bytes, read the echo, verify it, Put, for -duration after -warmup.
+Repetitions (-count) are interleaved: rep 1 of every point, then rep 2.
+Writes benchfmt results (benchstat input) to -out atomically; progress and
+the saturation knees go to stderr. Ctrl-C keeps the finished points.
+
+Exit status: 0 done; 1 a server or pool failed; 2 bad input; 130 interrupted
+(the finished points were written).
+
+flags:
+`
+
+// Default sweep settings. Sized so that "make bench" (all servers x all
+// pools at 1,4,16,64,256,1024 conns) fits its time budget on a 2-core
+// machine; raise -duration and -count for publishable numbers.
+const (
+	defaultDuration = 300 * time.Millisecond
+	defaultWarmup   = 100 * time.Millisecond
+	defaultCount    = 1
+)
+
+func runSweep(stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), sweepUsage); fs.PrintDefaults() }
+	servers := fs.String("servers", "", "comma-separated server `designs` (default all); with -addr, the one design or protocol (echo, http) it speaks")
+	pools := fs.String("pools", "", "comma-separated pool `designs` (default all)")
+	conns := fs.String("conns", joinInts(harness.DefaultConns), "comma-separated concurrency `levels` (1 to 10000; above 1024 only for event-loop servers)")
+	s := &harness.Sweep{Progress: stderr}
+	fs.DurationVar(&s.Duration, "duration", defaultDuration, "measurement window of each point")
+	fs.DurationVar(&s.Warmup, "warmup", defaultWarmup, "unmeasured warm-up before each window")
+	fs.IntVar(&s.Count, "count", defaultCount, "repetitions of every point, interleaved")
+	fs.IntVar(&s.Size, "size", harness.DefaultSize, "message size in `bytes`")
+	fs.Float64Var(&s.Rate, "rate", 0, "open loop: total `req/s` on a fixed schedule (0: closed loop)")
+	fs.DurationVar(&s.OpTimeout, "timeout", harness.DefaultOpTimeout, "deadline of one request's dial, write and read")
+	loops := fs.Int("loops", runtime.NumCPU(), "event loops (or accept loops) of each server started")
+	addr := fs.String("addr", "", "`host:port` of a running server to load instead of starting the designs")
+	out := fs.String("out", "results/echo.txt", "result `file`, replaced atomically")
+	if err := parseFlags(fs, stderr, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return badInput("sweep: unexpected arguments %q", fs.Args())
+	}
+	var err error
+	if s.Conns, err = parseInts(*conns); err != nil {
+		return badInput("sweep: -conns: %v", err)
+	}
+	if s.Pools, err = selectPools(*pools); err != nil {
+		return badInput("sweep: -pools: %v", err)
+	}
+	if *loops <= 0 {
+		return badInput("sweep: -loops %d, want > 0", *loops)
+	}
+	if s.Servers, err = selectServers(*servers, *addr, *loops); err != nil {
+		return badInput("sweep: %v", err)
+	}
+	// Flag values of 0 mean 0 here, not the library's defaults.
+	switch {
+	case s.Count < 1:
+		return badInput("sweep: -count %d, want >= 1", s.Count)
+	case s.Size < 1:
+		return badInput("sweep: -size %d bytes, want 1 to %d", s.Size, harness.MaxSize)
+	case s.OpTimeout <= 0:
+		return badInput("sweep: -timeout %v, want > 0", s.OpTimeout)
+	}
+	if err := s.Validate(); err != nil {
+		return badInput("sweep: %v", err)
+	}
+	if *addr != "" {
+		c, err := net.DialTimeout("tcp", *addr, 2*time.Second)
+		if err != nil {
+			return badInput("sweep: -addr %s is unreachable: %v", *addr, err)
+		}
+		c.Close()
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := s.Run(ctx)
+	if errors.Is(err, harness.ErrInterrupted) {
+		if len(res.Points) == 0 {
+			return interrupted{err: fmt.Errorf("%w; nothing written", err)}
+		}
+		if werr := harness.WriteFile(*out, res); werr != nil {
+			return fmt.Errorf("%w; writing the finished points: %w", err, werr)
+		}
+		return interrupted{err: fmt.Errorf("%w; wrote them to %s", err, *out)}
+	}
+	if err != nil {
+		return err // the previous -out is left as it was
+	}
+	if err := harness.WriteFile(*out, res); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "sweep: wrote %d results to %s\n", len(res.Points), *out)
+	return nil
+}
+
+// interrupted ends the command with 130, the shell's status for SIGINT.
+type interrupted struct{ err error }
+
+func (e interrupted) Error() string { return e.err.Error() }
+func (e interrupted) Unwrap() error { return e.err }
+func (interrupted) ExitCode() int   { return 130 }
+
+// selectPools returns the named pool designs, or all when names is empty.
+func selectPools(names string) ([]impls.PoolDesign, error) {
+	if names == "" {
+		return impls.Pools(), nil
+	}
+	var ds []impls.PoolDesign
+	for _, name := range splitList(names) {
+		d, err := impls.LookupPool(name)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, d)
+	}
+	return ds, nil
+}
+
+// selectServers returns the named server designs as child processes of
+// this executable, or, with addr, the one server there.
+func selectServers(names, addr string, loops int) ([]harness.Server, error) {
+	if addr != "" {
+		return externalServer(names, addr)
+	}
+	var ds []impls.ServerDesign
+	if names == "" {
+		ds = impls.Servers()
+	}
+	for _, name := range splitList(names) {
+		d, err := impls.LookupServer(name)
+		if err != nil {
+			return nil, fmt.Errorf("-servers: %w", err)
+		}
+		ds = append(ds, d)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("cannot find this executable to start servers: %w", err)
+	}
+	var srvs []harness.Server
+	for _, d := range ds {
+		srvs = append(srvs, harness.Server{
+			Name: d.Name, Protocol: d.Protocol, EventLoop: d.EventLoop, Loops: loops,
+			Launch: harness.Process{
+				Path:   exe,
+				Args:   []string{"serve", "-design", d.Name, "-addr", "127.0.0.1:0", "-loops", strconv.Itoa(loops)},
+				Stderr: os.Stderr,
+			},
+		})
+	}
+	return srvs, nil
+}
+
+// externalServer describes the server at addr; name is a server design
+// (its protocol is used) or a protocol.
+func externalServer(name, addr string) ([]harness.Server, error) {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, fmt.Errorf("-addr %q: %v", addr, err)
+	}
+	switch p := server.Protocol(name); {
+	case name == "":
+		return nil, errors.New("-addr needs -servers to name the design or protocol (echo, http) it speaks")
+	case strings.Contains(name, ","):
+		return nil, fmt.Errorf("-addr loads one server; -servers %q names several", name)
+	case p == server.Echo || p == server.HTTP:
+		return []harness.Server{{Name: name, Protocol: p, EventLoop: true, Launch: harness.External(addr)}}, nil
+	}
+	d, err := impls.LookupServer(name)
+	if err != nil {
+		return nil, fmt.Errorf("-servers: %w", err)
+	}
+	return []harness.Server{{Name: d.Name, Protocol: d.Protocol, EventLoop: d.EventLoop, Launch: harness.External(addr)}}, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range splitList(s) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an integer", f)
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("empty list")
+	}
+	return out, nil
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}
