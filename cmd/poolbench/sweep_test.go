@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"go.uber.org/goleak"
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/poolbench/poolbench/impls"
+)
+
+// echoServer is a tiny raw echo server on 127.0.0.1 for the sweep's tests;
+// it stops when t ends.
+func echoServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	conns := map[net.Conn]bool{}
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns[c] = true
+			mu.Unlock()
+			wg.Go(func() { io.Copy(c, c); c.Close() })
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+// verifyNoLeaks checks, after every cleanup of t, that t started no
+// goroutine that is still running. Goroutines from earlier tests are ignored.
+func verifyNoLeaks(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+}
+
+// firstPool is a registered pool design to sweep with.
+func firstPool(t *testing.T) string {
+	names := impls.PoolNames()
+	if len(names) == 0 {
+		t.Fatal("no pool designs registered")
+	}
+	return names[0]
+}
+
+// readResults reads a result file back with benchfmt, returning the names.
+func readResults(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var names []string
+	r := benchfmt.NewReader(f, path)
+	for r.Scan() {
+		if res, ok := r.Result().(*benchfmt.Result); ok {
+			names = append(names, res.Name.String())
+		}
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+func TestSweepBadInput(t *testing.T) {
+	verifyNoLeaks(t)
+	addr := echoServer(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "echo.txt")
+	os.WriteFile(out, []byte("old\n"), 0o644)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := ln.Addr().String()
+	ln.Close()
+	for _, args := range [][]string{
+		{"-bogus"},
+		{"extra-arg"},
+		{"-pools", "nope"},
+		{"-servers", "nope"},
+		{"-size", "0"},
+		{"-size", "-3"},
+		{"-size", "2000000"},
+		{"-size", "abc"},
+		{"-conns", "1,x"},
+		{"-conns", "0"},
+		{"-conns", "10001"},
+		{"-conns", ""},
+		{"-count", "0"},
+		{"-duration", "0s"},
+		{"-duration", "fast"},
+		{"-rate", "-1"},
+		{"-loops", "0"},
+		{"-timeout", "0s"},
+		{"-addr", addr},
+		{"-addr", addr, "-servers", "echo,http"},
+		{"-addr", addr, "-servers", "smtp"},
+		{"-addr", "no-port", "-servers", "echo"},
+		{"-addr", dead, "-servers", "echo"},
+	} {
+		var stderr bytes.Buffer
+		err := runSweep(io.Discard, &stderr, append(args, "-out", out))
+		code := exitStatus(&stderr, err)
+		if code != 2 || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("sweep %q: exit %d, stderr %q; want 2 and one line", args, code, stderr.String())
+		}
+	}
+	if b, _ := os.ReadFile(out); string(b) != "old\n" {
+		t.Errorf("bad input changed -out: %q", b)
+	}
+}
+
+func TestSweepAgainstAddr(t *testing.T) {
+	verifyNoLeaks(t)
+	addr := echoServer(t)
+	out := filepath.Join(t.TempDir(), "results", "echo.txt")
+	var stderr bytes.Buffer
+	pool := firstPool(t)
+	err := runSweep(io.Discard, &stderr, []string{"-addr", addr, "-servers", "echo", "-pools", pool,
+		"-conns", "2,1", "-duration", "50ms", "-warmup", "10ms", "-count", "2", "-out", out})
+	if err != nil {
+		t.Fatalf("sweep: %v\n%s", err, stderr.String())
+	}
+	echo := 0
+	for _, name := range readResults(t, out) {
+		if strings.HasPrefix(name, "Echo/server=echo/pool="+pool+"/conns=") {
+			echo++
+		}
+	}
+	if echo != 4 {
+		t.Errorf("%d Echo results in %s, want 2 levels x 2 reps\n%s", echo, out, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "[4/4]") || !strings.Contains(stderr.String(), "wrote 4 results") {
+		t.Errorf("progress:\n%s", stderr.String())
+	}
+}
+
+// interruptAfter is the sweep's stderr: it sends this process SIGINT once
+// the given progress text appears, as Ctrl-C would.
+type interruptAfter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	text string
+	sent bool
+}
+
+func (w *interruptAfter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if !w.sent && strings.Contains(w.buf.String(), w.text) {
+		w.sent = true
+		syscall.Kill(os.Getpid(), syscall.SIGINT)
+	}
+	return len(p), nil
+}
+
+func TestSweepInterrupt(t *testing.T) {
+	verifyNoLeaks(t)
+	addr := echoServer(t)
+	args := func(out, duration string) []string {
+		return []string{"-addr", addr, "-servers", "echo", "-pools", firstPool(t),
+			"-conns", "1", "-duration", duration, "-warmup", "0s", "-count", "100", "-out", out}
+	}
+	dir := t.TempDir()
+
+	// Interrupted after two points: those two are written.
+	out := filepath.Join(dir, "two.txt")
+	os.WriteFile(out, []byte("old\n"), 0o644)
+	w := &interruptAfter{text: " 2/100]"}
+	err := runSweep(io.Discard, w, args(out, "20ms"))
+	var ec exitCoder
+	if !errors.As(err, &ec) || ec.ExitCode() != 130 {
+		t.Fatalf("interrupted sweep: %v, want exit status 130\n%s", err, w.buf.String())
+	}
+	if names := readResults(t, out); len(names) < 2 || len(names) > 3 {
+		t.Errorf("%d results written after an interrupt at point 2 (%q), want the finished ones", len(names), names)
+	}
+
+	// Interrupted before any point finished: the old file stays.
+	out = filepath.Join(dir, "none.txt")
+	os.WriteFile(out, []byte("old\n"), 0o644)
+	w = &interruptAfter{text: "100 points"}
+	err = runSweep(io.Discard, w, args(out, "1h"))
+	if !errors.As(err, &ec) || ec.ExitCode() != 130 || !strings.Contains(err.Error(), "nothing written") {
+		t.Fatalf("sweep interrupted in its first point: %v\n%s", err, w.buf.String())
+	}
+	if b, _ := os.ReadFile(out); string(b) != "old\n" {
+		t.Errorf("an interrupt before any point finished changed -out: %q", b)
+	}
+}
