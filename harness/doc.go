@@ -1,0 +1,77 @@
+// Package harness is poolbench's load generator: it loads echo servers
+// through connection pools at rising concurrency and writes what it
+// measured in the Go benchmark format, for benchstat and the report.
+//
+// The engine is the Sweep type. For each server design, each pool design
+// and each concurrency level N it runs one point: the server is started as
+// a child process of its own (Process, "poolbench serve -design NAME -addr
+// 127.0.0.1:0 -loops L"; or one External server), N workers share one pool
+// with MaxConns = N and each loops Get, write the message, read the echo,
+// verify every byte, Put (Discard on error), for Warmup and then Duration;
+// the server is stopped with SIGTERM. Repetitions are interleaved (rep 1 of
+// every point, then rep 2, ...). HTTP servers are spoken to in HTTP/1.1
+// POST over the pooled conn itself, never through net/http's own pool.
+//
+// Two load models. Closed loop (Rate 0): each worker sends as soon as its
+// previous echo is back; latency runs from the call to Get to the verified
+// echo. Open loop (Rate R): worker i of N sends on its own fixed schedule,
+// every N/R seconds, and latency runs from the intended send time, so a
+// server stall shows in the latency of every request due during it rather
+// than being hidden by sending less (coordinated omission).
+//
+// A request counts when it completes inside the window [Warmup,
+// Warmup+Duration). The worker loop allocates nothing per request
+// (BenchmarkWorkerLoop).
+//
+// # Output
+//
+// Results.Write (and WriteFile, atomically) emits:
+//
+// Unit metadata lines ("Unit req/s better=higher", every other unit
+// better=lower), then one configuration block per server:
+//
+//	goos, goarch, cpu, go      as the testing package writes them
+//	model                      closed | open
+//	rate                       total req/s, open loop only
+//	size                       message bytes (raw echo payload, HTTP body)
+//	duration, warmup, count    the sweep's settings
+//	server                     server design name (also in the names, below)
+//	protocol                   echo | http
+//	loops                      the server's event loops; absent for an external server
+//	launch                     child | external
+//
+// The pool is deliberately not a configuration key, so that
+// "benchstat -col /pool -row /conns FILE" compares pools side by side in
+// one table per server. Each point of each repetition is one result:
+//
+//	BenchmarkEcho/server=S/pool=P/conns=N-G  ITERS  values...
+//
+// where G is the client's GOMAXPROCS and ITERS the successful requests.
+// Values, per point:
+//
+//	req/s          successful requests per second of the window
+//	p50-ns p90-ns p99-ns p999-ns max-ns
+//	               latency of successful requests (HDR histogram, 3 digits;
+//	               max exact); absent when no request succeeded
+//	errors         failed requests completed in the window
+//	CLASS-errors   per class, only when non-zero: reset, refused, timeout,
+//	               emfile, short (EOF before the whole echo), wrong (bytes
+//	               differ, or an HTTP reply that is not the echo), other
+//	dials          dials the pool started in the point, warm-up included
+//	               (pool Stats; N when no conn broke; 0 for a pool without Stats)
+//	wait-ns/op     mean time a successful request spent in Get
+//	cpu-ns/op      client CPU (user+system, getrusage) per successful request
+//	rss-B/conn     the server's VmRSS growth over its idle baseline, at the
+//	               end of the window, per conn; child servers only
+//
+// benchstat tidies the -ns units to seconds (p99-sec, wait-sec/op).
+//
+// The saturation knee of each (server, pool) is a separate result after
+// that server's points, only when one was found:
+//
+//	BenchmarkKnee/server=S/pool=P-G  1  K conns
+//
+// K is the lowest level beyond which req/s grows less than 5% while p99
+// keeps rising (FindKnee, on the median req/s and p99 over repetitions). No
+// Knee line means no knee within the levels swept; stderr says so.
+package harness
