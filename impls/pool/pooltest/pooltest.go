@@ -1,5 +1,3 @@
-// Package pooltest is the reusable conformance suite for pool.Pool
-// implementations. See Run.
 package pooltest
 
 import (
@@ -8,12 +6,204 @@ import (
 	"github.com/poolbench/poolbench/impls/pool"
 )
 
-// NewPool builds a fresh pool from cfg; the suite calls it once per property.
+// NewPool builds a fresh pool from cfg; the suite calls it once per property
+// (more for InvalidConfig), with a Config whose Dial is the suite's own.
 type NewPool func(cfg pool.Config) (pool.Pool, error)
 
-// Run checks the pool built by newPool against every property, one subtest each.
-// (Placeholder signature; the suite is being written.)
+// Property is one behaviour of the contract in CONFORMANCE.md.
+type Property struct {
+	Name    string // stable CamelCase subtest name
+	Number  int    // its number in CONFORMANCE.md (PutHandsToWaiter and PutGetRace share 6)
+	Summary string // one line
+
+	virtual bool                     // runs in a testing/synctest bubble
+	needs   func(Capabilities) string // why it is n/a for caps, or ""
+	check   func(*checkT)
+}
+
+// na returns why p does not apply to a pool with caps, or "".
+func (p Property) na(caps Capabilities) string {
+	if p.needs == nil {
+		return ""
+	}
+	return p.needs(caps)
+}
+
+// Properties returns every property the suite checks, in order.
+func Properties() []Property { return append([]Property(nil), properties...) }
+
+// Run checks the pool built by newPool against every property, one subtest
+// each, named after Property.Name: -run 'Conformance/ring/IdleExpiry' selects
+// one. A failing property fails its subtest with the reason. A property that
+// caps says the pool cannot express is skipped with a line starting "n/a:",
+// so it shows as SKIP, never as PASS.
 func Run(t *testing.T, newPool NewPool, caps Capabilities) {
 	t.Helper()
-	t.Fatal("pooltest: suite not written yet")
+	for _, p := range properties {
+		t.Run(p.Name, func(t *testing.T) {
+			r := runProperty(t, p, newPool, caps)
+			switch r.Status {
+			case NA:
+				t.Skipf("n/a: %s", r.Message)
+			case Fail:
+				t.Errorf("property %d (%s) does not hold:\n%s", p.Number, p.Summary, r.Message)
+			}
+		})
+	}
+}
+
+// Check runs the same properties as Run but records each outcome instead of
+// failing t, and returns them in order. It logs one line per property. Use it
+// to assert a third-party pool's known failures (Report.Diff), to build a
+// conformance matrix, or to test the suite itself.
+func Check(t *testing.T, newPool NewPool, caps Capabilities) Report {
+	t.Helper()
+	report := make(Report, 0, len(properties))
+	for _, p := range properties {
+		r := runProperty(t, p, newPool, caps)
+		t.Logf("%2d %-26s %v %s", r.Number, r.Property, r.Status, firstLine(r.Message))
+		report = append(report, r)
+	}
+	return report
+}
+
+// Reasons a property is n/a.
+func needFIFO(c Capabilities) string {
+	switch {
+	case c.FailFast:
+		return "the pool fails fast instead of queueing waiters"
+	case !c.FIFO:
+		return "the pool does not declare FIFO waiters (it lets newcomers barge)"
+	}
+	return ""
+}
+
+func needWaiters(c Capabilities) string {
+	if c.FailFast {
+		return "the pool fails fast instead of queueing waiters"
+	}
+	return ""
+}
+
+func needMaxIdle(c Capabilities) string {
+	if !c.MaxIdle {
+		return "the pool has no MaxIdle"
+	}
+	return ""
+}
+
+func needIdleTimeout(c Capabilities) string {
+	if !c.IdleTimeout {
+		return "the pool has no IdleTimeout"
+	}
+	return ""
+}
+
+func needReaper(c Capabilities) string {
+	switch {
+	case !c.IdleTimeout:
+		return "the pool has no IdleTimeout"
+	case !c.Reaper:
+		return "the pool has no reaper: idle conns expire only on Get"
+	}
+	return ""
+}
+
+func needMaxLifetime(c Capabilities) string {
+	if !c.MaxLifetime {
+		return "the pool has no MaxLifetime"
+	}
+	return ""
+}
+
+func needAliveCheck(c Capabilities) string {
+	if !c.AliveCheck {
+		return "the pool does not check idle conns for a dead peer"
+	}
+	return ""
+}
+
+func needDoublePut(c Capabilities) string {
+	if c.DoublePut == Undetected {
+		return "the pool cannot detect a double Put"
+	}
+	return ""
+}
+
+func needStalePut(c Capabilities) string {
+	if c.StalePut == Undetected {
+		return "the pool cannot detect a stale Put"
+	}
+	return ""
+}
+
+func needStats(c Capabilities) string {
+	if !c.Stats {
+		return "the pool's Stats do not report real values"
+	}
+	return ""
+}
+
+// properties is the suite, in CONFORMANCE.md order.
+var properties = []Property{
+	{Name: "TotalCap", Number: 1, Summary: "open + dialing never exceeds MaxConns with 4N concurrent Gets",
+		check: checkTotalCap},
+	{Name: "CapUnderChurn", Number: 2, Summary: "the cap holds at every dial under random Get/Put/Discard",
+		check: checkCapUnderChurn},
+	{Name: "FullPoolDoesNotDial", Number: 3, Summary: "with MaxConns held, Get waits (or fails fast) and does not dial",
+		virtual: true, check: checkFullPoolDoesNotDial},
+	{Name: "IdleBound", Number: 4, Summary: "with MaxIdle k, returning N conns keeps k and closes N-k",
+		virtual: true, needs: needMaxIdle, check: checkIdleBound},
+	{Name: "Reuse", Number: 5, Summary: "10N sequential Get/Put cycles dial once",
+		virtual: true, check: checkReuse},
+	{Name: "PutHandsToWaiter", Number: 6, Summary: "a parked Get receives the returned conn, no new dial",
+		virtual: true, needs: needWaiters, check: checkPutHandsToWaiter},
+	{Name: "PutGetRace", Number: 6, Summary: "a Get racing a Put never sleeps while a conn is idle",
+		needs: needWaiters, check: checkPutGetRace},
+	{Name: "DiscardFreesSlot", Number: 7, Summary: "Discard wakes a parked Get, which dials a fresh conn",
+		virtual: true, check: checkDiscardFreesSlot},
+	{Name: "DiscardedNeverReused", Number: 8, Summary: "a discarded conn is closed once and never handed out again",
+		virtual: true, check: checkDiscardedNeverReused},
+	{Name: "FIFO", Number: 9, Summary: "waiters are served first-in first-out; a newcomer does not barge",
+		virtual: true, needs: needFIFO, check: checkFIFO},
+	{Name: "NoDoubleHandout", Number: 10, Summary: "one conn is never held by two callers at once",
+		check: checkNoDoubleHandout},
+	{Name: "IdleExpiry", Number: 11, Summary: "a conn idle past IdleTimeout is closed once and replaced; a younger one is reused",
+		virtual: true, needs: needIdleTimeout, check: checkIdleExpiry},
+	{Name: "Reaper", Number: 12, Summary: "expired idle conns are closed without any Get",
+		virtual: true, needs: needReaper, check: checkReaper},
+	{Name: "MaxLifetime", Number: 13, Summary: "a conn older than MaxLifetime is never handed out and is closed when returned",
+		virtual: true, needs: needMaxLifetime, check: checkMaxLifetime},
+	{Name: "DeadPeer", Number: 14, Summary: "an idle conn whose peer closed it is not handed out (real TCP)",
+		needs: needAliveCheck, check: checkDeadPeer},
+	{Name: "CancelWhileWaiting", Number: 15, Summary: "cancelling a waiting Get returns ctx.Err() promptly; capacity unchanged",
+		virtual: true, needs: needWaiters, check: checkCancelWhileWaiting},
+	{Name: "CancelDuringDial", Number: 16, Summary: "a Get cancelled during its dial returns promptly; the late conn is not leaked",
+		check: checkCancelDuringDial},
+	{Name: "CancelGrantRace", Number: 17, Summary: "cancel racing a Put, thousands of rounds, leaks nothing",
+		needs: needWaiters, check: checkCancelGrantRace},
+	{Name: "AcquireTimeout", Number: 18, Summary: "a ctx deadline while waiting is an error that errors.Is DeadlineExceeded",
+		virtual: true, needs: needWaiters, check: checkAcquireTimeout},
+	{Name: "DialErrorRestoresCapacity", Number: 19, Summary: "a dial error reaches the caller and frees the slot at once",
+		virtual: true, check: checkDialErrorRestoresCapacity},
+	{Name: "NoStrandedWaiter", Number: 20, Summary: "a Get waiting behind a failing dial is served",
+		needs: needWaiters, check: checkNoStrandedWaiter},
+	{Name: "DialOutsideLock", Number: 21, Summary: "while a dial hangs, Put, Get of an idle conn and Stats complete",
+		check: checkDialOutsideLock},
+	{Name: "DoublePut", Number: 22, Summary: "a double Put is rejected; no conn is shared and capacity is unchanged",
+		virtual: true, needs: needDoublePut, check: checkDoublePut},
+	{Name: "StalePut", Number: 23, Summary: "a stale Put after re-acquisition does not affect the new holder",
+		virtual: true, needs: needStalePut, check: checkStalePut},
+	{Name: "InvalidConfig", Number: 24, Summary: "an invalid Config is an ErrInvalidConfig error from the constructor",
+		virtual: true, check: checkInvalidConfig},
+	{Name: "CloseIdle", Number: 25, Summary: "Close closes every idle conn exactly once; empty and second Close are safe",
+		virtual: true, check: checkCloseIdle},
+	{Name: "GetAfterClose", Number: 26, Summary: "Get after Close is ErrClosed without a dial; waiters wake with ErrClosed",
+		virtual: true, check: checkGetAfterClose},
+	{Name: "PutAfterClose", Number: 27, Summary: "conns returned after Close are closed; live conns reach 0",
+		virtual: true, check: checkPutAfterClose},
+	{Name: "NoLeakAfterClose", Number: 28, Summary: "no goroutine of the pool outlives Close (goleak)",
+		virtual: true, check: checkNoLeakAfterClose},
+	{Name: "StatsConsistent", Number: 29, Summary: "quiet Stats agree with each other and the dialer; counters move once per event",
+		virtual: true, needs: needStats, check: checkStatsConsistent},
 }

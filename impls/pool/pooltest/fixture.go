@@ -1,0 +1,295 @@
+package pooltest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"testing/synctest"
+	"time"
+
+	"github.com/poolbench/poolbench/impls/pool"
+)
+
+// Time limits of the properties. Inside a bubble they are virtual and cost
+// nothing; in real-time properties only a failing pool waits them out.
+const (
+	// waitLimit is the ctx deadline of a Get that should succeed, and how
+	// long the suite waits for anything that should happen.
+	waitLimit = 5 * time.Second
+	// ctxGrace is how long after its ctx ended a Get may take to return.
+	ctxGrace = 2 * time.Second
+	// prompt is how soon a Get must return after its ctx is cancelled or
+	// its pool closed, in virtual time.
+	prompt = 100 * time.Millisecond
+)
+
+// fixture is one pool under test with its dialer.
+type fixture struct {
+	*checkT
+	p       pool.Pool
+	d       *Dialer
+	cfg     pool.Config
+	virtual bool          // inside a synctest bubble
+	returns chan struct{} // a pending Get returned (buffered 1)
+	closed  bool          // the property closed the pool itself
+}
+
+// fixture builds a pool from cfg, with a fresh Dialer as cfg.Dial unless cfg
+// has one. The pool is closed when the property ends, if the property did
+// not close it.
+func (c *checkT) fixture(cfg pool.Config) *fixture {
+	d := NewDialer(cfg.MaxConns)
+	if cfg.Dial == nil {
+		cfg.Dial = d.Dial
+	}
+	return c.fixtureWith(cfg, d)
+}
+
+// fixtureWith builds a pool from cfg, whose Dial must be d's.
+func (c *checkT) fixtureWith(cfg pool.Config, d *Dialer) *fixture {
+	f := &fixture{checkT: c, d: d, cfg: cfg, virtual: self().bubble != 0, returns: make(chan struct{}, 1)}
+	c.Cleanup(d.closeAll)
+	p, err := c.build(cfg)
+	if err != nil {
+		c.Fatalf("building the pool with %+v: %v", cfgText(cfg), err)
+	}
+	f.p = p
+	c.Cleanup(func() {
+		if !f.closed {
+			f.close()
+		}
+	})
+	return f
+}
+
+// build calls newPool, turning a panic into an error.
+func (c *checkT) build(cfg pool.Config) (p pool.Pool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("constructor panicked: %v", r)
+		}
+	}()
+	c.setOp("the constructor")
+	defer c.setOp("")
+	return c.newPool(cfg)
+}
+
+// cfgText renders cfg without its Dial func.
+func cfgText(cfg pool.Config) string {
+	return fmt.Sprintf("{MaxConns:%d MaxIdle:%d IdleTimeout:%v MaxLifetime:%v NoAliveCheck:%v Dial:%s}",
+		cfg.MaxConns, cfg.MaxIdle, cfg.IdleTimeout, cfg.MaxLifetime, cfg.NoAliveCheck,
+		map[bool]string{true: "nil", false: "set"}[cfg.Dial == nil])
+}
+
+// id returns the dialer's id of the conn behind c (0 for nil or unknown).
+func (f *fixture) id(c net.Conn) int {
+	if c == nil {
+		return 0
+	}
+	return f.d.ID(c)
+}
+
+// pending is a Get running on its own goroutine.
+type pending struct {
+	done   chan struct{}
+	cancel context.CancelFunc
+	gid    int64 // the goroutine's id, set before done closes or Get starts
+	ready  chan struct{}
+	conn   net.Conn // valid once done is closed
+	err    error
+}
+
+// startGet starts a Get whose ctx ends after timeout.
+func (f *fixture) startGet(timeout time.Duration) *pending {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	return f.startGetCtx(ctx, cancel)
+}
+
+// startGetCtx starts a Get with ctx; cancel is ctx's cancel func.
+func (f *fixture) startGetCtx(ctx context.Context, cancel context.CancelFunc) *pending {
+	w := &pending{done: make(chan struct{}), ready: make(chan struct{}), cancel: cancel}
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				w.conn, w.err = nil, fmt.Errorf("Get panicked: %v", r)
+			}
+			cancel()
+			close(w.done)
+			select {
+			case f.returns <- struct{}{}:
+			default:
+			}
+		}()
+		w.gid = self().id
+		close(w.ready)
+		w.conn, w.err = f.p.Get(ctx)
+	}()
+	<-w.ready
+	return w
+}
+
+// returned reports whether the Get has returned.
+func (w *pending) returned() bool {
+	select {
+	case <-w.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// wait waits up to limit for the Get to return and reports whether it did.
+func (w *pending) wait(limit time.Duration) bool { return waitClosed(w.done, limit) }
+
+// result waits for the Get, which had a ctx deadline of at most ctxLimit,
+// and fails the property if it outlives that deadline by ctxGrace.
+func (f *fixture) result(w *pending, ctxLimit time.Duration) (net.Conn, error) {
+	if !w.wait(ctxLimit + ctxGrace) {
+		f.Fatalf("Get did not return %v after its ctx deadline (does it ignore ctx?)", ctxGrace)
+	}
+	return w.conn, w.err
+}
+
+// get runs a Get whose ctx ends after timeout.
+func (f *fixture) get(timeout time.Duration) (net.Conn, error) {
+	return f.result(f.startGet(timeout), timeout)
+}
+
+// mustGet runs a Get that must succeed, and returns the conn and its id.
+func (f *fixture) mustGet(why string) (net.Conn, int) {
+	c, err := f.get(waitLimit)
+	if err != nil {
+		f.Fatalf("Get (%s): %v", why, err)
+	}
+	id := f.id(c)
+	if id == 0 {
+		f.Fatalf("Get (%s) returned %T whose conn the suite cannot identify: wrap conns with "+
+			"an Unwrap() net.Conn method or embed them so LocalAddr passes through", why, c)
+	}
+	return c, id
+}
+
+// put calls Put and returns its error.
+func (f *fixture) put(c net.Conn) error {
+	f.setOp(fmt.Sprintf("Put(conn %d)", f.id(c)))
+	defer f.setOp("")
+	return f.p.Put(c)
+}
+
+// mustPut calls Put, which must succeed.
+func (f *fixture) mustPut(c net.Conn) {
+	if err := f.put(c); err != nil {
+		f.Fatalf("Put(conn %d): %v", f.id(c), err)
+	}
+}
+
+// discard calls Discard and returns its error.
+func (f *fixture) discard(c net.Conn) error {
+	f.setOp(fmt.Sprintf("Discard(conn %d)", f.id(c)))
+	defer f.setOp("")
+	return f.p.Discard(c)
+}
+
+// mustDiscard calls Discard, which must succeed.
+func (f *fixture) mustDiscard(c net.Conn) {
+	if err := f.discard(c); err != nil {
+		f.Fatalf("Discard(conn %d): %v", f.id(c), err)
+	}
+}
+
+// close closes the pool and returns Close's error.
+func (f *fixture) close() error {
+	f.closed = true
+	f.setOp("Close")
+	defer f.setOp("")
+	return f.p.Close()
+}
+
+// settle lets the goroutines started so far run until they block: inside a
+// bubble, until every goroutine is durably blocked; in real time, until each
+// of ws has returned or has been seen blocked twice in a row (bounded by
+// waitLimit; past it, settle returns anyway).
+func (f *fixture) settle(ws ...*pending) {
+	if f.virtual {
+		synctest.Wait()
+		return
+	}
+	deadline := time.Now().Add(waitLimit)
+	seen := make(map[int64]int)
+	for time.Now().Before(deadline) {
+		states := make(map[int64]bool)
+		for _, g := range goroutines() {
+			states[g.id] = g.blocked()
+		}
+		all := true
+		for _, w := range ws {
+			if w.returned() {
+				continue
+			}
+			if states[w.gid] {
+				seen[w.gid]++
+			} else {
+				seen[w.gid] = 0
+			}
+			if seen[w.gid] < 2 {
+				all = false
+			}
+		}
+		if all {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// serve hands back every conn the Gets in ws obtain, as they obtain them,
+// until all have returned, and returns the errors of those that failed.
+// It fails the property if they are not all done within waitLimit+ctxGrace.
+func (f *fixture) serve(ws []*pending) []error {
+	timer := time.NewTimer(waitLimit + ctxGrace)
+	defer timer.Stop()
+	handled := make([]bool, len(ws))
+	var errs []error
+	for left := len(ws); left > 0; {
+		progress := false
+		for i, w := range ws {
+			if handled[i] || !w.returned() {
+				continue
+			}
+			handled[i], progress = true, true
+			left--
+			if w.err != nil {
+				errs = append(errs, w.err)
+			} else {
+				f.mustPut(w.conn)
+			}
+		}
+		if progress {
+			continue
+		}
+		select {
+		case <-f.returns:
+		case <-timer.C:
+			f.Fatalf("%d of %d Gets were still waiting %v after every conn was returned (a lost wake-up?)",
+				left, len(ws), waitLimit+ctxGrace)
+		}
+	}
+	return errs
+}
+
+// contextWithTimeout is context.WithTimeout of context.Background.
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}
+
+// waitClosed waits up to limit for done to close and reports whether it did.
+func waitClosed(done <-chan struct{}, limit time.Duration) bool {
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return true
+	case <-timer.C:
+		return false
+	}
+}

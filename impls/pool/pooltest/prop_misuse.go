@@ -1,0 +1,111 @@
+package pooltest
+
+import (
+	"errors"
+	"time"
+
+	"github.com/poolbench/poolbench/impls/pool"
+)
+
+// rejects calls op, a Put or Discard the pool must refuse, and checks the
+// refusal against the declared Misuse.
+func (f *fixture) rejects(m Misuse, what string, op func() error) {
+	err, panicked := func() (err error, panicked any) {
+		defer func() { panicked = recover() }()
+		return op(), nil
+	}()
+	switch {
+	case m == ReturnsError && panicked != nil:
+		f.Errorf("%s panicked (%v), but the pool declares it returns an error", what, panicked)
+	case m == ReturnsError && err == nil:
+		f.Errorf("%s was accepted (nil error), want an error", what)
+	case m == Panics && panicked == nil:
+		f.Errorf("%s returned %v, but the pool declares it panics", what, err)
+	}
+}
+
+// checkDoublePut: a second Put, and a Discard after a Put, are refused; the
+// idle conn is not closed, not handed to two callers, and capacity stays.
+func checkDoublePut(c *checkT) {
+	const n = 2
+	f := c.fixture(pool.Config{MaxConns: n})
+	a, aid := f.mustGet("a conn")
+	f.mustPut(a)
+	f.rejects(f.caps.DoublePut, "a second Put of the same hand-out", func() error { return f.put(a) })
+	f.rejects(f.caps.DoublePut, "a Discard of a hand-out already Put", func() error { return f.discard(a) })
+	if k := f.d.Closes(aid); k != 0 {
+		f.Errorf("a refused Discard closed the idle conn %d", aid)
+	}
+	x, xid := f.mustGet("after the double Put")
+	y, yid := f.mustGet("after the double Put")
+	if xid == yid {
+		f.Fatalf("after a double Put, conn %d was handed to two callers at once", xid)
+	}
+	if conn, err := f.get(prompt); err == nil {
+		f.Fatalf("after a double Put, a Get got conn %d with MaxConns %d held: capacity grew", f.id(conn), n)
+	}
+	if d := f.d.Stats().Dials; d > n {
+		f.Errorf("%d dials with MaxConns %d", d, n)
+	}
+	f.mustPut(x)
+	f.mustPut(y)
+}
+
+// checkStalePut: a hand-out that was returned and whose conn was handed out
+// again is refused by Put and Discard, and the new holder keeps the conn.
+func checkStalePut(c *checkT) {
+	f := c.fixture(pool.Config{MaxConns: 1})
+	stale, aid := f.mustGet("the only conn")
+	f.mustPut(stale)
+	holder, id := f.mustGet("re-acquiring the conn")
+	if id != aid {
+		f.Fatalf("with MaxConns 1 the returned conn %d was not reused (got %d), so a stale Put cannot be checked", aid, id)
+	}
+	f.rejects(f.caps.StalePut, "a stale Put (the conn was re-acquired since)", func() error { return f.put(stale) })
+	if conn, err := f.get(prompt); err == nil {
+		f.Fatalf("after a stale Put, conn %d was handed to a second caller while its holder still had it", f.id(conn))
+	}
+	f.rejects(f.caps.StalePut, "a stale Discard (the conn was re-acquired since)", func() error { return f.discard(stale) })
+	if k := f.d.Closes(aid); k != 0 {
+		f.Fatalf("a stale Discard closed the conn its new holder still uses")
+	}
+	if err := f.put(holder); err != nil {
+		f.Errorf("the holder's own Put after stale ones failed: %v", err)
+	}
+}
+
+// checkInvalidConfig: each invalid field is an ErrInvalidConfig error from
+// the constructor; a valid Config builds.
+func checkInvalidConfig(c *checkT) {
+	d := NewDialer(0)
+	c.Cleanup(d.closeAll)
+	cases := []struct {
+		what string
+		edit func(*pool.Config)
+	}{
+		{"MaxConns 0", func(cfg *pool.Config) { cfg.MaxConns = 0 }},
+		{"MaxConns -1", func(cfg *pool.Config) { cfg.MaxConns = -1 }},
+		{"nil Dial", func(cfg *pool.Config) { cfg.Dial = nil }},
+		{"MaxIdle -1", func(cfg *pool.Config) { cfg.MaxIdle = -1 }},
+		{"MaxIdle above MaxConns", func(cfg *pool.Config) { cfg.MaxIdle = cfg.MaxConns + 1 }},
+		{"IdleTimeout -1s", func(cfg *pool.Config) { cfg.IdleTimeout = -time.Second }},
+		{"MaxLifetime -1s", func(cfg *pool.Config) { cfg.MaxLifetime = -time.Second }},
+	}
+	for _, tc := range cases {
+		cfg := pool.Config{Dial: d.Dial, MaxConns: 2}
+		tc.edit(&cfg)
+		p, err := c.build(cfg)
+		switch {
+		case err == nil:
+			c.Errorf("%s: the constructor accepted it", tc.what)
+			p.Close()
+		case !errors.Is(err, pool.ErrInvalidConfig):
+			c.Errorf("%s: the constructor's error %q does not wrap pool.ErrInvalidConfig", tc.what, err)
+		}
+	}
+	p, err := c.build(pool.Config{Dial: d.Dial, MaxConns: 2})
+	if err != nil {
+		c.Fatalf("a valid Config was refused: %v", err)
+	}
+	p.Close()
+}

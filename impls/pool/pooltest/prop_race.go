@@ -1,0 +1,231 @@
+package pooltest
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/poolbench/poolbench/impls/pool"
+)
+
+// Bounds of the targeted races: each stops at whichever comes first.
+const (
+	raceRounds = 1_000_000
+	raceBudget = time.Second
+	// raceStuck is how long a Get may still wait after the Put it raced
+	// before the suite looks for an idle conn it should have had.
+	raceStuck = time.Second
+	// spinMax is the longest random busy-wait, in loop iterations (about a
+	// microsecond or two), each side of a race takes before acting, so that
+	// over many rounds their relative timing sweeps the race window.
+	spinMax = 2000
+)
+
+// spinSink keeps spin's loop from being optimised away.
+var spinSink atomic.Int64
+
+// spin busy-waits for n loop iterations.
+func spin(n int) {
+	x := 0
+	for i := range n {
+		x += i
+	}
+	spinSink.Store(int64(x))
+}
+
+// checkPutGetRace: pool size 1; each round one Get races one Put of the only
+// conn, with random offsets. A Get that then sleeps while the conn is idle
+// (its pool checked for an idle conn, missed the Put, and registered as a
+// waiter too late) is a lost wake-up.
+func checkPutGetRace(c *checkT) {
+	f := c.fixture(pool.Config{MaxConns: 1})
+	conn, want := f.mustGet("the only conn")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	// The worker runs round r once start reaches r, and publishes its Get's
+	// outcome before setting done to r. start -1 stops it.
+	var start, done atomic.Int64
+	var got net.Conn
+	var gotErr error
+	worker := f.Go(func() {
+		rng := rand.New(rand.NewPCG(2, 2))
+		for r := int64(1); ; r++ {
+			for i := 0; start.Load() < r && start.Load() >= 0; i++ {
+				if i%64 == 63 {
+					runtime.Gosched()
+				}
+			}
+			if start.Load() < 0 {
+				return
+			}
+			spin(rng.IntN(spinMax))
+			got, gotErr = f.p.Get(ctx)
+			done.Store(r)
+		}
+	})
+	defer func() {
+		start.Store(-1)
+		cancel()
+		if !waitClosed(worker, waitLimit) {
+			f.Errorf("the racing Get never returned, even after its ctx was cancelled")
+		}
+	}()
+
+	rng := rand.New(rand.NewPCG(1, 1))
+	begin := time.Now()
+	r := int64(1)
+	for ; r <= raceRounds && time.Since(begin) < raceBudget; r++ {
+		start.Store(r)
+		spin(rng.IntN(spinMax))
+		f.mustPut(conn)
+		if !awaitRound(&done, r) {
+			f.lostWakeup(r, raceStuck)
+			return
+		}
+		if gotErr != nil {
+			f.Fatalf("round %d: the Get racing a Put failed: %v", r, gotErr)
+		}
+		if id := f.id(got); id != want {
+			f.Fatalf("round %d: the Get racing a Put got conn %d, want the only conn %d", r, id, want)
+		}
+		conn = got
+	}
+	f.Logf("%d rounds in %v", r-1, time.Since(begin).Round(time.Millisecond))
+	f.mustPut(conn)
+}
+
+// awaitRound waits for done to reach r: a short spin, then up to raceStuck.
+func awaitRound(done *atomic.Int64, r int64) bool {
+	for i := 0; i < 1<<12; i++ {
+		if done.Load() >= r {
+			return true
+		}
+		if i%64 == 63 {
+			runtime.Gosched()
+		}
+	}
+	deadline := time.Now().Add(raceStuck)
+	for time.Now().Before(deadline) {
+		if done.Load() >= r {
+			return true
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
+	return done.Load() >= r
+}
+
+// lostWakeup reports a Get that stayed asleep after round r's Put: a probe
+// Get shows whether the conn sat idle meanwhile. The probe's conn is put
+// back, which frees the sleeper in a pool whose Get ignores ctx.
+func (f *fixture) lostWakeup(r int64, waited time.Duration) {
+	probe, err := f.get(prompt)
+	if err != nil {
+		f.Errorf("round %d: a Get that raced a Put of the only conn was still waiting %v later, "+
+			"and no conn is idle either (the conn was lost): %v", r, waited, err)
+		return
+	}
+	f.Errorf("round %d: lost wake-up: a Get that raced a Put of the only conn was still waiting %v later "+
+		"while the conn sat idle (a probe Get took conn %d at once)", r, waited, f.id(probe))
+	f.mustPut(probe)
+}
+
+// checkCancelGrantRace: pool size 1; each round a Get waits for the only
+// conn, then a Put of it races the cancel of the Get's ctx. Whichever wins,
+// the conn must end up with the Get or back in the pool.
+func checkCancelGrantRace(c *checkT) {
+	f := c.fixture(pool.Config{MaxConns: 1})
+	conn, _ := f.mustGet("the only conn")
+	rng := rand.New(rand.NewPCG(3, 3))
+	begin := time.Now()
+	r := 1
+	for ; r <= 5000 && time.Since(begin) < raceBudget; r++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		w := f.startGetCtx(ctx, cancel)
+		spin(rng.IntN(4 * spinMax))
+		held := conn
+		put := f.Go(func() { f.mustPut(held) })
+		spin(rng.IntN(spinMax / 4))
+		cancel()
+		if !waitClosed(put, waitLimit) {
+			f.Fatalf("round %d: Put did not return within %v", r, waitLimit)
+		}
+		if !w.wait(waitLimit) {
+			f.Fatalf("round %d: a Get had not returned %v after a Put and a cancel", r, waitLimit)
+		}
+		if w.err == nil {
+			conn = w.conn
+			continue
+		}
+		if !errors.Is(w.err, context.Canceled) {
+			f.Fatalf("round %d: a cancelled Get returned %v, want context.Canceled", r, w.err)
+		}
+		var err error
+		if conn, err = f.get(waitLimit); err != nil {
+			f.Fatalf("round %d: a Get was cancelled as a Put handed it the only conn, and the conn was lost "+
+				"(the next Get failed: %v)", r, err)
+		}
+	}
+	f.Logf("%d rounds in %v", r-1, time.Since(begin).Round(time.Millisecond))
+	f.mustPut(conn)
+	if st := f.d.Stats(); st.Live != 1 {
+		f.Errorf("%d conns open after the races with MaxConns 1 and the conn returned, want 1", st.Live)
+	}
+	f.capHeld()
+}
+
+// checkCancelDuringDial: a Get cancelled while its dial hangs returns
+// promptly when the pool passes ctx to Dial (DialCtx); and when the dial
+// ignores ctx and delivers its conn late, that conn is not leaked.
+func checkCancelDuringDial(c *checkT) {
+	if c.caps.DialCtx {
+		f := c.fixture(pool.Config{MaxConns: 1})
+		f.d.Hold()
+		w := f.startGet(waitLimit)
+		if !f.d.waitFor(waitLimit, func(s DialerStats) bool { return s.Dialing == 1 }) {
+			f.Fatalf("Get did not dial within %v", waitLimit)
+		}
+		w.cancel()
+		if !w.wait(ctxGrace) {
+			f.Errorf("a Get cancelled during its dial had not returned %v later (DialCtx declared)", ctxGrace)
+		} else if !errors.Is(w.err, context.Canceled) {
+			f.Errorf("a Get cancelled during its dial returned conn %d and error %v, want context.Canceled", f.id(w.conn), w.err)
+		}
+		f.d.Release()
+		if !f.d.waitFor(waitLimit, func(s DialerStats) bool { return s.Dialing == 0 }) {
+			f.Fatalf("the cancelled dial was still in flight %v later", waitLimit)
+		}
+		conn, _ := f.mustGet("after a cancelled dial")
+		f.mustPut(conn)
+	} else {
+		c.Logf("the pool does not pass ctx to Dial (DialCtx false): only the late-conn half applies")
+	}
+
+	f := c.fixture(pool.Config{MaxConns: 1})
+	f.d.IgnoreCtx(true)
+	f.d.Hold()
+	w := f.startGet(waitLimit)
+	if !f.d.waitFor(waitLimit, func(s DialerStats) bool { return s.Dialing == 1 }) {
+		f.Fatalf("Get did not dial within %v", waitLimit)
+	}
+	w.cancel()
+	f.settle(w)
+	f.d.Release()
+	if conn, err := f.result(w, waitLimit); err == nil {
+		f.mustPut(conn)
+	}
+	conn, err := f.get(waitLimit)
+	if err != nil {
+		f.Fatalf("a dial that ignored its cancelled Get delivered a conn late, and the pool lost it: the next Get failed: %v", err)
+	}
+	f.mustPut(conn)
+	f.capHeld()
+	f.close()
+	if !f.d.waitFor(waitLimit, func(s DialerStats) bool { return s.Live == 0 }) {
+		f.Errorf("%d conns still open after Close with every conn returned: the late conn leaked", f.d.Stats().Live)
+	}
+}

@@ -1,0 +1,169 @@
+package pooltest
+
+import (
+	"net"
+
+	"github.com/poolbench/poolbench/impls/pool"
+)
+
+// checkReuse: 10N sequential Get/Put cycles use one conn.
+func checkReuse(c *checkT) {
+	const n = 4
+	f := c.fixture(pool.Config{MaxConns: n})
+	for i := range 10 * n {
+		conn, id := f.mustGet("a cycle")
+		if id != 1 {
+			f.Fatalf("cycle %d got conn %d, want conn 1 again (returned and idle)", i+1, id)
+		}
+		f.mustPut(conn)
+	}
+	if d := f.d.Stats().Dials; d != 1 {
+		f.Errorf("%d sequential Get/Put cycles dialed %d times, want 1", 10*n, d)
+	}
+}
+
+// parked starts a Get and fails the property unless it is still waiting
+// once everything has settled.
+func (f *fixture) parked(why string) *pending {
+	w := f.startGet(waitLimit)
+	f.settle(w)
+	if w.returned() {
+		f.Fatalf("a Get (%s) returned at once with MaxConns conns held: conn %d, error %v; want it to wait",
+			why, f.id(w.conn), w.err)
+	}
+	return w
+}
+
+// checkPutHandsToWaiter: a Put hands its conn to the parked Get.
+func checkPutHandsToWaiter(c *checkT) {
+	f := c.fixture(pool.Config{MaxConns: 1})
+	a, aid := f.mustGet("the only conn")
+	w := f.parked("waiter")
+	f.mustPut(a)
+	conn, err := f.result(w, waitLimit)
+	if err != nil {
+		f.Fatalf("the parked Get failed after a Put: %v", err)
+	}
+	if id := f.id(conn); id != aid {
+		f.Errorf("the parked Get got conn %d, want the returned conn %d", id, aid)
+	}
+	if d := f.d.Stats().Dials; d != 1 {
+		f.Errorf("%d dials, want 1: the returned conn should go to the waiter", d)
+	}
+	f.mustPut(conn)
+}
+
+// checkDiscardFreesSlot: a Discard frees the slot, for a plain Get and for
+// a parked one, which dials a fresh conn.
+func checkDiscardFreesSlot(c *checkT) {
+	f := c.fixture(pool.Config{MaxConns: 1})
+	a, aid := f.mustGet("the only conn")
+	f.mustDiscard(a)
+	if n := f.d.Closes(aid); n != 1 {
+		f.Errorf("the discarded conn was closed %d times, want 1", n)
+	}
+	b, bid := f.mustGet("after a Discard")
+	if bid == aid {
+		f.Fatalf("Get after Discard returned the discarded conn %d", aid)
+	}
+	if f.caps.FailFast {
+		f.mustPut(b)
+		return
+	}
+	w := f.parked("waiter")
+	f.mustDiscard(b)
+	conn, err := f.result(w, waitLimit)
+	if err != nil {
+		f.Fatalf("the parked Get failed after a Discard freed the slot: %v", err)
+	}
+	if id := f.id(conn); id == bid || id == aid {
+		f.Errorf("the parked Get got discarded conn %d, want a fresh one", id)
+	}
+	if d := f.d.Stats().Dials; d != 3 {
+		f.Errorf("%d dials, want 3 (each Discard frees a slot for one new dial)", d)
+	}
+	f.mustPut(conn)
+}
+
+// checkDiscardedNeverReused: after a Discard, many Get rounds never see the
+// discarded conn, and it was closed exactly once.
+func checkDiscardedNeverReused(c *checkT) {
+	const n = 3
+	f := c.fixture(pool.Config{MaxConns: n})
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		conns[i], _ = f.mustGet("filling the pool")
+	}
+	gone := f.id(conns[1])
+	f.mustDiscard(conns[1])
+	f.mustPut(conns[0])
+	f.mustPut(conns[2])
+	for round := range 10 {
+		for i := range conns {
+			var id int
+			conns[i], id = f.mustGet("a round")
+			if id == gone {
+				f.Fatalf("round %d: Get returned the discarded conn %d", round+1, gone)
+			}
+		}
+		for _, conn := range conns {
+			f.mustPut(conn)
+		}
+	}
+	if k := f.d.Closes(gone); k != 1 {
+		f.Errorf("the discarded conn was closed %d times, want 1", k)
+	}
+}
+
+// checkFIFO: three waiters park in order; a Put is followed at once by a
+// newcomer's Get; the conn must then go round w1, w2, w3, newcomer.
+func checkFIFO(c *checkT) {
+	f := c.fixture(pool.Config{MaxConns: 1})
+	a, _ := f.mustGet("the only conn")
+	var ws []*pending
+	for range 3 {
+		ws = append(ws, f.parked("a waiter"))
+	}
+	f.mustPut(a)
+	ws = append(ws, f.startGet(waitLimit)) // the newcomer, before any waiter ran
+	names := []string{"waiter 1", "waiter 2", "waiter 3", "the newcomer"}
+	for i := range ws {
+		f.settle(ws[i:]...)
+		for j := i + 1; j < len(ws); j++ {
+			if ws[j].returned() && ws[j].err == nil {
+				f.Fatalf("%s got the conn before %s, which was waiting earlier", names[j], names[i])
+			}
+		}
+		if !ws[i].wait(waitLimit) {
+			f.Fatalf("%s was not served within %v of the conn coming back", names[i], waitLimit)
+		}
+		if ws[i].err != nil {
+			f.Fatalf("%s failed: %v", names[i], ws[i].err)
+		}
+		f.mustPut(ws[i].conn)
+	}
+}
+
+// checkNoDoubleHandout: N Gets held at once are N different conns, before
+// and after returning them; then 32 goroutines churn, checking that no conn
+// is ever held twice.
+func checkNoDoubleHandout(c *checkT) {
+	const n = 4
+	f := c.fixture(pool.Config{MaxConns: n})
+	for round := range 2 {
+		conns := make([]net.Conn, n)
+		seen := make(map[int]bool)
+		for i := range conns {
+			var id int
+			conns[i], id = f.mustGet("holding every conn")
+			if seen[id] {
+				f.Fatalf("round %d: conn %d was handed out twice while held", round+1, id)
+			}
+			seen[id] = true
+		}
+		for _, conn := range conns {
+			f.mustPut(conn)
+		}
+	}
+	f.churn(32, 200)
+}

@@ -1,0 +1,382 @@
+package pooltest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/impls/pool/lease"
+)
+
+// bug selects one deliberate defect of refPool; correct has none. Each bug
+// is one small deviation from the correct code, so the mutation test shows
+// which property catches which defect.
+type bug int
+
+const (
+	correct          bug = iota
+	noCap                // Get dials whenever no conn is idle
+	lostWakeup           // Put keeps the conn idle and wakes no waiter
+	racyWait             // Get drops the lock between finding no idle conn and queueing (silenceper's window)
+	noIdleExpiry         // IdleTimeout is ignored, on Get and by the reaper
+	noReuse              // Put closes every conn
+	ignoreCtx            // a waiting Get ignores its ctx
+	discardLeaksSlot     // Discard closes the conn but keeps its slot
+	closeLeaksIdle       // Close forgets the idle conns
+	doubleHandout        // Get hands out an idle conn without taking it off the idle list
+	dialUnderLock        // Dial runs with the pool's lock held
+	lifoWaiters          // the newest waiter is served first
+	doublePutAccepted    // a second Put of a hand-out is taken as a Put
+	statsDrift           // a hand-over to a waiter is not counted in Reuses
+	noMaxLifetime        // MaxLifetime is ignored
+	noAliveCheck         // idle conns are never checked for a dead peer
+	cancelLosesGrant     // a waiter cancelled just as it was handed a conn drops the conn
+	dialErrorLeaksSlot   // a failed dial keeps its slot
+	closeKeepsWaiters    // Close does not wake waiting Gets
+	reaperOutlivesClose  // Close does not stop the reaper goroutine
+)
+
+// refPool is the suite's reference pool: a mutex, a LIFO idle stack, a FIFO
+// queue of waiters, a reaper goroutine, lease for misuse detection. It is
+// deliberately plain; its job is to pass every property (bug == correct)
+// and to fail the right ones with one bug planted.
+type refPool struct {
+	cfg  pool.Config
+	bug  bug
+	stop chan struct{} // closed by Close; stops the reaper
+	done chan struct{} // closed when the reaper exits
+
+	mu sync.Mutex
+	// Guarded by mu.
+	idle    []*lease.Entry // most recently returned last
+	waiters []*waiter      // longest waiting first
+	open    int            // conns open or being dialed
+	closed  bool
+	stats   pool.Stats                 // counters; gauges are computed by Stats
+	handles map[net.Conn]*lease.Entry // hand-outs, kept only for doublePutAccepted
+}
+
+// waiter is a parked Get; its channel receives exactly one grant.
+type waiter struct{ ch chan grant }
+
+// grant is what a waiter is given: a conn, a slot to dial in, or an error.
+type grant struct {
+	e    *lease.Entry
+	slot bool
+	err  error
+}
+
+func newRefPool(cfg pool.Config, b bug) (pool.Pool, error) {
+	cfg, err := cfg.Normalized()
+	if err != nil {
+		return nil, err
+	}
+	p := &refPool{cfg: cfg, bug: b, stop: make(chan struct{}), done: make(chan struct{}),
+		handles: make(map[net.Conn]*lease.Entry)}
+	if every := min(nonZero(cfg.IdleTimeout), nonZero(cfg.MaxLifetime)) / 4; every > 0 {
+		go p.reap(every)
+	} else {
+		close(p.done)
+	}
+	return p, nil
+}
+
+func nonZero(d time.Duration) time.Duration {
+	if d == 0 {
+		return 1 << 62
+	}
+	return d
+}
+
+func (p *refPool) Get(ctx context.Context) (net.Conn, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, pool.ErrClosed
+	}
+	for len(p.idle) > 0 {
+		e := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		if p.expired(e, true) {
+			p.closeLocked(e, true)
+			continue
+		}
+		if p.bug == doubleHandout {
+			p.idle = append(p.idle, e) // still listed as idle while handed out
+		}
+		p.stats.Reuses++
+		c := p.handOutLocked(e)
+		p.mu.Unlock()
+		return c, nil
+	}
+	if p.open < p.cfg.MaxConns || p.bug == noCap {
+		p.open++
+		return p.dial(ctx) // unlocks
+	}
+	if p.bug == racyWait {
+		p.mu.Unlock()
+		runtime.Gosched()
+		p.mu.Lock()
+	}
+	w := &waiter{ch: make(chan grant, 1)}
+	if p.bug == lifoWaiters {
+		p.waiters = append([]*waiter{w}, p.waiters...)
+	} else {
+		p.waiters = append(p.waiters, w)
+	}
+	p.stats.Waits++
+	start := time.Now()
+	p.mu.Unlock()
+
+	var g grant
+	if p.bug == ignoreCtx {
+		g = <-w.ch
+	} else {
+		select {
+		case g = <-w.ch:
+		case <-ctx.Done():
+			p.mu.Lock()
+			p.stats.WaitTime += time.Since(start)
+			p.stats.Cancels++
+			if !p.dequeueLocked(w) && p.bug != cancelLosesGrant {
+				p.passOnLocked(<-w.ch) // granted meanwhile: pass it on
+			}
+			p.mu.Unlock()
+			return nil, fmt.Errorf("refpool: waiting for a conn: %w", ctx.Err())
+		}
+	}
+	p.mu.Lock()
+	p.stats.WaitTime += time.Since(start)
+	switch {
+	case g.err != nil:
+		p.mu.Unlock()
+		return nil, g.err
+	case g.slot:
+		return p.dial(ctx) // unlocks
+	}
+	if p.bug != statsDrift {
+		p.stats.Reuses++
+	}
+	c := p.handOutLocked(g.e)
+	p.mu.Unlock()
+	return c, nil
+}
+
+// dial dials in a slot already counted in open. Called with mu held; it
+// unlocks (except under dialUnderLock, where it unlocks after the dial).
+func (p *refPool) dial(ctx context.Context) (net.Conn, error) {
+	p.stats.Dials++
+	p.stats.Dialing++
+	if p.bug != dialUnderLock {
+		p.mu.Unlock()
+	}
+	conn, err := p.cfg.Dial(ctx)
+	if p.bug != dialUnderLock {
+		p.mu.Lock()
+	}
+	defer p.mu.Unlock()
+	p.stats.Dialing--
+	if err != nil {
+		p.stats.DialErrors++
+		if p.bug != dialErrorLeaksSlot {
+			p.freeSlotLocked()
+		}
+		return nil, err
+	}
+	if p.closed {
+		conn.Close()
+		p.freeSlotLocked()
+		return nil, pool.ErrClosed
+	}
+	return p.handOutLocked(lease.NewEntry(p, conn, time.Now())), nil
+}
+
+func (p *refPool) handOutLocked(e *lease.Entry) net.Conn {
+	p.stats.InUse++
+	c := e.Acquire()
+	if p.bug == doublePutAccepted {
+		p.handles[c] = e
+	}
+	return c
+}
+
+// dequeueLocked removes w from the queue; false means it was granted already.
+func (p *refPool) dequeueLocked(w *waiter) bool {
+	for i, x := range p.waiters {
+		if x == w {
+			p.waiters = append(p.waiters[:i], p.waiters[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// passOnLocked gives a grant its waiter no longer wants to the next one.
+func (p *refPool) passOnLocked(g grant) {
+	switch {
+	case g.e != nil:
+		p.returnLocked(g.e)
+	case g.slot:
+		p.freeSlotLocked()
+	}
+}
+
+// freeSlotLocked hands a freed slot to the first waiter, or frees it.
+func (p *refPool) freeSlotLocked() {
+	if len(p.waiters) > 0 && !p.closed {
+		w := p.waiters[0]
+		p.waiters = p.waiters[1:]
+		w.ch <- grant{slot: true}
+		return
+	}
+	p.open--
+}
+
+// closeLocked closes an entry the pool owns and frees its slot; expired
+// says whether to count it in Stats.Expired.
+func (p *refPool) closeLocked(e *lease.Entry, expired bool) {
+	e.Raw().Close()
+	if expired {
+		p.stats.Expired++
+	}
+	p.freeSlotLocked()
+}
+
+// expired reports whether an owned entry must not be handed out or kept;
+// onGet adds the dead-peer peek.
+func (p *refPool) expired(e *lease.Entry, onGet bool) bool {
+	now := time.Now()
+	idle := p.cfg.IdleTimeout
+	if p.bug == noIdleExpiry {
+		idle = 0
+	}
+	life := p.cfg.MaxLifetime
+	if p.bug == noMaxLifetime {
+		life = 0
+	}
+	if e.Expired(now, idle, life) {
+		return true
+	}
+	return onGet && !p.cfg.NoAliveCheck && p.bug != noAliveCheck && !e.Usable()
+}
+
+func (p *refPool) Put(c net.Conn) error {
+	e, err := lease.Release(p, c)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		if p.bug != doublePutAccepted || !errors.Is(err, pool.ErrNotHeld) {
+			return err
+		}
+		e = p.handles[c]
+	}
+	p.stats.InUse--
+	p.returnLocked(e)
+	return nil
+}
+
+// returnLocked takes back an owned entry: to a waiter, to the idle stack,
+// or closed.
+func (p *refPool) returnLocked(e *lease.Entry) {
+	switch {
+	case p.closed || p.bug == noReuse:
+		p.closeLocked(e, false)
+	case p.expired(e, false):
+		p.closeLocked(e, true)
+	case len(p.waiters) > 0 && p.bug != lostWakeup:
+		w := p.waiters[0]
+		p.waiters = p.waiters[1:]
+		w.ch <- grant{e: e}
+	case len(p.idle) >= p.cfg.MaxIdle:
+		p.closeLocked(e, false)
+	default:
+		e.IdleSince = time.Now()
+		p.idle = append(p.idle, e)
+	}
+}
+
+func (p *refPool) Discard(c net.Conn) error {
+	e, err := lease.Release(p, c)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stats.InUse--
+	p.stats.Discards++
+	e.Raw().Close()
+	if p.bug != discardLeaksSlot {
+		p.freeSlotLocked()
+	}
+	return nil
+}
+
+func (p *refPool) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	if p.bug != closeKeepsWaiters {
+		for _, w := range p.waiters {
+			w.ch <- grant{err: pool.ErrClosed}
+		}
+		p.waiters = nil
+	}
+	if p.bug != closeLeaksIdle {
+		for _, e := range p.idle {
+			p.closeLocked(e, false)
+		}
+		p.idle = nil
+	}
+	p.mu.Unlock()
+	close(p.stop)
+	if p.bug != reaperOutlivesClose {
+		<-p.done
+	}
+	return nil
+}
+
+func (p *refPool) Stats() pool.Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.stats
+	s.Idle = len(p.idle)
+	s.Open = s.Idle + s.InUse
+	return s
+}
+
+// reap closes expired idle conns every tick until Close.
+func (p *refPool) reap(every time.Duration) {
+	defer close(p.done)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		if p.bug == reaperOutlivesClose {
+			<-tick.C
+		} else {
+			select {
+			case <-tick.C:
+			case <-p.stop:
+				return
+			}
+		}
+		p.mu.Lock()
+		kept := p.idle[:0]
+		for _, e := range p.idle {
+			if p.expired(e, false) {
+				p.closeLocked(e, true)
+			} else {
+				kept = append(kept, e)
+			}
+		}
+		p.idle = kept
+		p.mu.Unlock()
+	}
+}
