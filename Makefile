@@ -19,8 +19,10 @@ bench-pool:
 	$(GO) tool benchstat -col /impl results/pool.txt
 
 ## sweep: every server x every pool at rising concurrency, into results/echo.txt.
+## Extra flags: make sweep SWEEPFLAGS='-conns 1,2,4,8 -duration 2s -count 5'.
+SWEEPFLAGS ?= -conns 1,4,16,64,256,1024
 sweep:
-	$(POOLBENCH) sweep -out results/echo.txt
+	$(POOLBENCH) sweep -out results/echo.txt $(SWEEPFLAGS)
 
 ## report: regenerate REPORT.md from results/.
 report:
