@@ -19,8 +19,10 @@
 // server stall shows in the latency of every request due during it rather
 // than being hidden by sending less (coordinated omission).
 //
-// A request counts when it completes inside the window [Warmup,
-// Warmup+Duration). The worker loop allocates nothing per request
+// A successful request counts when it completes inside the window
+// [Warmup, Warmup+Duration); a failed one when it completes before the
+// window's end, warm-up included, so that failures while the pool fills
+// (refused or timed-out dials) are not hidden. The worker loop allocates nothing per request
 // (BenchmarkWorkerLoop).
 //
 // # Output
@@ -53,7 +55,7 @@
 //	p50-ns p90-ns p99-ns p999-ns max-ns
 //	               latency of successful requests (HDR histogram, 3 digits;
 //	               max exact); absent when no request succeeded
-//	errors         failed requests completed in the window
+//	errors         failed requests, warm-up included
 //	CLASS-errors   per class, only when non-zero: reset, refused, timeout,
 //	               emfile, short (EOF before the whole echo), wrong (bytes
 //	               differ, or an HTTP reply that is not the echo), other

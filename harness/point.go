@@ -22,7 +22,7 @@ type Point struct {
 	Requests int64         // successful requests completed in the window
 	Window   time.Duration // length of the measurement window
 	Latency  Latency       // of the successful requests
-	Errors   ErrorCounts   // failed requests completed in the window, by class
+	Errors   ErrorCounts   // failed requests, warm-up included, by class
 	Dials    uint64        // dials the pool started, warm-up included (pool Stats)
 	Wait     time.Duration // mean time a successful request spent in Get
 	CPU      time.Duration // client CPU (user+system) per successful request

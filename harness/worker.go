@@ -30,8 +30,9 @@ type load struct {
 	opTimeout time.Duration
 }
 
-// worker runs requests until the window ends or ctx ends, recording each
-// one that completes in the window into sh. It allocates nothing per request.
+// worker runs requests until the window ends or ctx ends, recording into
+// sh each success that completes in the window and each failure that
+// completes before its end. It allocates nothing per request.
 func (l *load) worker(id int, x exchanger, sh *shard) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -69,14 +70,13 @@ func (l *load) worker(id int, x exchanger, sh *shard) {
 	}
 }
 
-// request does one Get, exchange, Put (or Discard) and records it when it
-// completes in the window. start is when its latency counts from, getAt when
+// request does one Get, exchange, Put (or Discard) and records it. start is when its latency counts from, getAt when
 // Get was called. It returns false when Get failed.
 func (l *load) request(x exchanger, sh *shard, seq uint64, start, getAt time.Duration) bool {
 	c, err := l.pool.Get(l.ctx)
 	got := time.Since(l.base)
 	if err != nil {
-		if got >= l.from && got < l.to && l.ctx.Err() == nil {
+		if got < l.to && l.ctx.Err() == nil {
 			sh.fail(err)
 		}
 		return false
@@ -91,14 +91,15 @@ func (l *load) request(x exchanger, sh *shard, seq uint64, start, getAt time.Dur
 		err = l.pool.Put(c)
 	}
 	done := time.Since(l.base)
-	if done < l.from || done >= l.to {
-		return true
-	}
-	if err != nil {
+	switch {
+	case done >= l.to:
+	case err != nil:
+		// Failures count from the start, warm-up included: a dial refused
+		// while the pool fills is as much a failure as one in the window.
 		sh.fail(err)
-		return true
+	case done >= l.from:
+		sh.ok(done-start, got-getAt)
 	}
-	sh.ok(done-start, got-getAt)
 	return true
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"io"
 	"net"
+	"os"
 	"sync"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -133,6 +135,33 @@ func TestWindowExcludesWarmup(t *testing.T) {
 		}
 		if d := p.Stats().Dials; d != 1 {
 			t.Errorf("%d dials, want 1", d)
+		}
+		p.Close()
+		e.wg.Wait()
+	})
+}
+
+// TestWarmupFailuresCount: a dial refused during the warm-up is counted,
+// while the warm-up's successes are not.
+func TestWarmupFailuresCount(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := &pipeEcho{base: time.Now(), service: 10 * time.Millisecond}
+		refused := false
+		dial := func(ctx context.Context) (net.Conn, error) {
+			if !refused {
+				refused = true
+				return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+			}
+			return e.dial(ctx)
+		}
+		p, _ := newTestPool(pool.Config{Dial: dial, MaxConns: 1})
+		l := &load{pool: p, from: 500 * time.Millisecond, to: 600 * time.Millisecond, opTimeout: time.Second}
+		total := l.drive(t.Context(), []exchanger{newEchoClient(DefaultSize)}, func() {}, func() {})
+		if total.errs[Refused] != 1 || total.errors() != 1 {
+			t.Errorf("errors %v, want the one refused dial of the warm-up", total.errs)
+		}
+		if total.ops != 10 {
+			t.Errorf("%d requests counted, want the window's 10", total.ops)
 		}
 		p.Close()
 		e.wg.Wait()
