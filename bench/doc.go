@@ -1,0 +1,19 @@
+// Package bench holds poolbench's `go test -bench` benchmarks.
+//
+// BenchmarkPool measures one Get+Put cycle of every registered pool design,
+// plus a floor (a bare array of slots claimed with a CAS, the cheapest Get+Put
+// possible), over fake conns that do no I/O, in four scenarios:
+//
+//	uncontended      one goroutine, Get then Put
+//	parallel         RunParallel, one goroutine per P, MaxConns = GOMAXPROCS
+//	exhausted        32 goroutines per P share MaxConns = 4
+//	exhausted-yield  the same, and the holder yields (runtime.Gosched) while
+//	                 it holds the conn, so Gets really wait even at -cpu 1
+//
+// Rows are named for benchstat projections:
+// BenchmarkPool/impl=ring/scenario=uncontended-2. The exhausted scenarios also
+// report the p99 and the maximum time a Get waited (p99-wait-ns, max-wait-ns),
+// which is what a pool's unfairness costs its unluckiest callers.
+//
+// `make bench-pool` runs them into results/pool.txt (scripts/bench-pool.sh).
+package bench
