@@ -24,8 +24,9 @@ SWEEPFLAGS ?= -conns 1,4,16,64,256,1024
 sweep:
 	$(POOLBENCH) sweep -out results/echo.txt $(SWEEPFLAGS)
 
-## report: regenerate REPORT.md from results/.
+## report: regenerate results/conformance.json (pooltest on every registered pool), then REPORT.md from results/.
 report:
+	$(GO) test -tags conformance ./impls -run '^TestConformanceMatrix$$' -count 1
 	$(POOLBENCH) report -results results -out REPORT.md
 
 ## gate: compare the pool micro-benchmarks of BASE (default HEAD~1) and the working tree;

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/poolbench/poolbench/impls"
+	"github.com/poolbench/poolbench/report"
+)
+
+func init() {
+	commands["report"] = command{"write REPORT.md (tables, plots, conformance matrix) from results/", runReport}
+}
+
+// reportUsage is the report's manual, printed by -h.
+const reportUsage = `usage: poolbench report [-results DIR] [-out REPORT.md]
+
+Reads DIR/pool.txt (pool micro-benchmarks), DIR/echo.txt (echo sweep and
+knees) and DIR/conformance.json (pooltest matrix), writes the report to -out
+and SVG plots to DIR/plots, each file atomically. A missing input becomes a
+section saying so. The same inputs give the same bytes.
+
+flags:
+`
+
+func runReport(stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), reportUsage); fs.PrintDefaults() }
+	results := fs.String("results", "results", "results `dir`ectory to read")
+	out := fs.String("out", "REPORT.md", "report `file` to write")
+	if err := parseFlags(fs, stderr, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return badInput("report: unexpected arguments %q", fs.Args())
+	}
+	if st, err := os.Stat(*results); err != nil || !st.IsDir() {
+		return badInput("report: -results %s is not a directory", *results)
+	}
+	opt := report.Options{Results: *results, Out: *out, Registered: impls.PoolNames()}
+	if err := report.Generate(opt); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	fmt.Fprintf(stdout, "report: wrote %s\n", *out)
+	return nil
+}

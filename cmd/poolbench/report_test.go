@@ -1,0 +1,54 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReportCommand(t *testing.T) {
+	dir := t.TempDir()
+	results := filepath.Join(dir, "results")
+	if err := os.Mkdir(results, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"pool.txt", "echo.txt", "conformance.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "report", "testdata", "results", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(results, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "REPORT.md")
+	stdout, stderr, code := runCmd("report", "-results", results, "-out", out)
+	if code != 0 || stderr != "" || !strings.Contains(stdout, "wrote "+out) {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The command passes the registry, so the fixture matrix (ring, fatih)
+	// is compared with the real pool list.
+	for _, want := range []string{"## Conformance", "### server=gnet", "](results/plots/echo-gnet-reqs.svg)", "## Reproduce"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("REPORT.md lacks %q", want)
+		}
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report", "-results", filepath.Join(dir, "nope")}, "is not a directory"},
+		{[]string{"report", "-results", results, "extra"}, "unexpected arguments"},
+	} {
+		_, stderr, code := runCmd(tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and one line with %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}

@@ -1,0 +1,46 @@
+//go:build conformance
+
+package impls_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/poolbench/poolbench/impls"
+	"github.com/poolbench/poolbench/impls/pool/pooltest"
+	"github.com/poolbench/poolbench/report"
+)
+
+// TestConformanceMatrix runs pooltest.Check (every property) on every
+// registered pool, ours and third-party, and writes results/conformance.json,
+// the matrix REPORT.md shows. It is a generator, not a check: a failing
+// property is recorded, not a test failure (each design's own test asserts
+// its conformance under -race). The build tag keeps it out of `make test`,
+// where it would only repeat those tests; `make report` runs it:
+//
+//	go test -tags conformance ./impls -run '^TestConformanceMatrix$' -count 1
+func TestConformanceMatrix(t *testing.T) {
+	c := &report.Conformance{}
+	for _, p := range pooltest.Properties() {
+		c.Properties = append(c.Properties, report.Property{Name: p.Name, Number: p.Number, Summary: p.Summary})
+	}
+	for _, d := range impls.Pools() {
+		pr := report.PoolReport{Name: d.Name, Peer: d.Peer}
+		t.Run(d.Name, func(t *testing.T) {
+			for _, r := range pooltest.Check(t, d.New, d.Caps) {
+				pr.Results = append(pr.Results, report.Result{
+					Property: r.Property, Number: r.Number, Status: r.Status.String(), Message: r.Message,
+				})
+			}
+		})
+		if len(pr.Results) != len(c.Properties) {
+			t.Fatalf("pool %s: pooltest.Check returned %d results for %d properties", d.Name, len(pr.Results), len(c.Properties))
+		}
+		c.Pools = append(c.Pools, pr)
+	}
+	path := filepath.Join("..", "results", report.ConformanceFile)
+	if err := report.WriteConformance(path, c); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s: %d pools x %d properties", path, len(c.Pools), len(c.Properties))
+}

@@ -1,0 +1,147 @@
+package report
+
+import (
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strings"
+)
+
+// libraries are the modules whose versions the report states: the pools
+// and servers compared, and the statistics and plotting used.
+var libraries = []string{
+	"github.com/jackc/puddle/v2",
+	"github.com/fatih/pool",
+	"github.com/silenceper/pool",
+	"github.com/panjf2000/gnet/v2",
+	"github.com/lesismal/nbio",
+	"github.com/valyala/fasthttp",
+	"golang.org/x/perf",
+	"gonum.org/v1/plot",
+}
+
+// writeEnvironment states the machine and software the results came from:
+// the file configuration lines of every input (goos, cpu, go, ...) and the
+// Go and library versions of the binary writing the report.
+func writeEnvironment(b *strings.Builder, bi *debug.BuildInfo, ins ...*input) {
+	b.WriteString("## Environment\n\n")
+	t := table{head: []string{"setting"}, left: true}
+	var keys []string
+	values := map[string][]string{}
+	for i, in := range ins {
+		t.head = append(t.head, in.name)
+		ks, vs := configValues(in)
+		for _, k := range ks {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+				values[k] = make([]string, len(ins))
+			}
+			values[k][i] = strings.Join(vs[k], ", ")
+		}
+	}
+	if len(keys) > 0 {
+		b.WriteString("From the configuration lines of the result files:\n\n")
+		for _, k := range keys {
+			row := []string{k}
+			for _, v := range values[k] {
+				row = append(row, orDash(v))
+			}
+			t.add(row...)
+		}
+		t.write(b)
+	}
+	if bi == nil {
+		b.WriteString("The report binary carries no build information.\n\n")
+		return
+	}
+	fmt.Fprintf(b, "Report written by %s %s, built with %s. Library versions (the same go.mod builds the benchmarks):\n\n",
+		bi.Main.Path, orDash(bi.Main.Version), bi.GoVersion)
+	lt := table{head: []string{"module", "version"}, left: true}
+	for _, lib := range libraries {
+		lt.add(lib, moduleVersion(bi, lib))
+	}
+	lt.write(b)
+}
+
+// moduleVersion is lib's version in bi, following a replace directive.
+func moduleVersion(bi *debug.BuildInfo, lib string) string {
+	for _, d := range bi.Deps {
+		if d.Path != lib {
+			continue
+		}
+		if d.Replace != nil {
+			return strings.TrimSpace(d.Version + " => " + d.Replace.Path + " " + d.Replace.Version)
+		}
+		return d.Version
+	}
+	return "not linked into this binary"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// writeMethodology says how the numbers were made, with counts read from
+// the data rather than assumed.
+func writeMethodology(b *strings.Builder, c *cube, sw *sweep) {
+	b.WriteString("## Methodology\n\n")
+	if c != nil {
+		fmt.Fprintf(b, "- **Pool micro-benchmarks** (`go test -bench BenchmarkPool`, package bench): %s per row, "+
+			"GOMAXPROCS %s, scenarios %s. Fake conns do no I/O, so the numbers are the pools' own cost.\n",
+			runsText(c), procsList(c.values["/gomaxprocs"]), strings.Join(c.values["/scenario"], ", "))
+	}
+	if sw != nil && len(sw.c.values["/server"]) > 0 {
+		fmt.Fprintf(b, "- **Echo sweep** (`poolbench sweep`, package harness): each server design runs as its own child "+
+			"process on 127.0.0.1; for every pool design and concurrency level (%s conns) the workers share one pool "+
+			"with MaxConns = conns. %s per point; repetitions are interleaved (repetition 1 of every point, then 2, ...) "+
+			"so a slow minute of the machine spreads over all designs. Latency is recorded per request in HDR histograms.\n",
+			strings.Join(sw.conns, ", "), runsText(sw.c))
+	}
+	b.WriteString("- **Statistics**: every cell is a median with its 95% confidence interval (golang.org/x/perf/benchmath, " +
+		"no distributional assumption: exactly benchstat's summary). Ratios are ratios of medians. " +
+		"\"± ∞\" marks a cell with fewer than 6 values, too few for a 95% interval of the median.\n" +
+		"- **Regression gate** (`poolbench gate`, CI): base and candidate test binaries run interleaved " +
+		"(old new, new old, ...), 10 processes each with -test.count 1; a row regresses when the Mann-Whitney U test is " +
+		"significant at α = 0.05 after Holm-Bonferroni over all rows and the median is more than 5% worse.\n" +
+		"- **Conformance**: pooltest.Check for every registered pool (impls.TestConformanceMatrix, build tag conformance), each property on a fresh pool, " +
+		"timeouts in testing/synctest virtual time; `make test` also runs each design's suite under -race.\n\n")
+}
+
+func procsList(ps []string) string {
+	labels := make([]string, len(ps))
+	for i, p := range ps {
+		labels[i] = procsLabel(p)
+	}
+	return strings.Join(labels, ", ")
+}
+
+// runsText says how many values the cells of c hold: "10 runs" or "3 to 10 runs".
+func runsText(c *cube) string {
+	lo, hi := 0, 0
+	for _, v := range c.cells {
+		if lo == 0 || len(v) < lo {
+			lo = len(v)
+		}
+		hi = max(hi, len(v))
+	}
+	if lo == hi {
+		return fmt.Sprintf("%d runs", hi)
+	}
+	return fmt.Sprintf("%d to %d runs", lo, hi)
+}
+
+// writeReproduce lists the commands that regenerate every input and the report.
+func writeReproduce(b *strings.Builder) {
+	b.WriteString("## Reproduce\n\n```sh\n" +
+		"make bench                      # all of the below: bench-pool, sweep, report\n" +
+		"scripts/bench-pool.sh results/pool.txt   # pool micro-benchmarks (COUNT=10 CPU=1,2 by default)\n" +
+		"go run ./cmd/poolbench sweep -out results/echo.txt\n" +
+		"go test -tags conformance ./impls -run '^TestConformanceMatrix$' -count 1   # results/conformance.json\n" +
+		"go run ./cmd/poolbench report -results results -out REPORT.md\n" +
+		"go tool benchstat -col /impl results/pool.txt   # the pool table, by benchstat\n" +
+		"make gate BASE=HEAD~1           # regression gate of the working tree against a revision\n" +
+		"```\n")
+}

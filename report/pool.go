@@ -1,0 +1,110 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Units of BenchmarkPool as benchfmt tidies them.
+const (
+	unitTime     = "sec/op"
+	unitBytes    = "B/op"
+	unitAllocs   = "allocs/op"
+	unitP99Wait  = "p99-wait-sec"
+	unitMaxWait  = "max-wait-sec"
+	floorImpl    = "floor"
+	referenceImp = "puddle"
+)
+
+// poolDims are the dimensions of BenchmarkPool/impl=NAME/scenario=S-PROCS.
+var poolDims = []string{"/scenario", "/gomaxprocs", "/impl", ".unit"}
+
+// writePool renders one table per (scenario, GOMAXPROCS): a row per
+// design with its Get+Put time, the time as a ratio to the floor (the
+// cheapest Get+Put possible) and to puddle (the established library), its
+// allocations, and for the exhausted scenarios its wait tail.
+func writePool(b *strings.Builder, c *cube) {
+	b.WriteString("## Pool micro-benchmarks\n\n")
+	if c == nil {
+		b.WriteString("No pool micro-benchmark results yet (results/pool.txt is missing); `make bench-pool` writes them.\n\n")
+		return
+	}
+	b.WriteString("One Get+Put cycle on fake conns (no I/O), from results/pool.txt. Each cell is the median of " +
+		"the runs with its 95% confidence interval; ratios are ratios of medians. *floor* is a bare array " +
+		"of slots claimed with a CAS: the cheapest Get+Put possible. Wait columns: how long the unluckiest " +
+		"Gets waited when 32 goroutines per P share 4 conns.\n\n")
+	for _, sc := range c.values["/scenario"] {
+		for _, procs := range c.values["/gomaxprocs"] {
+			writePoolTable(b, c, sc, procs)
+		}
+	}
+}
+
+// newPoolCube groups results/pool.txt; nil when it holds no BenchmarkPool.
+func newPoolCube(in *input) (*cube, error) {
+	c, err := newCube(in, ".name:Pool", poolDims...)
+	if err != nil || len(c.cells) == 0 {
+		return nil, err
+	}
+	return c, nil
+}
+
+func writePoolTable(b *strings.Builder, c *cube, sc, procs string) {
+	floor, hasFloor := c.at(sc, procs, floorImpl, unitTime)
+	ref, hasRef := c.at(sc, procs, referenceImp, unitTime)
+	waits := false
+	for _, impl := range c.values["/impl"] {
+		if _, ok := c.at(sc, procs, impl, unitP99Wait); ok {
+			waits = true
+		}
+	}
+	t := table{head: []string{"impl", "time/op", "vs floor", "vs puddle", "B/op", "allocs/op"}}
+	if waits {
+		t.head = append(t.head, "p99 wait", "max wait")
+	}
+	rows := 0
+	for _, impl := range c.values["/impl"] {
+		s, ok := c.at(sc, procs, impl, unitTime)
+		if !ok {
+			continue
+		}
+		rows++
+		vsFloor, vsRef := "-", "-"
+		if hasFloor {
+			vsFloor = fmtRatio(s.Center, floor.Center)
+		}
+		if hasRef {
+			vsRef = fmtRatio(s.Center, ref.Center)
+		}
+		row := []string{impl, fmtStat(s, unitTime), vsFloor, vsRef,
+			cellText(c, unitBytes, sc, procs, impl), cellText(c, unitAllocs, sc, procs, impl)}
+		if waits {
+			row = append(row, cellText(c, unitP99Wait, sc, procs, impl), cellText(c, unitMaxWait, sc, procs, impl))
+		}
+		t.add(row...)
+	}
+	if rows == 0 {
+		return
+	}
+	fmt.Fprintf(b, "### scenario=%s, GOMAXPROCS=%s\n\n", sc, procsLabel(procs))
+	t.write(b)
+}
+
+// procsLabel is a /gomaxprocs value as a number: go test leaves the
+// "-N" suffix off when GOMAXPROCS is 1.
+func procsLabel(p string) string {
+	if p == "" {
+		return "1"
+	}
+	return p
+}
+
+// cellText is a cell's median in unit, or "-" when the design did not
+// report it (a skipped row, or a unit the scenario does not measure).
+func cellText(c *cube, unit string, coord ...string) string {
+	s, ok := c.at(append(coord, unit)...)
+	if !ok {
+		return "-"
+	}
+	return fmtValue(s.Center, unit)
+}

@@ -1,0 +1,123 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// writeSummary states the headline findings, each read off the tables
+// below it: per pool scenario the fastest design, per server the pool
+// with the highest peak throughput, and per pool its conformance. Where
+// the runner-up's confidence interval overlaps the winner's, it says the
+// two are not told apart rather than crowning one.
+func writeSummary(b *strings.Builder, pool *cube, sw *sweep, conf *Conformance) {
+	b.WriteString("## Summary\n\n")
+	if pool == nil && sw == nil && conf == nil {
+		b.WriteString("No results yet: run `make bench` (and `make report`).\n\n")
+		return
+	}
+	if pool != nil {
+		for _, sc := range pool.values["/scenario"] {
+			for _, procs := range pool.values["/gomaxprocs"] {
+				var cands []candidate
+				for _, impl := range pool.values["/impl"] {
+					if s, ok := pool.at(sc, procs, impl, unitTime); ok && impl != floorImpl {
+						cands = append(cands, candidate{impl, s})
+					}
+				}
+				if line := rank(cands, false, unitTime); line != "" {
+					fmt.Fprintf(b, "- Pool Get+Put time, scenario=%s, GOMAXPROCS=%s: %s.\n", sc, procsLabel(procs), line)
+				}
+			}
+		}
+	}
+	if sw != nil {
+		for _, srv := range sw.c.values["/server"] {
+			var cands []candidate
+			for _, p := range sw.pools(srv) {
+				if s, ok := sw.peak(srv, p); ok {
+					cands = append(cands, candidate{p, s})
+				}
+			}
+			if line := rank(cands, true, unitRate); line != "" {
+				fmt.Fprintf(b, "- Echo server=%s, peak req/s over the sweep: %s.\n", srv, line)
+			}
+		}
+	}
+	if conf != nil {
+		for _, p := range conf.Pools {
+			var failed []string
+			applicable := 0
+			for _, r := range p.Results {
+				switch r.Status {
+				case "fail":
+					failed = append(failed, r.Property)
+					applicable++
+				case "pass":
+					applicable++
+				}
+			}
+			if len(failed) == 0 {
+				fmt.Fprintf(b, "- Conformance, %s: passes all %d applicable properties.\n", p.Name, applicable)
+			} else {
+				fmt.Fprintf(b, "- Conformance, %s: fails %d of %d applicable properties (%s).\n",
+					p.Name, len(failed), applicable, strings.Join(failed, ", "))
+			}
+		}
+	}
+	b.WriteString("\n")
+}
+
+type candidate struct {
+	name string
+	stat
+}
+
+// rank names the best candidate (highest if higher, else lowest median)
+// and the runner-up, saying whether their 95% intervals overlap.
+func rank(cands []candidate, higher bool, unit string) string {
+	if len(cands) == 0 {
+		return ""
+	}
+	better := func(a, b candidate) bool {
+		if higher {
+			return a.Center > b.Center
+		}
+		return a.Center < b.Center
+	}
+	best, second := -1, -1
+	for i, c := range cands {
+		switch {
+		case best < 0 || better(c, cands[best]):
+			best, second = i, best
+		case second < 0 || better(c, cands[second]):
+			second = i
+		}
+	}
+	w := cands[best]
+	line := fmt.Sprintf("best %s %s", w.name, fmtValue(w.Center, unit))
+	if second < 0 {
+		return line
+	}
+	r := cands[second]
+	switch {
+	case math.IsInf(w.Lo, 0) || math.IsInf(w.Hi, 0) || math.IsInf(r.Lo, 0) || math.IsInf(r.Hi, 0):
+		return line + fmt.Sprintf(", then %s %s (too few runs for 95%% intervals: not a verdict)", r.name, fmtValue(r.Center, unit))
+	case w.Lo <= r.Hi && r.Lo <= w.Hi:
+		return line + fmt.Sprintf(", not told apart from %s %s (95%% intervals overlap)", r.name, fmtValue(r.Center, unit))
+	}
+	return line + fmt.Sprintf(", then %s %s", r.name, fmtValue(r.Center, unit))
+}
+
+// peak is the level with the highest median req/s for (srv, pool).
+func (sw *sweep) peak(srv, pool string) (stat, bool) {
+	var best stat
+	found := false
+	for _, conns := range sw.conns {
+		if s, ok := sw.c.at(srv, pool, conns, unitRate); ok && (!found || s.Center > best.Center) {
+			best, found = s, true
+		}
+	}
+	return best, found
+}

@@ -1,0 +1,152 @@
+package report
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Units of BenchmarkEcho (written by harness) as benchfmt tidies them.
+const (
+	unitRate   = "req/s"
+	unitP50    = "p50-sec"
+	unitP99    = "p99-sec"
+	unitErrors = "errors"
+	unitKnee   = "conns"
+)
+
+// echoDims are the dimensions of Echo/server=S/pool=P/conns=N-PROCS.
+var echoDims = []string{"/server", "/pool", "/conns", ".unit"}
+
+// sweep is the echo sweep, grouped.
+type sweep struct {
+	c     *cube
+	knees *cube    // Knee/server=S/pool=P, unit conns; only found knees are written
+	conns []string // every level swept, numerically
+}
+
+func newSweep(in *input) (*sweep, error) {
+	c, err := newCube(in, ".name:Echo", echoDims...)
+	if err != nil {
+		return nil, err
+	}
+	k, err := newCube(in, ".name:Knee", "/server", "/pool", ".unit")
+	if err != nil {
+		return nil, err
+	}
+	conns := slices.Clone(c.values["/conns"])
+	slices.SortStableFunc(conns, func(a, b string) int { return atoi(a) - atoi(b) })
+	return &sweep{c: c, knees: k, conns: conns}, nil
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// writeSweep renders, per server: its plots, a req/s table and a p99
+// table (rows: conns; columns: pools), and each pool's saturation knee.
+func writeSweep(b *strings.Builder, sw *sweep, plotLinks map[string][]string) {
+	b.WriteString("## Echo sweep\n\n")
+	if sw == nil || len(sw.c.values["/server"]) == 0 {
+		b.WriteString("No sweep results yet (results/echo.txt is missing); `make sweep` writes them.\n\n")
+		return
+	}
+	b.WriteString("Every server design loaded through every pool design at rising concurrency " +
+		"(conns = concurrent workers, each Get → write → read echo → verify → Put), from results/echo.txt. " +
+		"Cells are medians over the repetitions with their 95% confidence interval. " +
+		"The saturation knee is the lowest level beyond which req/s grows less than 5% while p99 keeps rising " +
+		"(harness.FindKnee, on medians).\n\n")
+	for _, srv := range sw.c.values["/server"] {
+		fmt.Fprintf(b, "### server=%s\n\n", srv)
+		for _, link := range plotLinks[srv] {
+			fmt.Fprintf(b, "![%s](%s)\n", strings.TrimSuffix(path.Base(link), ".svg"), link)
+		}
+		if len(plotLinks[srv]) > 0 {
+			b.WriteString("\n")
+		}
+		for _, m := range []struct{ title, unit string }{{"Throughput (req/s)", unitRate}, {"p99 latency", unitP99}} {
+			fmt.Fprintf(b, "%s:\n\n", m.title)
+			writeSweepTable(b, sw, srv, m.unit)
+		}
+		writeKnees(b, sw, srv)
+	}
+}
+
+func writeSweepTable(b *strings.Builder, sw *sweep, srv, unit string) {
+	pools := sw.pools(srv)
+	t := table{head: append([]string{"conns"}, pools...)}
+	for _, conns := range sw.conns {
+		row := []string{conns}
+		has := false
+		for _, p := range pools {
+			s, ok := sw.c.at(srv, p, conns, unit)
+			if !ok {
+				row = append(row, "-")
+				continue
+			}
+			has = true
+			row = append(row, fmtStat(s, unit))
+		}
+		if has {
+			t.add(row...)
+		}
+	}
+	t.write(b)
+}
+
+// pools returns the pools swept against srv, in sweep order.
+func (sw *sweep) pools(srv string) []string {
+	var out []string
+	for _, p := range sw.c.values["/pool"] {
+		for _, conns := range sw.conns {
+			if _, ok := sw.c.at(srv, p, conns, unitRate); ok {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// maxConns is the highest level swept for (srv, pool).
+func (sw *sweep) maxConns(srv, pool string) string {
+	last := ""
+	for _, conns := range sw.conns {
+		if _, ok := sw.c.at(srv, pool, conns, unitRate); ok {
+			last = conns
+		}
+	}
+	return last
+}
+
+func writeKnees(b *strings.Builder, sw *sweep, srv string) {
+	t := table{head: []string{"pool", "saturation knee", "peak req/s", "errors"}, left: true}
+	for _, p := range sw.pools(srv) {
+		knee := "none up to " + sw.maxConns(srv, p) + " conns"
+		if k, ok := sw.knees.at(srv, p, unitKnee); ok {
+			knee = fmt.Sprintf("%g conns", k.Center)
+		}
+		peak, at := 0.0, ""
+		errs := 0.0
+		for _, conns := range sw.conns {
+			if s, ok := sw.c.at(srv, p, conns, unitRate); ok && s.Center > peak {
+				peak, at = s.Center, conns
+			}
+			errs += sw.c.sum(srv, p, conns, unitErrors)
+		}
+		t.add(p, knee, fmt.Sprintf("%s at %s conns", fmtValue(peak, unitRate), at), fmt.Sprintf("%g", errs))
+	}
+	t.write(b)
+}
+
+// sum adds up every value of a cell (used for counts such as errors).
+func (c *cube) sum(coord ...string) float64 {
+	total := 0.0
+	for _, v := range c.cells[strings.Join(coord, "\x00")] {
+		total += v
+	}
+	return total
+}
