@@ -40,6 +40,11 @@ type Entry struct {
 	// IdleSince is when the conn was last returned; written by the pool
 	// that owns the idle Entry.
 	IdleSince time.Time
+	// Tag is the owning pool's own per-conn data, such as an adapter's
+	// handle on the third-party pool's resource, found again from the
+	// Entry that Release returns without a map. It belongs to whoever owns
+	// the Entry, like IdleSince.
+	Tag any
 
 	// state is gen<<1 | held. gen counts hand-outs; the low bit is set while a
 	// caller holds the Entry. Release wins only with a CAS from the exact
@@ -105,6 +110,22 @@ func (e *Entry) Expired(now time.Time, idleTimeout, maxLifetime time.Duration) b
 		return true
 	}
 	return maxLifetime > 0 && now.Sub(e.Created) >= maxLifetime
+}
+
+// ExpiresAt returns the first instant at which Expired(t, idleTimeout,
+// maxLifetime) holds, or the zero Time when both are 0. A reaper arms its
+// timer for it.
+func (e *Entry) ExpiresAt(idleTimeout, maxLifetime time.Duration) time.Time {
+	var at time.Time
+	if idleTimeout > 0 {
+		at = e.IdleSince.Add(idleTimeout + 1) // Expired wants strictly longer
+	}
+	if maxLifetime > 0 {
+		if end := e.Created.Add(maxLifetime); at.IsZero() || end.Before(at) {
+			at = end
+		}
+	}
+	return at
 }
 
 // TooOld reports whether e is older than maxLifetime at now (0 disables).

@@ -88,6 +88,22 @@ func TestExpired(t *testing.T) {
 	}
 }
 
+func TestExpiresAtMatchesExpired(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	e := &Entry{Created: t0, IdleSince: t0.Add(time.Minute)}
+	for _, c := range []struct{ idle, life time.Duration }{
+		{time.Second, 0}, {0, time.Hour}, {time.Second, time.Hour}, {time.Hour, 90 * time.Second},
+	} {
+		at := e.ExpiresAt(c.idle, c.life)
+		if !e.Expired(at, c.idle, c.life) || e.Expired(at.Add(-1), c.idle, c.life) {
+			t.Errorf("idle %v life %v: ExpiresAt %v is not the first expired instant", c.idle, c.life, at)
+		}
+	}
+	if !e.ExpiresAt(0, 0).IsZero() {
+		t.Error("ExpiresAt with no limits is not zero")
+	}
+}
+
 // TestUsableSeesDeadPeer needs a kernel socket: net.Pipe has no fd to peek.
 func TestUsableSeesDeadPeer(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -1,0 +1,45 @@
+// Package counters holds the event counters of pool.Stats as atomics, so a
+// pool design can count events without its lock and without allocating.
+// Gauges (Open, Idle, InUse, Dialing) describe a design's own state and are
+// filled in by the design.
+package counters
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/poolbench/poolbench/impls/pool"
+)
+
+// Counters counts pool events. Each field is bumped once per event by
+// whoever observes it; the zero value is ready to use. All fields are
+// atomic, so no lock guards them.
+type Counters struct {
+	Dials      atomic.Uint64 // dials started
+	DialErrors atomic.Uint64 // dials that failed (including ones cut short by ctx)
+	Reuses     atomic.Uint64 // Gets served without a dial
+	Expired    atomic.Uint64 // conns closed for IdleTimeout, MaxLifetime or a dead peer
+	Discards   atomic.Uint64 // conns closed by Discard
+	Waits      atomic.Uint64 // Gets that parked waiting for a conn
+	Cancels    atomic.Uint64 // Gets that ended because their ctx ended
+	waitNanos  atomic.Int64  // total time Gets spent parked
+}
+
+// Waited records one finished wait that began at start.
+func (c *Counters) Waited(start time.Time) {
+	c.waitNanos.Add(int64(time.Since(start)))
+}
+
+// Snapshot returns the counters as a pool.Stats with every gauge zero.
+func (c *Counters) Snapshot() pool.Stats {
+	return pool.Stats{
+		Dials:      c.Dials.Load(),
+		DialErrors: c.DialErrors.Load(),
+		Reuses:     c.Reuses.Load(),
+		Expired:    c.Expired.Load(),
+		Discards:   c.Discards.Load(),
+		Waits:      c.Waits.Load(),
+		WaitTime:   time.Duration(c.waitNanos.Load()),
+		Cancels:    c.Cancels.Load(),
+	}
+}
