@@ -1,0 +1,311 @@
+// Package mutexlist is the classic connection pool made correct: one mutex
+// guards a list of idle conns, the count of conns open or being dialed, and a
+// first-in first-out queue of parked Gets. Dials and closes happen outside the
+// lock; a freed conn or slot goes straight to the oldest parked Get, so a
+// newcomer never barges ahead of it.
+package mutexlist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/impls/pool/counters"
+	"github.com/poolbench/poolbench/impls/pool/dialer"
+	"github.com/poolbench/poolbench/impls/pool/lease"
+	"github.com/poolbench/poolbench/impls/pool/reaper"
+)
+
+// Pool is a mutex-and-list pool.Pool. Build it with New.
+type Pool struct {
+	cfg pool.Config
+	// timed is set when IdleTimeout or MaxLifetime is; only then do Get and
+	// Put read the clock.
+	timed  bool
+	reaper *reaper.Reaper // nil unless timed
+	stats  counters.Counters
+	spare  sync.Pool // of *waiter, so parking does not allocate in steady state
+
+	mu sync.Mutex
+	// The fields below are guarded by mu. Invariant: while waiters is not
+	// empty, idle is empty and numOpen == cfg.MaxConns, because every conn or
+	// slot that comes free goes to the oldest waiter first.
+	idle    idleList
+	numOpen int // conns open or being dialed; a dial's slot is reserved before it starts
+	dialing int // of numOpen, dials in flight or granted to a waiter
+	waiters waitQueue
+	closed  bool
+}
+
+// New returns a pool configured by cfg, or an error wrapping
+// pool.ErrInvalidConfig.
+func New(cfg pool.Config) (pool.Pool, error) {
+	cfg, err := cfg.Normalized()
+	if err != nil {
+		return nil, err
+	}
+	p := &Pool{cfg: cfg, timed: cfg.IdleTimeout > 0 || cfg.MaxLifetime > 0}
+	p.spare.New = func() any { return &waiter{ch: make(chan grant, 1)} }
+	if p.timed {
+		p.reaper = reaper.New(p.sweep)
+	}
+	return p, nil
+}
+
+// Get returns the most recently returned idle conn that is still good,
+// dials when under MaxConns, or else parks first-in first-out.
+func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
+	p.mu.Lock()
+	for {
+		if p.closed {
+			p.mu.Unlock()
+			return nil, pool.ErrClosed
+		}
+		if p.idle.len() > 0 {
+			e := p.idle.popFront()
+			p.mu.Unlock()
+			if p.good(e) {
+				p.stats.Reuses.Add(1)
+				return e.Acquire(), nil
+			}
+			e.Raw().Close()
+			p.stats.Expired.Add(1)
+			// Keep going with the slot it held: no waiter can be owed it,
+			// since waiters park only behind an empty idle list.
+			p.mu.Lock()
+			p.numOpen--
+			continue
+		}
+		if p.numOpen < p.cfg.MaxConns {
+			p.numOpen++
+			p.dialing++
+			p.mu.Unlock()
+			return p.dial(ctx)
+		}
+		if err := ctx.Err(); err != nil {
+			p.mu.Unlock()
+			p.stats.Cancels.Add(1)
+			return nil, fmt.Errorf("pool: get: %w", err)
+		}
+		w := p.spare.Get().(*waiter)
+		p.waiters.push(w)
+		p.mu.Unlock()
+		return p.wait(ctx, w)
+	}
+}
+
+// good reports whether idle entry e may be handed out: not expired and, unless
+// NoAliveCheck, its peer has not closed it. The caller owns e.
+func (p *Pool) good(e *lease.Entry) bool {
+	if p.timed && e.Expired(time.Now(), p.cfg.IdleTimeout, p.cfg.MaxLifetime) {
+		return false
+	}
+	return p.cfg.NoAliveCheck || e.Usable()
+}
+
+// wait parks on w until it is granted a conn, a slot or ErrClosed, or ctx ends.
+func (p *Pool) wait(ctx context.Context, w *waiter) (net.Conn, error) {
+	p.stats.Waits.Add(1)
+	start := time.Now()
+	var g grant
+	select {
+	case g = <-w.ch:
+	case <-ctx.Done():
+		p.mu.Lock()
+		queued := w.queued
+		if queued {
+			p.waiters.remove(w)
+		}
+		p.mu.Unlock()
+		if !queued {
+			// A grant raced the cancel and was sent before w left the
+			// queue; the caller is gone, so pass it on.
+			p.refuse(<-w.ch)
+		}
+		p.spare.Put(w)
+		p.stats.Waited(start)
+		p.stats.Cancels.Add(1)
+		return nil, fmt.Errorf("pool: waiting for a conn: %w", ctx.Err())
+	}
+	p.spare.Put(w)
+	p.stats.Waited(start)
+	switch {
+	case g.err != nil:
+		return nil, g.err
+	case g.e != nil:
+		p.stats.Reuses.Add(1)
+		return g.e.Acquire(), nil
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.dialing--
+		p.freeSlotLocked()
+		p.mu.Unlock()
+		return nil, pool.ErrClosed
+	}
+	p.mu.Unlock()
+	return p.dial(ctx)
+}
+
+// refuse passes on a grant whose waiter has gone: a conn to the next waiter
+// or the idle list, a slot to the next waiter or back to the pool.
+func (p *Pool) refuse(g grant) {
+	switch {
+	case g.e != nil:
+		p.putEntry(g.e)
+	case g.err == nil:
+		p.mu.Lock()
+		p.dialing--
+		p.freeSlotLocked()
+		p.mu.Unlock()
+	}
+}
+
+// dial dials into the slot its caller reserved in numOpen and dialing.
+func (p *Pool) dial(ctx context.Context) (net.Conn, error) {
+	e, err := dialer.Dial(ctx, p, p.cfg.Dial, &p.stats, p.dialedLate)
+	if errors.Is(err, dialer.ErrAbandoned) {
+		return nil, err // the slot stays reserved until dialedLate
+	}
+	p.mu.Lock()
+	p.dialing--
+	if err != nil {
+		p.freeSlotLocked()
+		p.mu.Unlock()
+		return nil, err
+	}
+	if p.closed {
+		p.numOpen--
+		p.mu.Unlock()
+		e.Raw().Close()
+		return nil, pool.ErrClosed
+	}
+	p.mu.Unlock()
+	return e.Acquire(), nil
+}
+
+// dialedLate takes the outcome of a dial whose Get left when its ctx ended:
+// the conn goes to a waiter or the idle list, a failure frees the slot.
+func (p *Pool) dialedLate(e *lease.Entry, err error) {
+	p.mu.Lock()
+	p.dialing--
+	if err != nil {
+		p.freeSlotLocked()
+	}
+	p.mu.Unlock()
+	if e != nil {
+		p.putEntry(e)
+	}
+}
+
+// freeSlotLocked gives up one slot of numOpen: the oldest waiter gets it as
+// leave to dial, or the count drops. Call with mu held.
+func (p *Pool) freeSlotLocked() {
+	if w := p.waiters.pop(); w != nil {
+		p.dialing++
+		w.ch <- grant{}
+		return
+	}
+	p.numOpen--
+}
+
+// Put returns c: to the oldest waiter, else to the idle list, else (beyond
+// MaxIdle, past MaxLifetime or after Close) it closes c.
+func (p *Pool) Put(c net.Conn) error {
+	e, err := lease.Release(p, c)
+	if err != nil {
+		return err
+	}
+	p.putEntry(e)
+	return nil
+}
+
+// putEntry takes back an entry the pool owns again.
+func (p *Pool) putEntry(e *lease.Entry) {
+	var now, expiry time.Time
+	if p.timed {
+		now = time.Now()
+		if e.TooOld(now, p.cfg.MaxLifetime) {
+			p.stats.Expired.Add(1)
+			p.closeEntry(e)
+			return
+		}
+		// Read e while it is still ours: once idle, a Get may take it.
+		e.IdleSince = now
+		expiry = e.ExpiresAt(p.cfg.IdleTimeout, p.cfg.MaxLifetime)
+	}
+	p.mu.Lock()
+	if w := p.waiters.pop(); w != nil {
+		w.ch <- grant{e: e}
+		p.mu.Unlock()
+		return
+	}
+	if p.closed || p.idle.len() >= p.cfg.MaxIdle {
+		p.numOpen--
+		p.mu.Unlock()
+		e.Raw().Close()
+		return
+	}
+	p.idle.pushFront(e)
+	p.mu.Unlock()
+	if p.timed {
+		p.reaper.ArmBy(expiry, now)
+	}
+}
+
+// Discard closes c and gives its slot to the oldest waiter, who dials.
+func (p *Pool) Discard(c net.Conn) error {
+	e, err := lease.Release(p, c)
+	if err != nil {
+		return err
+	}
+	p.stats.Discards.Add(1)
+	p.closeEntry(e)
+	return nil
+}
+
+// closeEntry closes an entry the pool owns and frees its slot.
+func (p *Pool) closeEntry(e *lease.Entry) {
+	e.Raw().Close()
+	p.mu.Lock()
+	p.freeSlotLocked()
+	p.mu.Unlock()
+}
+
+// Close closes the idle conns, wakes every waiter with pool.ErrClosed and
+// stops the reaper; conns still held are closed when they come back.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	idle := p.idle.drain(nil)
+	p.numOpen -= len(idle)
+	for w := p.waiters.pop(); w != nil; w = p.waiters.pop() {
+		w.ch <- grant{err: pool.ErrClosed}
+	}
+	p.mu.Unlock()
+	if p.reaper != nil {
+		p.reaper.Stop()
+	}
+	closeAll(idle)
+	return nil
+}
+
+// Stats returns a snapshot; its gauges are consistent with each other.
+func (p *Pool) Stats() pool.Stats {
+	s := p.stats.Snapshot()
+	p.mu.Lock()
+	s.Dialing = p.dialing
+	s.Open = p.numOpen - p.dialing
+	s.Idle = p.idle.len()
+	p.mu.Unlock()
+	s.InUse = s.Open - s.Idle
+	return s
+}

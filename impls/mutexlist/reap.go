@@ -1,0 +1,35 @@
+package mutexlist
+
+import (
+	"time"
+
+	"github.com/poolbench/poolbench/impls/pool/lease"
+)
+
+// sweep closes the idle conns that have expired, without waiting for a Get
+// to find them, and re-arms the reaper for the earliest expiry left. It runs
+// on the reaper's timer goroutine.
+func (p *Pool) sweep() {
+	now := time.Now()
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	dead, next := p.idle.removeExpired(now, p.cfg.IdleTimeout, p.cfg.MaxLifetime, nil)
+	for range dead {
+		p.freeSlotLocked()
+	}
+	p.mu.Unlock()
+	if !next.IsZero() {
+		p.reaper.ArmBy(next, now)
+	}
+	closeAll(dead)
+	p.stats.Expired.Add(uint64(len(dead)))
+}
+
+func closeAll(entries []*lease.Entry) {
+	for _, e := range entries {
+		e.Raw().Close()
+	}
+}
