@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/poolbench/poolbench/impls/chanpool"
+	"github.com/poolbench/poolbench/impls/mutexlist"
 	"github.com/poolbench/poolbench/impls/peers/fatih"
 	"github.com/poolbench/poolbench/impls/peers/silenceper"
 	"github.com/poolbench/poolbench/impls/pool"
@@ -26,6 +28,8 @@ type PoolDesign struct {
 
 // pools is the registry of pool designs, in report order.
 var pools = []PoolDesign{
+	{Name: "mutexlist", New: mutexlist.New, Caps: pooltest.Full},
+	{Name: "chanpool", New: chanpool.New, Caps: pooltest.Full},
 	// Third-party pools, adapted for comparison (impls/peers).
 	{Name: "fatih", Peer: true, New: fatih.New, Caps: fatih.Caps},
 	{Name: "silenceper", Peer: true, New: silenceper.New, Caps: silenceper.Caps},
