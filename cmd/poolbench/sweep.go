@@ -66,6 +66,7 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	loops := fs.Int("loops", runtime.NumCPU(), "event loops (or accept loops) of each server started")
 	addr := fs.String("addr", "", "`host:port` of a running server to load instead of starting the designs")
 	out := fs.String("out", "results/echo.txt", "result `file`, replaced atomically")
+	restart := fs.Duration("restart", 0, "fault: kill each point's server this long after it starts and start it again on the same port; logs recovery per point")
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
 	}
@@ -96,6 +97,11 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	}
 	if err := s.Validate(); err != nil {
 		return badInput("sweep: %v", err)
+	}
+	if *restart != 0 {
+		if err := (&harness.Restart{At: *restart, Log: stderr}).Apply(s); err != nil {
+			return badInput("sweep: -restart: %v", err)
+		}
 	}
 	if *addr != "" {
 		c, err := net.DialTimeout("tcp", *addr, 2*time.Second)
