@@ -19,30 +19,78 @@ type badCase struct {
 	// files are written to $DIR before the run (a baseline, a corrupt
 	// result file) and must be byte-identical after it.
 	files map[string]string
+	// wantErr is a piece of the error line: the run failed for this reason.
+	wantErr string
 }
 
 // badInputs is the table, one block per command.
 var badInputs = []badCase{
-	{name: "no-command", args: nil},
-	{name: "unknown-command", args: []string{"bogus"}},
-	{name: "unknown-command-flag", args: []string{"-bogus"}},
+	{name: "no-command", args: nil, wantErr: "no command given"},
+	{name: "unknown-command", args: []string{"bogus"}, wantErr: "unknown command \"bogus\""},
+	{name: "unknown-command-flag", args: []string{"-bogus"}, wantErr: "unknown command \"-bogus\""},
 
 	// gate
-	{name: "gate/no-files", args: []string{"gate"}},
-	{name: "gate/one-file", args: []string{"gate", "old.txt"}, files: results},
-	{name: "gate/three-files", args: []string{"gate", "old.txt", "old.txt", "old.txt"}, files: results},
-	{name: "gate/missing-file", args: []string{"gate", "missing.txt", "old.txt"}, files: results},
-	{name: "gate/unknown-flag", args: []string{"gate", "-bogus", "old.txt", "old.txt"}, files: results},
-	{name: "gate/flag-not-a-number", args: []string{"gate", "-alpha", "x", "old.txt", "old.txt"}, files: results},
-	{name: "gate/alpha-out-of-range", args: []string{"gate", "-alpha", "2", "old.txt", "old.txt"}, files: results},
-	{name: "gate/negative-threshold", args: []string{"gate", "-threshold", "-5", "old.txt", "old.txt"}, files: results},
-	{name: "gate/unknown-correction", args: []string{"gate", "-correction", "x", "old.txt", "old.txt"}, files: results},
-	{name: "gate/too-few-runs", args: []string{"gate", "-count", "3", "-base", "HEAD"}},
-	{name: "gate/base-and-files", args: []string{"gate", "-base", "HEAD", "old.txt", "old.txt"}, files: results},
-	{name: "gate/empty-files", args: []string{"gate", "empty.txt", "empty.txt"}, files: results},
-	{name: "gate/corrupt-files", args: []string{"gate", "corrupt.txt", "corrupt.txt"}, files: results},
-	{name: "gate/binary-file", args: []string{"gate", "old.txt", "binary.txt"}, files: results},
-	{name: "gate/directory", args: []string{"gate", "$DIR", "old.txt"}, files: results},
+	{name: "gate/no-files", args: []string{"gate"}, wantErr: "got 0 file argument"},
+	{name: "gate/one-file", args: []string{"gate", "old.txt"}, files: results, wantErr: "got 1 file argument"},
+	{name: "gate/three-files", args: []string{"gate", "old.txt", "old.txt", "old.txt"}, files: results, wantErr: "got 3 file argument"},
+	{name: "gate/missing-file", args: []string{"gate", "missing.txt", "old.txt"}, files: results, wantErr: "no such file"},
+	{name: "gate/unknown-flag", args: []string{"gate", "-bogus", "old.txt", "old.txt"}, files: results, wantErr: "not defined: -bogus"},
+	{name: "gate/flag-not-a-number", args: []string{"gate", "-alpha", "x", "old.txt", "old.txt"}, files: results, wantErr: "invalid value \"x\" for flag -alpha"},
+	{name: "gate/alpha-out-of-range", args: []string{"gate", "-alpha", "2", "old.txt", "old.txt"}, files: results, wantErr: "alpha must be in (0, 1)"},
+	{name: "gate/negative-threshold", args: []string{"gate", "-threshold", "-5", "old.txt", "old.txt"}, files: results, wantErr: "threshold must be >= 0"},
+	{name: "gate/unknown-correction", args: []string{"gate", "-correction", "x", "old.txt", "old.txt"}, files: results, wantErr: "unknown correction \"x\""},
+	{name: "gate/too-few-runs", args: []string{"gate", "-count", "3", "-base", "HEAD"}, wantErr: "-count 3"},
+	{name: "gate/base-and-files", args: []string{"gate", "-base", "HEAD", "old.txt", "old.txt"}, files: results, wantErr: "-base takes no file arguments"},
+	{name: "gate/empty-files", args: []string{"gate", "empty.txt", "empty.txt"}, files: results, wantErr: "no new benchmark results"},
+	{name: "gate/corrupt-files", args: []string{"gate", "corrupt.txt", "corrupt.txt"}, files: results, wantErr: "no new benchmark results"},
+	{name: "gate/binary-file", args: []string{"gate", "old.txt", "binary.txt"}, files: results, wantErr: "no new benchmark results"},
+	{name: "gate/directory", args: []string{"gate", "$DIR", "old.txt"}, files: results, wantErr: "is a directory"},
+
+	// sweep: every case names the baseline as -out; it must survive.
+	sweepCase("unknown-flag", "-bogus").want("not defined: -bogus"),
+	sweepCase("stray-argument", "extra").want("unexpected arguments"),
+	sweepCase("conns-not-a-number", "-conns", "1,x").want("\"x\" is not an integer"),
+	sweepCase("conns-zero", "-conns", "0").want("concurrency level 0"),
+	sweepCase("conns-too-many", "-conns", "20000").want("concurrency level 20000"),
+	sweepCase("conns-empty", "-conns", ",").want("empty list"),
+	sweepCase("unknown-pool", "-pools", "nosuchpool").want("unknown pool design \"nosuchpool\""),
+	sweepCase("unknown-server", "-servers", "nosuchserver").want("unknown server design \"nosuchserver\""),
+	sweepCase("loops-zero", "-loops", "0").want("-loops 0"),
+	sweepCase("count-zero", "-count", "0").want("-count 0"),
+	sweepCase("size-zero", "-size", "0").want("-size 0"),
+	sweepCase("size-too-big", "-size", "2000000").want("size is 2000000"),
+	sweepCase("timeout-zero", "-timeout", "0s").want("-timeout 0s"),
+	sweepCase("duration-zero", "-duration", "0s").want("duration is 0s"),
+	sweepCase("duration-not-a-duration", "-duration", "10").want("flag -duration"),
+	sweepCase("warmup-negative", "-warmup", "-1s").want("warm-up is -1s"),
+	sweepCase("rate-negative", "-rate", "-5").want("rate is -5"),
+	sweepCase("addr-unreachable").want("unreachable"),
+	sweepCase("addr-no-port", "-addr", "127.0.0.1", "-servers", "echo").want("missing port"),
+	sweepCase("addr-without-servers", "-servers", "").want("-addr needs -servers"),
+	sweepCase("addr-several-servers", "-servers", "echo,http").want("names several"),
+	sweepCase("restart-negative", "-restart", "-1s").want("-restart"),
+	sweepCase("restart-after-point", "-restart", "10s", "-duration", "100ms", "-warmup", "0s").want("-restart"),
+	sweepCase("restart-external", "-restart", "50ms").want("restart needs a child server process"),
+}
+
+// sweepCase is a bad sweep invocation writing to the baseline old.txt. Its
+// base arguments are valid and name a server at an address where nothing
+// listens, so the sweep never starts a server and the run, were the bad
+// argument accepted, would fail with "unreachable" instead of the reason the
+// case wants (later flags override earlier ones).
+func sweepCase(name string, args ...string) badCase {
+	base := []string{"sweep", "-out", "$DIR/old.txt", "-addr", "127.0.0.1:1", "-servers", "echo", "-conns", "1", "-duration", "50ms"}
+	return badCase{
+		name:  "sweep/" + name,
+		args:  append(base, args...),
+		files: results,
+	}
+}
+
+// want sets the piece of the error line that says why the run failed.
+func (c badCase) want(s string) badCase {
+	c.wantErr = s
+	return c
 }
 
 // results are the result files the gate and report cases read: a valid
@@ -70,10 +118,14 @@ func TestBadInput(t *testing.T) {
 				args[i] = strings.ReplaceAll(a, "$DIR", dir)
 			}
 			r := runPoolbench(t, dir, args...)
+			t.Logf("exit %d: %s", r.code, strings.TrimSpace(r.stderr))
 			if r.code != 2 {
 				t.Errorf("poolbench %q: exit %d, want 2\nstderr: %s", args, r.code, r.stderr)
 			}
 			checkOneLine(t, args, r.stderr)
+			if !strings.Contains(r.stderr, tc.wantErr) {
+				t.Errorf("poolbench %q: stderr does not say %q:\n%s", args, tc.wantErr, r.stderr)
+			}
 			checkFilesUnchanged(t, dir, tc.files)
 		})
 	}
