@@ -116,17 +116,31 @@ func propPipelined(f *fixture) {
 	}
 }
 
-// halfCloseHead is how long HalfClose waits for the writer to finish before
-// it reads anyway: a server that stops reading until its echo is read (the
-// goroutine-per-conn design) holds the writer up, and reading unblocks it.
-const halfCloseHead = 200 * time.Millisecond
+// halfCloseHead is how long HalfClose waits for the server to read the
+// whole message before it reads the echo anyway: a server that stops
+// reading until its echo is read (the goroutine-per-conn design) never
+// gets there, and reading unblocks it.
+const halfCloseHead = 500 * time.Millisecond
+
+// halfCloseSize is the large message of HalfClose: 1 MiB more than the
+// server's socket send buffer can grow to (tcp_wmem max), so that the
+// server still holds echo of its own when the FIN arrives. A design that
+// closes conns at a cap of unsent echo needs a cap above it: 5 MiB on a
+// default Linux, where tcp_wmem max is 4 MiB.
+func halfCloseSize() int { return sysctlMax("tcp_wmem", 4<<20) + 1<<20 }
 
 func propHalfClose(f *fixture) {
 	f.serve(server.Config{Loops: 2})
 	rng := rand.New(rand.NewPCG(9, 0))
-	for _, n := range []int{10, 512 << 10} {
-		c := f.dial()
+	for _, n := range []int{10, halfCloseSize()} {
+		// A small receive window keeps the echo in the server; a large
+		// send buffer lets the writer finish fast where the server reads.
+		c, err := f.dialErr(fixedBuffers(4<<10, 1<<20))
+		if err != nil {
+			f.t.Fatalf("dial: %v", err)
+		}
 		p := payload(rng, n)
+		in := f.srv.Stats().BytesIn
 		written := make(chan error, 1)
 		go func() {
 			_, err := c.Write(p)
@@ -135,15 +149,9 @@ func propHalfClose(f *fixture) {
 			}
 			written <- err
 		}()
-		// Read only after the half-close where the server lets the writer
-		// finish, so that the echo is still owed when the FIN arrives.
-		t := time.NewTimer(halfCloseHead)
-		select {
-		case err := <-written:
-			written <- err
-		case <-t.C:
-		}
-		t.Stop()
+		// Read only once the server has read it all, where it does, so
+		// that the echo is still owed when the FIN arrives.
+		f.within(halfCloseHead, func() bool { return f.srv.Stats().BytesIn >= in+uint64(n) })
 		got, err := io.ReadAll(c) // to EOF: the server must close after the echo
 		if err != nil {
 			f.t.Fatalf("%d bytes then half-close: read after %d bytes: %v", n, len(got), err)

@@ -8,19 +8,54 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/poolbench/poolbench/impls/server"
 )
 
-// NeverReadBudget is how many bytes a client that never reads tries to
-// push. A server bounds what it buffers per conn when the client cannot get
-// them all in: the loopback socket buffers hold at most about 12 MiB on a
-// default Linux (tcp_rmem max 6 MiB + tcp_wmem max 4 MiB on the server,
-// 128 KiB each on the client, which sets them), so a design's own per-conn
-// cap must stay well under NeverReadBudget minus that.
-const NeverReadBudget = 64 << 20
+// MaxConnBuffer is the most a design may buffer for one conn whose client
+// does not read (its documented cap). NeverReads checks the bound holds.
+const MaxConnBuffer = 16 << 20
+
+// neverReadBudget is how many bytes a client that never reads tries to
+// push: twice what the kernel's socket buffers on the server side can hold
+// at most (tcp_rmem and tcp_wmem maxima; the client fixes its own at
+// 64 KiB), plus MaxConnBuffer. A server that bounds what it buffers per
+// conn stops the client well before; one that does not lets it all in.
+func neverReadBudget() int {
+	return 2*(sysctlMax("tcp_rmem", 32<<20)+sysctlMax("tcp_wmem", 32<<20)) + MaxConnBuffer
+}
+
+// sysctlMax reads the max (last) field of net.ipv4.NAME (tcp_rmem,
+// tcp_wmem), or returns def when it cannot.
+func sysctlMax(name string, def int) int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/" + name)
+	if f := strings.Fields(string(b)); err == nil && len(f) == 3 {
+		if n, err := strconv.Atoi(f[2]); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
+// fixedBuffers is a dialer whose sockets get SO_RCVBUF rcv and SO_SNDBUF
+// snd before connecting, which fixes the kernel's share on the client side
+// (a small rcv keeps the receive window small).
+func fixedBuffers(rcv, snd int) *net.Dialer {
+	return &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			serr = errors.Join(
+				syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, rcv),
+				syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF, snd))
+		})
+		return errors.Join(err, serr)
+	}}
+}
 
 // stallTimeout is how long a write of the never-reading client may block
 // before the server is taken to have stopped reading it. Only a server
@@ -48,22 +83,11 @@ func (f *fixture) flood(c *net.TCPConn, budget, chunk int, stall bool) (int, err
 
 func propNeverReads(f *fixture) {
 	f.serve(server.Config{Loops: 2})
-	// Small client buffers, set before connect, keep the kernel's share of
-	// the budget known.
-	d := &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		var serr error
-		err := rc.Control(func(fd uintptr) {
-			serr = errors.Join(
-				syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 64<<10),
-				syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF, 64<<10))
-		})
-		return errors.Join(err, serr)
-	}}
-	c, err := f.dialErr(d)
+	c, err := f.dialErr(fixedBuffers(64<<10, 64<<10))
 	if err != nil {
 		f.t.Fatalf("dial: %v", err)
 	}
-	sent, err := f.flood(c, NeverReadBudget, 64<<10, true)
+	sent, err := f.flood(c, neverReadBudget(), 64<<10, true)
 	if err == nil {
 		f.t.Fatalf("a client that never reads pushed %d bytes into the server: it buffers without bound", sent)
 	}
@@ -133,7 +157,7 @@ func propShutdown(f *fixture) {
 	conns = append(conns, stuck)
 	stuckDone := make(chan error, 1)
 	go func() {
-		_, err := f.flood(stuck, NeverReadBudget, 64<<10, false)
+		_, err := f.flood(stuck, neverReadBudget(), 64<<10, false)
 		stuckDone <- err
 	}()
 	f.eventually("the server reading the stuck client", func() bool { return srv.Stats().BytesIn > 0 })
@@ -164,7 +188,7 @@ func propShutdown(f *fixture) {
 		}
 	}
 	if err := wait(f, "the stuck client's writer", stuckDone); err == nil {
-		f.t.Errorf("the stuck client wrote %d bytes unread: the server buffered them all", NeverReadBudget)
+		f.t.Errorf("the stuck client wrote %d bytes unread: the server buffered them all", neverReadBudget())
 	}
 	if st := srv.Stats(); st.Active != 0 {
 		f.t.Errorf("after Shutdown: Stats %+v, want Active 0", st)

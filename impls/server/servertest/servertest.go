@@ -19,8 +19,9 @@
 //     middle of a message, or with echo still owed to them, do not crash the
 //     server or leak a conn or a goroutine; the server still serves.
 //   - NeverReads: a client that writes and never reads cannot make the
-//     server buffer without bound: it cannot push NeverReadBudget bytes
-//     into the server (the server stops reading or closes the conn).
+//     server buffer without bound: it cannot push twice the kernel's socket
+//     buffers plus MaxConnBuffer into the server (the server stops reading
+//     or closes the conn).
 //   - Shutdown: Shutdown with live, idle and mid-transfer conns returns nil
 //     within its ctx, closes every conn, leaves no goroutine, and a second
 //     Shutdown is harmless; Shutdown with an ended ctx returns promptly.
@@ -36,8 +37,10 @@
 //   - ReadBufferSize: a 512-byte read buffer still echoes 64 KiB exactly.
 //   - Pipelined: 1000 messages written back to back come back in order.
 //   - HalfClose: after the client shuts its write side, the server sends
-//     every byte still owed (up to 512 KiB, read only after the shutdown),
-//     then closes its side.
+//     every byte still owed, then closes its side. The client writes 1 MiB
+//     more than the server's socket send buffer can hold (tcp_wmem max),
+//     and reads only after its half-close, so the server still holds echo
+//     of its own at the FIN.
 //
 // HTTP only (HTTP/1.1 POST, body echoed with 200):
 //   - PostEcho: empty, small and odd-sized bodies; status and body exact.
@@ -210,6 +213,22 @@ func (f *fixture) eventually(what string, cond func() bool) {
 		case <-tick.C:
 		}
 	}
+}
+
+// within polls cond for at most d and reports whether it came to hold.
+func (f *fixture) within(d time.Duration, cond func() bool) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-t.C:
+			return false
+		case <-tick.C:
+		}
+	}
+	return true
 }
 
 // waitIdle waits until the server has no open conn.
