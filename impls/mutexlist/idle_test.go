@@ -1,0 +1,64 @@
+package mutexlist
+
+import (
+	"testing"
+	"time"
+
+	"github.com/poolbench/poolbench/impls/pool/lease"
+)
+
+func entryAt(created, idleSince time.Time) *lease.Entry {
+	return &lease.Entry{Created: created, IdleSince: idleSince}
+}
+
+func TestIdleListMostRecentFirstAndRecycled(t *testing.T) {
+	var il idleList
+	t0 := time.Unix(1000, 0)
+	a, b, c := entryAt(t0, t0), entryAt(t0, t0), entryAt(t0, t0)
+	il.pushFront(a)
+	il.pushFront(b)
+	if got := il.popFront(); got != b {
+		t.Fatal("popFront did not return the most recently pushed entry")
+	}
+	il.pushFront(c)
+	if got := il.popFront(); got != c {
+		t.Fatal("popFront did not return the most recently pushed entry")
+	}
+	if got := il.popFront(); got != a || il.len() != 0 {
+		t.Fatalf("popFront = %p, len %d; want a, 0", got, il.len())
+	}
+	// Two entries were idle at once at most, so two Elements exist; cycling
+	// through many more must reuse them.
+	for range 100 {
+		il.pushFront(a)
+		il.pushFront(b)
+		il.popFront()
+		il.popFront()
+	}
+	if n := il.l.Len(); n != 2 {
+		t.Fatalf("list has %d Elements after cycling, want 2 (recycled)", n)
+	}
+}
+
+func TestIdleListRemoveExpired(t *testing.T) {
+	var il idleList
+	t0 := time.Unix(1000, 0)
+	const idle, life = 10 * time.Second, time.Minute
+	old := entryAt(t0.Add(-time.Hour), t0.Add(5*time.Second))           // lifetime over
+	stale := entryAt(t0, t0)                                            // idle too long at t0+11s
+	fresh := entryAt(t0.Add(8*time.Second), t0.Add(8*time.Second))      // expires t0+18s+1ns
+	lateLife := entryAt(t0.Add(-45*time.Second), t0.Add(9*time.Second)) // lifetime ends t0+15s
+	for _, e := range []*lease.Entry{stale, old, fresh, lateLife} {
+		il.pushFront(e)
+	}
+	dead, next := il.removeExpired(t0.Add(11*time.Second), idle, life, nil)
+	if len(dead) != 2 || !(dead[0] == old && dead[1] == stale) {
+		t.Fatalf("removed %v, want old then stale", dead)
+	}
+	if want := t0.Add(15 * time.Second); !next.Equal(want) {
+		t.Fatalf("next expiry %v, want lateLife's end of life %v", next, want)
+	}
+	if il.len() != 2 || il.popFront() != lateLife || il.popFront() != fresh {
+		t.Fatal("kept entries lost their most-recent-first order")
+	}
+}
