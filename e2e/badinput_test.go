@@ -71,6 +71,23 @@ var badInputs = []badCase{
 	sweepCase("restart-negative", "-restart", "-1s").want("-restart"),
 	sweepCase("restart-after-point", "-restart", "10s", "-duration", "100ms", "-warmup", "0s").want("-restart"),
 	sweepCase("restart-external", "-restart", "50ms").want("restart needs a child server process"),
+
+	// report: every case names the existing REPORT.md as -out; it must survive.
+	reportCase("unknown-flag", "-bogus").want("not defined: -bogus"),
+	reportCase("stray-argument", "extra").want("unexpected arguments"),
+	reportCase("results-missing", "-results", "$DIR/nosuchdir").want("is not a directory"),
+	reportCase("results-is-a-file", "-results", "$DIR/old.txt").want("is not a directory"),
+}
+
+// reportCase is a bad report invocation that would write over REPORT.md.
+func reportCase(name string, args ...string) badCase {
+	files := maps.Clone(results)
+	files["REPORT.md"] = "# the previous report\n"
+	return badCase{
+		name:  "report/" + name,
+		args:  append([]string{"report", "-out", "$DIR/REPORT.md"}, args...),
+		files: files,
+	}
 }
 
 // sweepCase is a bad sweep invocation writing to the baseline old.txt. Its
