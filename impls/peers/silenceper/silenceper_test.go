@@ -1,0 +1,110 @@
+package silenceper_test
+
+import (
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/poolbench/poolbench/impls/peers/silenceper"
+	"github.com/poolbench/poolbench/impls/pool/pooltest"
+)
+
+// TestMain checks for leaked goroutines, except those parked in the library's
+// own Get: a waiting Get has no ctx and Release does not wake it, so every
+// property that leaves a waiter behind (CancelWhileWaiting, AcquireTimeout,
+// FullPoolDoesNotDial, DiscardFreesSlot, GetAfterClose: failures expected
+// below) strands one there for good.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/silenceper/pool.(*channelPool).Get"))
+}
+
+// Shorthands for the expected table.
+const (
+	pass = pooltest.Pass
+	fail = pooltest.Fail
+	na   = pooltest.NA
+)
+
+// expected is silenceper/pool v1.0.0's outcome for every property. Its
+// failures have four causes:
+//   - Get has no ctx: a waiting Get can be neither cancelled nor timed out.
+//   - Only Put wakes a waiter: Close(conn) (our Discard) frees the slot
+//     without waking anyone, and Release (our Close) wakes nobody either.
+//   - The factory runs under the pool's mutex, so a slow dial blocks the
+//     whole pool, Len (our Stats) included.
+//   - Lost wake-up: Get looks at the idle channel without the lock, then
+//     queues as a waiter under it; a Put landing in between puts the conn in
+//     the channel and the Get sleeps beside it.
+var expected = map[string]pooltest.Status{
+	"TotalCap":            pass,
+	"CapUnderChurn":       pass,
+	"FullPoolDoesNotDial": fail, // it waits without dialing, but its Get ignores the ctx deadline
+	"IdleBound":           pass,
+	"Reuse":               pass,
+	"PutHandsToWaiter":    pass,
+	// PutGetRace and CancelGrantRace: see racy.
+	"DiscardFreesSlot":          fail, // Close(conn) does not wake the parked Get; it sleeps past its deadline
+	"DiscardedNeverReused":      pass,
+	"FIFO":                      pass, // waiters queue in a slice served from the front
+	"NoDoubleHandout":           pass,
+	"IdleExpiry":                pass, // IdleTimeout is checked on Get
+	"Reaper":                    na,   // no reaper
+	"MaxLifetime":               na,   // no MaxLifetime
+	"DeadPeer":                  pass, // the Ping hook, fed lease's peek
+	"CancelWhileWaiting":        fail, // Get has no ctx
+	"CancelDuringDial":          pass, // only the late-conn half applies: the factory has no ctx
+	"AcquireTimeout":            fail, // Get has no ctx
+	"DialErrorRestoresCapacity": pass,
+	"NoStrandedWaiter":          pass,
+	"DialOutsideLock":           fail, // the factory runs under the mutex that Len (Stats) takes
+	"DoublePut":                 na,   // Put(any) keeps no record of hand-outs
+	"StalePut":                  na,   // the same
+	"InvalidConfig":             pass,
+	"CloseIdle":                 pass,
+	"GetAfterClose":             fail, // Get after Release is ErrClosed, but Release does not wake a waiting Get
+	"PutAfterClose":             fail, // Release nils the close func, so conns returned later are never closed
+	"NoLeakAfterClose":          pass,
+	"StatsConsistent":           na, // Len counts idle conns only
+}
+
+// racy lists the properties whose outcome depends on whether a run happens
+// to hit the lost wake-up's window, with the text their failure must carry.
+// Either outcome is accepted; any other failure is not. PutGetRace (1s
+// budget) caught it in 18 runs of 20 without -race and 19 of 20 with it,
+// measured on a shared 2-core machine. CancelGrantRace otherwise passes (Get
+// has no ctx, so the cancel never wins and the Put always hands the conn
+// over), but fails in about 1 run of 5 under -race when its Put lands in the
+// window and strands the Get.
+var racy = map[string]string{
+	"PutGetRace":      "lost wake-up",
+	"CancelGrantRace": "had not returned",
+}
+
+// TestConformance runs the suite on silenceper/pool and asserts every
+// outcome, so a change upstream (or in the suite) shows up as a difference.
+func TestConformance(t *testing.T) {
+	report := pooltest.Check(t, silenceper.New, silenceper.Caps)
+	var steady pooltest.Report
+	for _, r := range report {
+		cause, ok := racy[r.Property]
+		switch {
+		case !ok:
+			steady = append(steady, r)
+		case r.Status == pass:
+			t.Logf("%s passed: this run did not hit the lost wake-up", r.Property)
+		case r.Status == fail && strings.Contains(r.Message, cause):
+			t.Logf("%s failed as known: %s", r.Property, r.Message)
+		default:
+			t.Errorf("%s: got %v, want pass or a failure saying %q: %s", r.Property, r.Status, cause, r.Message)
+		}
+	}
+	for name := range racy {
+		if _, ok := report.Result(name); !ok {
+			t.Errorf("%s: not in the report", name)
+		}
+	}
+	for _, d := range steady.Diff(expected) {
+		t.Error(d)
+	}
+}
