@@ -127,3 +127,51 @@ func TestCloseRacingPuts(t *testing.T) {
 		}
 	}
 }
+
+// TestFreedTokenGoesToOldestWaiter: pooltest's FIFO property hands conns
+// over with Put, through the idle channel; this hands over slots with
+// Discard, through the semaphore, mixing in a Put, with a newcomer arriving
+// right after each hand-over. The runtime must serve the select-parked Gets
+// in the order they parked, on either channel.
+func TestFreedTokenGoesToOldestWaiter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := pooltest.NewDialer(1)
+		p := newPool(t, pool.Config{MaxConns: 1, Dial: d.Dial})
+		ctx := context.Background()
+		held, _ := p.Get(ctx)
+		const n = 4
+		order := make(chan int, n+1)
+		conns := make([]net.Conn, n+1)
+		get := func(i int) {
+			c, err := p.Get(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			conns[i] = c
+			order <- i
+		}
+		for i := range n {
+			go get(i)
+			synctest.Wait() // parked, in order
+		}
+		for i := range n {
+			if i%2 == 0 {
+				p.Discard(held)
+			} else {
+				p.Put(held)
+			}
+			if i == 0 {
+				go get(n) // a newcomer, right behind the hand-over
+			}
+			if got := <-order; got != i {
+				t.Fatalf("hand-over %d went to Get %d, want the oldest parked, %d", i, got, i)
+			}
+			held = conns[i]
+		}
+		p.Put(held)
+		if got := <-order; got != n {
+			t.Fatalf("last conn went to %d, want the newcomer", got)
+		}
+		p.Put(conns[n])
+	})
+}

@@ -32,10 +32,16 @@ var ErrAbandoned = errors.New("dial abandoned")
 // that arrives after its caller left, or free the slot of one that failed.
 // Exactly one of "Dial returns the outcome" and "late receives it" happens.
 //
-// Any other error is the dial's, wrapped (with ctx.Err() too when ctx had
-// ended); the caller must free the slot.
+// When ctx has ended already Dial does not dial. Any other error is the
+// dial's, wrapped (with ctx.Err() too when ctx had ended); the caller must
+// free the slot.
 func Dial(ctx context.Context, owner lease.Owner, dial func(context.Context) (net.Conn, error),
 	stats *counters.Counters, late func(*lease.Entry, error)) (*lease.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		// The caller left already: no dial to waste.
+		stats.Cancels.Add(1)
+		return nil, fmt.Errorf("pool: get: %w", err)
+	}
 	stats.Dials.Add(1)
 	if ctx.Done() == nil {
 		c, err := dial(ctx)
