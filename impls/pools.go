@@ -13,6 +13,8 @@ import (
 	"github.com/poolbench/poolbench/impls/peers/silenceper"
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/pool/pooltest"
+	"github.com/poolbench/poolbench/impls/puddle"
+	"github.com/poolbench/poolbench/impls/ring"
 )
 
 // PoolDesign is a registered pool design.
@@ -30,7 +32,9 @@ type PoolDesign struct {
 var pools = []PoolDesign{
 	{Name: "mutexlist", New: mutexlist.New, Caps: pooltest.Full},
 	{Name: "chanpool", New: chanpool.New, Caps: pooltest.Full},
-	// Third-party pools, adapted for comparison (impls/peers).
+	{Name: "ring", New: ring.New, Caps: pooltest.Full},
+	// Third-party pools, adapted for comparison (impls/puddle, impls/peers).
+	{Name: "puddle", Peer: true, New: puddle.New, Caps: puddle.Caps},
 	{Name: "fatih", Peer: true, New: fatih.New, Caps: fatih.Caps},
 	{Name: "silenceper", Peer: true, New: silenceper.New, Caps: silenceper.Caps},
 }

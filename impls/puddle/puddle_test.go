@@ -1,0 +1,16 @@
+package puddle_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/poolbench/poolbench/impls/pool/pooltest"
+	"github.com/poolbench/poolbench/impls/puddle"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestConformance(t *testing.T) {
+	pooltest.Run(t, puddle.New, puddle.Caps)
+}

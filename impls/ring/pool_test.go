@@ -1,0 +1,293 @@
+package ring
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/poolbench/poolbench/impls/pool"
+)
+
+// pipes is a minimal dialer of net.Pipe conns for the focused tests below;
+// the conformance suite has the thorough one. It counts live conns and
+// Close calls per conn, so a double close shows.
+type pipes struct {
+	dials, live, closes, doubleCloses atomic.Int64
+}
+
+type pipeConn struct {
+	net.Conn
+	peer   net.Conn
+	d      *pipes
+	closed atomic.Bool
+}
+
+func (d *pipes) dial(context.Context) (net.Conn, error) {
+	d.dials.Add(1)
+	d.live.Add(1)
+	a, b := net.Pipe()
+	return &pipeConn{Conn: a, peer: b, d: d}, nil
+}
+
+func (c *pipeConn) Close() error {
+	if !c.closed.CompareAndSwap(false, true) {
+		c.d.doubleCloses.Add(1)
+		return net.ErrClosed
+	}
+	c.d.live.Add(-1)
+	c.d.closes.Add(1)
+	c.peer.Close()
+	return c.Conn.Close()
+}
+
+func newTestPool(t *testing.T, cfg pool.Config) (*Pool, *pipes) {
+	t.Helper()
+	d := &pipes{}
+	cfg.Dial = d.dial
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.Close()
+		if n := d.doubleCloses.Load(); n != 0 {
+			t.Errorf("%d conns closed twice", n)
+		}
+	})
+	return p.(*Pool), d
+}
+
+func mustGet(t *testing.T, p *Pool) net.Conn {
+	t.Helper()
+	c, err := p.Get(context.Background())
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	return c
+}
+
+func TestFastPathDoesNotAllocate(t *testing.T) {
+	for _, cfg := range []pool.Config{
+		{MaxConns: 4},
+		{MaxConns: 4, IdleTimeout: time.Minute, MaxLifetime: time.Hour},
+	} {
+		p, _ := newTestPool(t, cfg)
+		p.Put(mustGet(t, p)) // dial once, outside the measurement
+		ctx := context.Background()
+		allocs := testing.AllocsPerRun(1000, func() {
+			c, err := p.Get(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Put(c); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("IdleTimeout %v: Get+Put allocates %.1f times", cfg.IdleTimeout, allocs)
+		}
+	}
+}
+
+// TestHandOffIsFIFOAndNewcomersQueue parks three Gets in order on an
+// exhausted pool, then checks that returns reach them oldest first and that
+// a Get arriving while they wait queues behind them, even though the conn
+// it could take passes through the pool.
+func TestHandOffIsFIFOAndNewcomersQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, d := newTestPool(t, pool.Config{MaxConns: 1})
+		held := mustGet(t, p)
+
+		order := make(chan int, 4)
+		var wg sync.WaitGroup
+		get := func(id int) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, err := p.Get(context.Background())
+				if err != nil {
+					t.Errorf("waiter %d: %v", id, err)
+					return
+				}
+				order <- id
+				p.Put(c)
+			}()
+			synctest.Wait() // parked before the next one starts
+		}
+		for id := 1; id <= 3; id++ {
+			get(id)
+		}
+		if n := p.waiters.Load(); n != 3 {
+			t.Fatalf("%d waiters parked, want 3", n)
+		}
+		// The newcomer starts while the conn is being passed along the queue.
+		p.Put(held)
+		get(4)
+		wg.Wait()
+		close(order)
+		want := 1
+		for id := range order {
+			if id != want {
+				t.Fatalf("conn reached waiter %d, want %d", id, want)
+			}
+			want++
+		}
+		if dials := d.dials.Load(); dials != 1 {
+			t.Errorf("%d dials, want 1", dials)
+		}
+	})
+}
+
+// TestCancelRacingPutLosesNothing races a waiter's cancellation with the
+// Put that would serve it, many times; every round the conn must end up
+// idle (not lost with the cancelled waiter, not dialed twice).
+func TestCancelRacingPutLosesNothing(t *testing.T) {
+	p, d := newTestPool(t, pool.Config{MaxConns: 1})
+	for round := 0; round < 2000; round++ {
+		held := mustGet(t, p)
+		ctx, cancel := context.WithCancel(context.Background())
+		got := make(chan net.Conn, 1)
+		go func() {
+			c, _ := p.Get(ctx)
+			got <- c
+		}()
+		go cancel()
+		p.Put(held)
+		if c := <-got; c != nil {
+			p.Put(c)
+		}
+		s := p.Stats()
+		if s.Open != 1 || s.Idle != 1 || s.InUse != 0 || p.waiters.Load() != 0 {
+			t.Fatalf("round %d: stats %+v, waiters %d; want the one conn idle", round, s, p.waiters.Load())
+		}
+	}
+	if n := d.dials.Load(); n != 1 {
+		t.Fatalf("%d dials, want 1", n)
+	}
+}
+
+func TestMaxIdleBelowPowerOfTwo(t *testing.T) {
+	p, d := newTestPool(t, pool.Config{MaxConns: 8, MaxIdle: 3})
+	var held []net.Conn
+	for range 8 {
+		held = append(held, mustGet(t, p))
+	}
+	for _, c := range held {
+		if err := p.Put(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := p.Stats(); s.Idle != 3 || s.Open != 3 || d.live.Load() != 3 {
+		t.Fatalf("after returning 8 with MaxIdle 3: stats %+v, live %d", s, d.live.Load())
+	}
+}
+
+// TestReaperClosesIdleWithoutTraffic checks the reaper on virtual time: it
+// closes each conn once it has been idle past IdleTimeout, keeps the rest,
+// re-arms for them, and leaves nothing scheduled once the pool is empty.
+func TestReaperClosesIdleWithoutTraffic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, d := newTestPool(t, pool.Config{MaxConns: 4, IdleTimeout: time.Second})
+		a, b := mustGet(t, p), mustGet(t, p)
+		p.Put(a)
+		time.Sleep(600 * time.Millisecond)
+		p.Put(b)
+		time.Sleep(600 * time.Millisecond) // a is 1.2s idle, b 0.6s
+		synctest.Wait()
+		if live, s := d.live.Load(), p.Stats(); live != 1 || s.Idle != 1 || s.Expired != 1 {
+			t.Fatalf("after 1.2s: live %d, stats %+v; want only b left", live, s)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if live, s := d.live.Load(), p.Stats(); live != 0 || s.Open != 0 || s.Expired != 2 {
+			t.Fatalf("after 2.2s: live %d, stats %+v; want none", live, s)
+		}
+	})
+}
+
+func TestCloseWakesWaitersAndClosesLateReturns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, d := newTestPool(t, pool.Config{MaxConns: 2})
+		a, b := mustGet(t, p), mustGet(t, p)
+		p.Put(a)
+		a = mustGet(t, p) // reuses a: both conns held, so the next Get parks
+
+		errc := make(chan error, 1)
+		go func() {
+			_, err := p.Get(context.Background())
+			errc <- err
+		}()
+		synctest.Wait()
+		p.Close()
+		if err := <-errc; !errors.Is(err, pool.ErrClosed) {
+			t.Fatalf("waiter woken by Close: %v, want ErrClosed", err)
+		}
+		if live := d.live.Load(); live != 2 {
+			t.Fatalf("live %d right after Close, want the 2 held", live)
+		}
+		for _, c := range []net.Conn{a, b} {
+			if err := p.Put(c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := p.Get(context.Background()); !errors.Is(err, pool.ErrClosed) {
+			t.Fatalf("Get after Close: %v", err)
+		}
+		if live, dials := d.live.Load(), d.dials.Load(); live != 0 || dials != 2 {
+			t.Fatalf("after returning everything: live %d, dials %d; want 0 and 2", live, dials)
+		}
+		if err := p.Close(); err != nil {
+			t.Fatalf("second Close: %v", err)
+		}
+	})
+}
+
+// TestStalledGetDoesNotCloseConns stalls a Get inside the ring by hand,
+// between claiming a cell and freeing it, as a descheduled thread would. A
+// Put that laps round to the blocked cell must keep its conn (in the spill)
+// rather than close it, and the spill must drain back into the ring once
+// the stalled Get moves on.
+func TestStalledGetDoesNotCloseConns(t *testing.T) {
+	p, d := newTestPool(t, pool.Config{MaxConns: 2})
+	a, b := mustGet(t, p), mustGet(t, p)
+	p.Put(a)
+	p.Put(b)
+
+	// The stalled Get: the first half of queue.pop.
+	q := p.idle
+	pos := q.head.Load()
+	if !q.head.CompareAndSwap(pos, pos+1) {
+		t.Fatal("could not claim the head cell")
+	}
+	stalled := q.cells[pos&q.mask].val
+	a = stalled.Acquire()
+
+	b = mustGet(t, p)
+	if err := p.Put(b); err != nil { // its cell is the stalled one's
+		t.Fatal(err)
+	}
+	if s := p.Stats(); d.live.Load() != 2 || s.Idle != 1 || p.spilled.Load() != 1 {
+		t.Fatalf("Put behind a stalled Get: live %d, spilled %d, stats %+v; want b kept in the spill",
+			d.live.Load(), p.spilled.Load(), s)
+	}
+	if c := mustGet(t, p); c.(interface{ Unwrap() net.Conn }).Unwrap() != b.(interface{ Unwrap() net.Conn }).Unwrap() {
+		t.Fatal("Get did not take the spilled conn")
+	} else {
+		b = c
+	}
+	p.Put(b) // spilled again: the cell is still blocked
+
+	q.cells[pos&q.mask].seq.Store(pos + q.mask + 1) // the stalled Get resumes
+	if err := p.Put(a); err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Stats(); s.Idle != 2 || p.spilled.Load() != 0 || d.live.Load() != 2 || d.dials.Load() != 2 {
+		t.Fatalf("after the stall: spilled %d, live %d, dials %d, stats %+v; want both conns back in the ring",
+			p.spilled.Load(), d.live.Load(), d.dials.Load(), s)
+	}
+}

@@ -1,0 +1,326 @@
+// Package ring is a connection pool built for the uncontended fast path:
+// idle conns sit in a lock-free bounded MPMC queue (queue.go), capacity is
+// one atomic count of open and dialing conns reserved by CAS, and a Get or
+// Put that finds a conn or room touches no lock, reads no clock (unless a
+// timeout is set) and allocates nothing. Goroutines park only when the pool
+// is exhausted, on a mutex-guarded FIFO of waiters (wait.go); while anyone
+// is parked, Put hands its conn straight to the oldest waiter and a new Get
+// queues behind them instead of taking from the ring.
+//
+// The idle queue is first-in first-out, so Get reuses the conn that has been
+// idle longest. Unlike a most-recently-used stack this keeps every idle conn
+// in rotation, so under a light but steady load IdleTimeout rarely closes
+// any; that is the price of a queue that needs no lock.
+package ring
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/impls/pool/counters"
+	"github.com/poolbench/poolbench/impls/pool/lease"
+	"github.com/poolbench/poolbench/impls/pool/reaper"
+)
+
+// Pool is the ring connection pool. Create it with New.
+//
+// Lost wakeups are ruled out by pairs of atomics that each side writes and
+// then reads in the opposite order (all Go atomics are sequentially
+// consistent): a Put pushes to the ring and then reads waiters, a Get that
+// is about to park increments waiters and then re-checks the ring and the
+// capacity; a free slot decrements slots and then reads waiters; Close
+// stores closed and then drains the ring, a Put pushes and then reads
+// closed. In each pair at least one side sees the other.
+type Pool struct {
+	// Read-only after New.
+	cfg     pool.Config
+	timed   bool // IdleTimeout or MaxLifetime set: Get and Put read the clock
+	idle    *queue[*lease.Entry]
+	reaper  *reaper.Reaper // nil unless timed
+	waiterp sync.Pool      // of *waiter; per pool, since a synctest bubble owns its channels
+
+	// closed is set once, by Close, and read by every Get and Put.
+	closed atomic.Bool
+	_      [cacheLine]byte
+
+	// waiters is the number of parked Gets, len(wq), and spilled is
+	// len(spill). Both are written under mu and read without it: nonzero
+	// sends Get and Put to the slow path.
+	waiters atomic.Int64
+	spilled atomic.Int64
+	_       [cacheLine - 16]byte
+
+	// slots counts conns open or being dialed. A Get reserves one by CAS
+	// before it dials, so slots never exceeds MaxConns.
+	slots   atomic.Int64
+	dialing atomic.Int64 // dials in flight, for Stats
+	_       [cacheLine - 16]byte
+
+	// counters.Reuses counts only the reuses of the slow path. The fast
+	// path's reuses are the ring's pops (its head position) less otherPops,
+	// the pops that were not a Get taking a fresh conn: that keeps an atomic
+	// add off the fast path, and Stats adds the two up.
+	counters  counters.Counters
+	otherPops atomic.Uint64
+
+	mu    sync.Mutex
+	wq    waitQueue      // guarded by mu
+	spill []*lease.Entry // guarded by mu; see spill.go
+}
+
+// New returns a ring pool (a *Pool) for cfg, or an error wrapping
+// pool.ErrInvalidConfig. It returns the interface so that it can sit in the
+// registry as it is.
+func New(cfg pool.Config) (pool.Pool, error) {
+	cfg, err := cfg.Normalized()
+	if err != nil {
+		return nil, fmt.Errorf("ring: %w", err)
+	}
+	p := &Pool{
+		cfg:   cfg,
+		timed: cfg.IdleTimeout > 0 || cfg.MaxLifetime > 0,
+		idle:  newQueue[*lease.Entry](cfg.MaxIdle),
+		spill: make([]*lease.Entry, 0, cfg.MaxIdle),
+	}
+	if p.timed {
+		p.reaper = reaper.New(p.sweep)
+	}
+	return p, nil
+}
+
+// Get returns an idle conn, dials one while fewer than MaxConns are open or
+// dialing, or waits first-in first-out. See pool.Pool.
+func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
+	for spins := 0; ; spins++ {
+		if p.closed.Load() {
+			return nil, pool.ErrClosed
+		}
+		// A parked Get is owed the next conn; taking from the ring or the
+		// capacity ahead of it would be barging.
+		if p.waiters.Load() != 0 {
+			return p.wait(ctx)
+		}
+		if e, ok := p.idle.pop(); ok {
+			if p.fresh(e) {
+				return e.Acquire(), nil // counted by the ring's head, see otherPops
+			}
+			p.otherPops.Add(1)
+			p.retire(e)
+			p.freeSlot()
+			continue
+		}
+		if p.spilled.Load() != 0 {
+			if e, ok := p.unspill(); ok {
+				if p.fresh(e) {
+					p.counters.Reuses.Add(1)
+					return e.Acquire(), nil
+				}
+				p.retire(e)
+				p.freeSlot()
+				continue
+			}
+		}
+		if p.reserve() {
+			return p.dial(ctx)
+		}
+		// Exhausted, unless a Put is between claiming its cell and
+		// publishing it: pop reports that as empty, and the push is a few
+		// instructions from done, so look again before parking.
+		if spins < maxSpins && p.idle.len() > 0 {
+			continue
+		}
+		return p.wait(ctx)
+	}
+}
+
+// maxSpins bounds Get's retries for a push in flight; past it (the pusher
+// was preempted) Get parks, and the pusher's check of waiters after its
+// push hands the conn over.
+const maxSpins = 16
+
+// Put returns c for reuse. See pool.Pool.
+func (p *Pool) Put(c net.Conn) error {
+	e, err := lease.Release(p, c)
+	if err != nil {
+		return err
+	}
+	var now time.Time
+	if p.timed {
+		now = time.Now()
+		if e.TooOld(now, p.cfg.MaxLifetime) {
+			p.retire(e)
+			p.freeSlot()
+			return nil
+		}
+		e.IdleSince = now
+	}
+	p.offer(e, now)
+	return nil
+}
+
+// Discard closes c and frees its slot. See pool.Pool.
+func (p *Pool) Discard(c net.Conn) error {
+	e, err := lease.Release(p, c)
+	if err != nil {
+		return err
+	}
+	p.counters.Discards.Add(1)
+	p.drop(e)
+	return nil
+}
+
+// Close closes the idle conns, wakes every waiter with pool.ErrClosed and
+// makes later Puts close their conns. It is idempotent.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	if p.closed.Load() {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed.Store(true)
+	for w := p.wq.popFront(); w != nil; w = p.wq.popFront() {
+		p.grant(w, nil, false, pool.ErrClosed)
+	}
+	p.waiters.Store(0)
+	p.mu.Unlock()
+	if p.reaper != nil {
+		p.reaper.Stop() // its sweep takes mu, so not under it
+	}
+	p.drain()
+	return nil
+}
+
+// Stats returns a snapshot of the pool's gauges and counters.
+func (p *Pool) Stats() pool.Stats {
+	s := p.counters.Snapshot()
+	// otherPops first: it grows after the pop it counts, so reading it
+	// before the head can only understate the fast path's reuses.
+	other := p.otherPops.Load()
+	s.Reuses += p.idle.popped() - other
+	s.Dialing = int(p.dialing.Load())
+	s.Open = max(int(p.slots.Load())-s.Dialing, 0)
+	s.Idle = min(p.idle.len()+int(p.spilled.Load()), s.Open)
+	s.InUse = s.Open - s.Idle
+	return s
+}
+
+// reserve takes one slot of capacity if fewer than MaxConns are in use.
+func (p *Pool) reserve() bool {
+	for n := p.slots.Load(); n < int64(p.cfg.MaxConns); n = p.slots.Load() {
+		if p.slots.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+	return false
+}
+
+// freeSlot gives back one slot and, if anyone is parked, lets the oldest
+// waiter use it.
+func (p *Pool) freeSlot() {
+	p.slots.Add(-1)
+	if p.waiters.Load() != 0 {
+		p.serve()
+	}
+}
+
+// fresh reports whether an idle entry may be handed out: not expired and,
+// unless NoAliveCheck, its peer still there.
+func (p *Pool) fresh(e *lease.Entry) bool {
+	if p.timed && e.Expired(time.Now(), p.cfg.IdleTimeout, p.cfg.MaxLifetime) {
+		return false
+	}
+	return p.cfg.NoAliveCheck || e.Usable()
+}
+
+// retire closes an entry that expired or whose peer left. The caller still
+// owns its slot.
+func (p *Pool) retire(e *lease.Entry) {
+	e.Raw().Close()
+	p.counters.Expired.Add(1)
+}
+
+// drop closes an entry and frees its slot.
+func (p *Pool) drop(e *lease.Entry) {
+	e.Raw().Close()
+	p.freeSlot()
+}
+
+// offer gives an entry the pool owns to the oldest waiter, or keeps it idle
+// (in the ring, or in the spill when a stalled Get blocks the ring) and arms
+// the reaper for it (now is the time it went idle, zero when the pool is not
+// timed), or closes it when MaxIdle are idle or the pool is closed.
+func (p *Pool) offer(e *lease.Entry, now time.Time) {
+	if p.waiters.Load() != 0 && p.handOff(e) {
+		return
+	}
+	if p.idle.push(e) {
+		if p.closed.Load() {
+			p.drain() // Close may have drained before our push
+			return
+		}
+		if p.spilled.Load() != 0 {
+			p.rebalance()
+		}
+		if p.waiters.Load() != 0 {
+			p.serve() // a Get parked after our check above
+		}
+	} else if !p.spillOrDrop(e) {
+		return
+	}
+	if p.timed && !now.IsZero() {
+		p.reaper.ArmBy(e.ExpiresAt(p.cfg.IdleTimeout, p.cfg.MaxLifetime), now)
+	}
+}
+
+// drain closes every idle entry. Each pop hands one entry to one caller,
+// so Close and a late Put can drain together and close each conn once.
+func (p *Pool) drain() {
+	for e, ok := p.takeIdle(); ok; e, ok = p.takeIdle() {
+		p.drop(e)
+	}
+	for e, ok := p.unspill(); ok; e, ok = p.unspill() {
+		p.drop(e)
+	}
+}
+
+// takeIdle pops an idle entry for anything but Get's fast path.
+func (p *Pool) takeIdle() (*lease.Entry, bool) {
+	e, ok := p.idle.pop()
+	if ok {
+		p.otherPops.Add(1)
+	}
+	return e, ok
+}
+
+// sweep is the reaper's pass: it takes each idle entry off the ring once,
+// closes the expired ones and puts the others back. Rotating one entry at a
+// time keeps the others' order and leaves at most one missing from the ring
+// at any moment, so concurrent Gets barely notice.
+func (p *Pool) sweep() {
+	now := time.Now()
+	var next time.Time
+	for n := p.idle.len(); n > 0; n-- {
+		e, ok := p.takeIdle()
+		if !ok {
+			break
+		}
+		if e.Expired(now, p.cfg.IdleTimeout, p.cfg.MaxLifetime) {
+			p.retire(e)
+			p.freeSlot()
+			continue
+		}
+		if at := e.ExpiresAt(p.cfg.IdleTimeout, p.cfg.MaxLifetime); next.IsZero() || at.Before(next) {
+			next = at
+		}
+		p.offer(e, time.Time{})
+	}
+	next = p.sweepSpill(now, next)
+	if !next.IsZero() {
+		p.reaper.ArmBy(next, now)
+	}
+}

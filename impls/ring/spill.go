@@ -1,0 +1,125 @@
+package ring
+
+import (
+	"time"
+
+	"github.com/poolbench/poolbench/impls/pool/lease"
+)
+
+// The spill keeps idle conns that the ring refused although the pool holds
+// fewer than MaxIdle. Vyukov's queue hands out cells strictly in position
+// order, so a Get stalled between claiming a cell and freeing it (its thread
+// descheduled by the OS, its goroutine stopped for GC) blocks every push
+// that laps round to that cell until it runs again. Closing the conns that
+// arrive meanwhile would make the next Gets dial: on a loaded machine that
+// turned a stall of a few milliseconds into thousands of dials. The spill
+// is a mutex-guarded stack that only a stall fills; spilled, read on the
+// fast paths, is zero otherwise, and the next successful push moves the
+// spill back into the ring.
+//
+// Pool.spill is guarded by Pool.mu; Pool.spilled mirrors len(Pool.spill).
+
+// spillOrDrop keeps e, which the ring refused, in the spill if that leaves
+// no more than MaxIdle idle, hands it to a Get that parked meanwhile, or
+// closes it. It reports whether e was kept idle.
+func (p *Pool) spillOrDrop(e *lease.Entry) bool {
+	p.mu.Lock()
+	if w := p.wq.popFront(); w != nil {
+		p.waiters.Add(-1)
+		p.mu.Unlock()
+		p.grant(w, e, false, nil)
+		return false
+	}
+	kept := !p.closed.Load()
+	if kept {
+		p.spill = append(p.spill, e)
+		p.spilled.Add(1)
+		// Counted after adding to spilled: a push that read spilled
+		// before that has reached the ring by now, and one that reads it
+		// after will rebalance.
+		if p.idle.len()+len(p.spill) > p.cfg.MaxIdle {
+			p.unspillLocked()
+			kept = false
+		}
+	}
+	p.mu.Unlock()
+	if !kept {
+		p.drop(e)
+	}
+	return kept
+}
+
+// rebalance runs after a successful push found the spill non-empty: it
+// moves spilled entries back to the ring while the ring takes them, and
+// closes those that a push racing spillOrDrop made one too many.
+func (p *Pool) rebalance() {
+	for {
+		p.mu.Lock()
+		n := len(p.spill)
+		if n == 0 {
+			p.mu.Unlock()
+			return
+		}
+		over := p.idle.len()+n > p.cfg.MaxIdle
+		if !over && !p.idle.push(p.spill[n-1]) {
+			p.mu.Unlock()
+			return // the ring is still blocked
+		}
+		e, _ := p.unspillLocked()
+		p.mu.Unlock()
+		if over {
+			p.drop(e)
+		}
+	}
+}
+
+// unspill takes the most recently spilled entry.
+func (p *Pool) unspill() (*lease.Entry, bool) {
+	p.mu.Lock()
+	e, ok := p.unspillLocked()
+	p.mu.Unlock()
+	return e, ok
+}
+
+// unspillLocked is unspill with p.mu held.
+func (p *Pool) unspillLocked() (*lease.Entry, bool) {
+	n := len(p.spill)
+	if n == 0 {
+		return nil, false
+	}
+	e := p.spill[n-1]
+	p.spill[n-1] = nil
+	p.spill = p.spill[:n-1]
+	p.spilled.Add(-1)
+	return e, true
+}
+
+// sweepSpill is the reaper's pass over the spill: it closes the expired
+// entries and returns the earliest expiry among the others, or next.
+func (p *Pool) sweepSpill(now time.Time, next time.Time) time.Time {
+	for i := 0; ; {
+		p.mu.Lock()
+		if i >= len(p.spill) {
+			p.mu.Unlock()
+			return next
+		}
+		e := p.spill[i]
+		expired := e.Expired(now, p.cfg.IdleTimeout, p.cfg.MaxLifetime)
+		if expired {
+			last := len(p.spill) - 1
+			p.spill[i], p.spill[last] = p.spill[last], nil
+			p.spill = p.spill[:last]
+			p.spilled.Add(-1)
+		} else {
+			if at := e.ExpiresAt(p.cfg.IdleTimeout, p.cfg.MaxLifetime); next.IsZero() || at.Before(next) {
+				next = at
+			}
+			i++
+		}
+		p.mu.Unlock()
+		if expired {
+			p.retire(e)
+			p.freeSlot()
+		}
+	}
+}

@@ -1,0 +1,229 @@
+package ring
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/impls/pool/lease"
+)
+
+// waiter is one parked Get. A granter removes it from Pool.wq under Pool.mu,
+// fills in exactly one of the grant fields and then sends on ready; the
+// waiter reads the grant after receiving, so the channel orders the two.
+type waiter struct {
+	ready chan struct{} // capacity 1: the one send per wait never blocks
+
+	prev, next *waiter // links in Pool.wq, guarded by Pool.mu
+	queued     bool    // in Pool.wq; guarded by Pool.mu
+
+	e    *lease.Entry // granted an idle or returned conn
+	dial bool         // granted a slot to dial with
+	err  error        // woken by Close
+}
+
+// waitQueue is an intrusive FIFO of waiters, so queueing and cancelling
+// never allocate. Guarded by Pool.mu.
+type waitQueue struct{ head, tail *waiter }
+
+func (q *waitQueue) pushBack(w *waiter) {
+	w.prev, w.next, w.queued = q.tail, nil, true
+	if q.tail == nil {
+		q.head = w
+	} else {
+		q.tail.next = w
+	}
+	q.tail = w
+}
+
+func (q *waitQueue) remove(w *waiter) {
+	if w.prev == nil {
+		q.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		q.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next, w.queued = nil, nil, false
+}
+
+func (q *waitQueue) popFront() *waiter {
+	w := q.head
+	if w != nil {
+		q.remove(w)
+	}
+	return w
+}
+
+// wait parks the caller at the back of the waiter queue until a conn, a
+// slot to dial with or Close reaches it, or ctx ends.
+func (p *Pool) wait(ctx context.Context) (net.Conn, error) {
+	w, _ := p.waiterp.Get().(*waiter)
+	if w == nil {
+		w = &waiter{ready: make(chan struct{}, 1)}
+	}
+	p.mu.Lock()
+	if p.closed.Load() {
+		p.mu.Unlock()
+		p.waiterp.Put(w)
+		return nil, pool.ErrClosed
+	}
+	p.wq.pushBack(w)
+	p.waiters.Add(1)
+	// Now that Puts and frees see us, take what they left before they
+	// could: an idle conn or a free slot goes to the oldest waiter, which
+	// may be us.
+	p.serveLocked()
+	served := !w.queued
+	p.mu.Unlock()
+
+	switch done := ctx.Done(); {
+	case served:
+		<-w.ready // already sent
+	case done == nil:
+		// ctx cannot end, so a plain receive will do: cheaper than a select.
+		p.counters.Waits.Add(1)
+		start := time.Now()
+		<-w.ready
+		p.counters.Waited(start)
+	default:
+		p.counters.Waits.Add(1)
+		start := time.Now()
+		select {
+		case <-w.ready:
+			p.counters.Waited(start)
+		case <-done:
+			p.counters.Waited(start)
+			p.cancel(w)
+			p.counters.Cancels.Add(1)
+			return nil, fmt.Errorf("ring: waiting for a conn: %w", ctx.Err())
+		}
+	}
+	e, dial, err := w.e, w.dial, w.err
+	p.recycle(w)
+	switch {
+	case err != nil:
+		return nil, err
+	case dial:
+		return p.dial(ctx)
+	case p.fresh(e):
+		p.counters.Reuses.Add(1)
+		return e.Acquire(), nil
+	default:
+		// The conn expired while idle: its slot is ours to dial with.
+		p.retire(e)
+		return p.dial(ctx)
+	}
+}
+
+// cancel takes a waiter whose ctx ended out of the queue. If a grant beat
+// the cancellation, the grant is passed on rather than lost: a conn goes to
+// the next waiter or idle, a slot is freed for the next waiter.
+func (p *Pool) cancel(w *waiter) {
+	p.mu.Lock()
+	queued := w.queued
+	if queued {
+		p.wq.remove(w)
+		p.waiters.Add(-1)
+	}
+	p.mu.Unlock()
+	if !queued {
+		<-w.ready // the granter removed us and is about to send, or has
+		switch {
+		case w.e != nil:
+			p.offer(w.e, time.Time{})
+		case w.dial:
+			p.freeSlot()
+		}
+	}
+	p.recycle(w)
+}
+
+// recycle clears w's grant and returns it to the pool of waiters.
+func (p *Pool) recycle(w *waiter) {
+	w.e, w.dial, w.err = nil, false, nil
+	p.waiterp.Put(w)
+}
+
+// handOff gives e to the oldest waiter, reporting false if there is none.
+func (p *Pool) handOff(e *lease.Entry) bool {
+	p.mu.Lock()
+	w := p.wq.popFront()
+	if w != nil {
+		p.waiters.Add(-1)
+	}
+	p.mu.Unlock()
+	if w == nil {
+		return false
+	}
+	p.grant(w, e, false, nil)
+	return true
+}
+
+// serve hands idle conns and free slots to the waiters, oldest first.
+func (p *Pool) serve() {
+	p.mu.Lock()
+	p.serveLocked()
+	p.mu.Unlock()
+}
+
+// serveLocked is serve with p.mu held. Waiters take the ring's conns
+// before the spill's.
+func (p *Pool) serveLocked() {
+	for p.wq.head != nil {
+		if e, ok := p.takeIdle(); ok {
+			p.grant(p.wq.popFront(), e, false, nil)
+		} else if e, ok := p.unspillLocked(); ok {
+			p.grant(p.wq.popFront(), e, false, nil)
+		} else if p.reserve() {
+			p.grant(p.wq.popFront(), nil, true, nil)
+		} else {
+			return
+		}
+		p.waiters.Add(-1)
+	}
+}
+
+// grant wakes w, already out of the queue, with one of e, a slot to dial
+// with, or err. The send never blocks, so it may run under p.mu.
+func (p *Pool) grant(w *waiter, e *lease.Entry, dial bool, err error) {
+	w.e, w.dial, w.err = e, dial, err
+	w.ready <- struct{}{}
+}
+
+// dial opens a conn on a slot the caller has reserved. The slot is freed if
+// the dial fails. The dial runs on the caller's goroutine with the caller's
+// ctx, outside every lock.
+func (p *Pool) dial(ctx context.Context) (net.Conn, error) {
+	p.dialing.Add(1)
+	p.counters.Dials.Add(1)
+	c, err := p.cfg.Dial(ctx)
+	p.dialing.Add(-1)
+	if err == nil && c == nil {
+		err = fmt.Errorf("Dial returned neither a conn nor an error")
+	}
+	if err != nil {
+		p.counters.DialErrors.Add(1)
+		p.freeSlot()
+		return nil, fmt.Errorf("ring: dial: %w", err)
+	}
+	now := time.Now()
+	e := lease.NewEntry(p, c, now)
+	if p.closed.Load() {
+		p.drop(e)
+		return nil, pool.ErrClosed
+	}
+	if ctx.Err() != nil {
+		// The caller gave up while the dial ignored ctx: keep the conn for
+		// the next Get instead of handing it to a caller that left.
+		p.offer(e, now)
+		p.counters.Cancels.Add(1)
+		return nil, fmt.Errorf("ring: dial: %w", ctx.Err())
+	}
+	return e.Acquire(), nil
+}
