@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"net"
 	"runtime"
 	"sync/atomic"
@@ -17,7 +18,13 @@ import (
 type floor struct {
 	slots []floorSlot
 	conns []fakeConn
+	// failFast makes Get fail with errExhausted instead of spinning; the
+	// tests use it to check the benchmarks' handling of fail-fast pools.
+	failFast bool
 }
+
+// errExhausted is a fail-fast floor's Get error while every slot is taken.
+var errExhausted = errors.New("floor: every slot is taken")
 
 // floorSlot is padded to a cache line so that goroutines claiming
 // neighbouring slots do not invalidate each other's line.
@@ -44,6 +51,9 @@ func (f *floor) Get(ctx context.Context) (net.Conn, error) {
 			if !s.Load() && s.CompareAndSwap(false, true) {
 				return &f.conns[i], nil
 			}
+		}
+		if f.failFast {
+			return nil, errExhausted
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -19,6 +19,10 @@ const (
 	dialsPastCap                   // the Get dials one more conn (fatih/pool)
 )
 
+func (e exhaustion) String() string {
+	return [...]string{waits: "waits", failsFast: "fails fast", dialsPastCap: "dials past its cap"}[e]
+}
+
 // probeGrace is how long the probe lets a second Get run before it returns
 // the held conn. A Get that dials or fails does so in microseconds; one that
 // waits is still waiting.
