@@ -5,6 +5,10 @@ import (
 	"strings"
 
 	"github.com/poolbench/poolbench/impls/server"
+	"github.com/poolbench/poolbench/impls/servers/fasthttp"
+	"github.com/poolbench/poolbench/impls/servers/gnet"
+	netserver "github.com/poolbench/poolbench/impls/servers/net"
+	"github.com/poolbench/poolbench/impls/servers/nbio"
 )
 
 // ServerDesign is a registered echo server design.
@@ -19,7 +23,12 @@ type ServerDesign struct {
 }
 
 // servers is the registry of server designs, in report order.
-var servers = []ServerDesign{}
+var servers = []ServerDesign{
+	{Name: "net", Protocol: server.Echo, Start: netserver.Start},
+	{Name: "gnet", Protocol: server.Echo, EventLoop: true, Start: gnet.Start},
+	{Name: "nbio", Protocol: server.Echo, EventLoop: true, Start: nbio.Start},
+	{Name: "fasthttp", Protocol: server.HTTP, Start: fasthttp.Start},
+}
 
 // Servers returns every registered server design.
 func Servers() []ServerDesign { return append([]ServerDesign(nil), servers...) }
