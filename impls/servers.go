@@ -7,8 +7,8 @@ import (
 	"github.com/poolbench/poolbench/impls/server"
 	"github.com/poolbench/poolbench/impls/servers/fasthttp"
 	"github.com/poolbench/poolbench/impls/servers/gnet"
-	netserver "github.com/poolbench/poolbench/impls/servers/net"
 	"github.com/poolbench/poolbench/impls/servers/nbio"
+	netserver "github.com/poolbench/poolbench/impls/servers/net"
 )
 
 // ServerDesign is a registered echo server design.
