@@ -25,17 +25,16 @@ import (
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/pool/counters"
 	"github.com/poolbench/poolbench/impls/pool/dialer"
+	"github.com/poolbench/poolbench/impls/pool/expiry"
 	"github.com/poolbench/poolbench/impls/pool/lease"
 	"github.com/poolbench/poolbench/impls/pool/reaper"
 )
 
 // Pool is a channel-based pool.Pool. Build it with New.
 type Pool struct {
-	cfg pool.Config
-	// timed is set when IdleTimeout or MaxLifetime is; only then do Get and
-	// Put read the clock.
-	timed  bool
-	reaper *reaper.Reaper // nil unless timed
+	cfg    pool.Config
+	policy expiry.Policy
+	reaper *reaper.Reaper // nil unless policy.Timed()
 	stats  counters.Counters
 
 	// idle holds idle entries, oldest first; its capacity is MaxIdle, so a
@@ -60,13 +59,13 @@ func New(cfg pool.Config) (pool.Pool, error) {
 		return nil, err
 	}
 	p := &Pool{
-		cfg:   cfg,
-		timed: cfg.IdleTimeout > 0 || cfg.MaxLifetime > 0,
-		idle:  make(chan *lease.Entry, cfg.MaxIdle),
-		sem:   make(chan struct{}, cfg.MaxConns),
-		done:  make(chan struct{}),
+		cfg:    cfg,
+		policy: expiry.New(cfg),
+		idle:   make(chan *lease.Entry, cfg.MaxIdle),
+		sem:    make(chan struct{}, cfg.MaxConns),
+		done:   make(chan struct{}),
 	}
-	if p.timed {
+	if p.policy.Timed() {
 		p.reaper = reaper.New(p.sweep)
 	}
 	return p, nil
@@ -109,22 +108,13 @@ func (p *Pool) reuse(e *lease.Entry, held bool) (net.Conn, bool) {
 	if held {
 		p.free()
 	}
-	if p.good(e) {
+	if p.policy.Reusable(e) {
 		p.stats.Reuses.Add(1)
 		return e.Acquire(), true
 	}
 	e.Raw().Close()
 	p.stats.Expired.Add(1)
 	return nil, false
-}
-
-// good reports whether idle entry e may be handed out: not expired and, unless
-// NoAliveCheck, its peer has not closed it. The caller owns e.
-func (p *Pool) good(e *lease.Entry) bool {
-	if p.timed && e.Expired(time.Now(), p.cfg.IdleTimeout, p.cfg.MaxLifetime) {
-		return false
-	}
-	return p.cfg.NoAliveCheck || e.Usable()
 }
 
 // free gives up one token; the oldest Get parked on sem takes it over.
@@ -202,30 +192,23 @@ func (p *Pool) Put(c net.Conn) error {
 
 // putEntry takes back an entry the caller owns, with its token.
 func (p *Pool) putEntry(e *lease.Entry) {
-	var now time.Time
-	if p.timed {
-		now = time.Now()
-		if e.TooOld(now, p.cfg.MaxLifetime) {
-			p.stats.Expired.Add(1)
-			p.closeEntry(e)
-			return
-		}
-	}
-	e.IdleSince = now
-	p.idleOrClose(e, now)
-}
-
-// idleOrClose sends e, which the caller owns with its token, to a parked Get
-// or the idle channel, arming the reaper; if the pool is closed or MaxIdle
-// conns are idle it closes e.
-func (p *Pool) idleOrClose(e *lease.Entry, now time.Time) {
-	if p.closed.Load() {
+	now := p.policy.Now()
+	expiresAt, keep := p.policy.Returned(e, now)
+	if !keep {
+		p.stats.Expired.Add(1)
 		p.closeEntry(e)
 		return
 	}
-	var expiry time.Time
-	if p.timed {
-		expiry = e.ExpiresAt(p.cfg.IdleTimeout, p.cfg.MaxLifetime) // read e while it is ours
+	p.idleOrClose(e, expiresAt, now)
+}
+
+// idleOrClose sends e, which the caller owns with its token, to a parked Get
+// or the idle channel, arming the reaper for expiresAt (unless zero); if the
+// pool is closed or MaxIdle conns are idle it closes e.
+func (p *Pool) idleOrClose(e *lease.Entry, expiresAt, now time.Time) {
+	if p.closed.Load() {
+		p.closeEntry(e)
+		return
 	}
 	select {
 	case p.idle <- e:
@@ -239,8 +222,8 @@ func (p *Pool) idleOrClose(e *lease.Entry, now time.Time) {
 		p.drainIdle()
 		return
 	}
-	if p.timed {
-		p.reaper.ArmBy(expiry, now)
+	if !expiresAt.IsZero() {
+		p.reaper.ArmBy(expiresAt, now)
 	}
 }
 

@@ -13,12 +13,12 @@ func (p *Pool) sweep() {
 	for range len(p.idle) {
 		select {
 		case e := <-p.idle:
-			if e.Expired(now, p.cfg.IdleTimeout, p.cfg.MaxLifetime) {
+			if p.policy.Expired(e, now) {
 				p.stats.Expired.Add(1)
 				p.closeEntry(e)
 				continue
 			}
-			p.idleOrClose(e, now)
+			p.idleOrClose(e, p.policy.ExpiresAt(e), now)
 		default:
 			return
 		}

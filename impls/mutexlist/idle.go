@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"time"
 
+	"github.com/poolbench/poolbench/impls/pool/expiry"
 	"github.com/poolbench/poolbench/impls/pool/lease"
 )
 
@@ -57,15 +58,15 @@ func (il *idleList) free(el *list.Element) {
 
 // removeExpired removes the entries expired at now, appending them to dead,
 // and returns the earliest expiry among the entries it kept (zero if none).
-func (il *idleList) removeExpired(now time.Time, idleTimeout, maxLifetime time.Duration, dead []*lease.Entry) ([]*lease.Entry, time.Time) {
+func (il *idleList) removeExpired(now time.Time, policy expiry.Policy, dead []*lease.Entry) ([]*lease.Entry, time.Time) {
 	var next time.Time
 	el := il.l.Front()
 	for range il.n {
 		e, after := el.Value.(*lease.Entry), el.Next()
-		if e.Expired(now, idleTimeout, maxLifetime) {
+		if policy.Expired(e, now) {
 			dead = append(dead, e)
 			il.free(el)
-		} else if at := e.ExpiresAt(idleTimeout, maxLifetime); next.IsZero() || at.Before(next) {
+		} else if at := policy.ExpiresAt(e); next.IsZero() || at.Before(next) {
 			next = at
 		}
 		el = after

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/impls/pool/expiry"
 	"github.com/poolbench/poolbench/impls/pool/lease"
 )
 
@@ -51,7 +53,8 @@ func TestIdleListRemoveExpired(t *testing.T) {
 	for _, e := range []*lease.Entry{stale, old, fresh, lateLife} {
 		il.pushFront(e)
 	}
-	dead, next := il.removeExpired(t0.Add(11*time.Second), idle, life, nil)
+	policy := expiry.New(pool.Config{IdleTimeout: idle, MaxLifetime: life})
+	dead, next := il.removeExpired(t0.Add(11*time.Second), policy, nil)
 	if len(dead) != 2 || !(dead[0] == old && dead[1] == stale) {
 		t.Fatalf("removed %v, want old then stale", dead)
 	}

@@ -16,17 +16,16 @@ import (
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/pool/counters"
 	"github.com/poolbench/poolbench/impls/pool/dialer"
+	"github.com/poolbench/poolbench/impls/pool/expiry"
 	"github.com/poolbench/poolbench/impls/pool/lease"
 	"github.com/poolbench/poolbench/impls/pool/reaper"
 )
 
 // Pool is a mutex-and-list pool.Pool. Build it with New.
 type Pool struct {
-	cfg pool.Config
-	// timed is set when IdleTimeout or MaxLifetime is; only then do Get and
-	// Put read the clock.
-	timed  bool
-	reaper *reaper.Reaper // nil unless timed
+	cfg    pool.Config
+	policy expiry.Policy
+	reaper *reaper.Reaper // nil unless policy.Timed()
 	stats  counters.Counters
 	spare  sync.Pool // of *waiter, so parking does not allocate in steady state
 
@@ -48,9 +47,9 @@ func New(cfg pool.Config) (pool.Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{cfg: cfg, timed: cfg.IdleTimeout > 0 || cfg.MaxLifetime > 0}
+	p := &Pool{cfg: cfg, policy: expiry.New(cfg)}
 	p.spare.New = func() any { return &waiter{ch: make(chan grant, 1)} }
-	if p.timed {
+	if p.policy.Timed() {
 		p.reaper = reaper.New(p.sweep)
 	}
 	return p, nil
@@ -68,7 +67,7 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 		if p.idle.len() > 0 {
 			e := p.idle.popFront()
 			p.mu.Unlock()
-			if p.good(e) {
+			if p.policy.Reusable(e) {
 				p.stats.Reuses.Add(1)
 				return e.Acquire(), nil
 			}
@@ -96,15 +95,6 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 		p.mu.Unlock()
 		return p.wait(ctx, w)
 	}
-}
-
-// good reports whether idle entry e may be handed out: not expired and, unless
-// NoAliveCheck, its peer has not closed it. The caller owns e.
-func (p *Pool) good(e *lease.Entry) bool {
-	if p.timed && e.Expired(time.Now(), p.cfg.IdleTimeout, p.cfg.MaxLifetime) {
-		return false
-	}
-	return p.cfg.NoAliveCheck || e.Usable()
 }
 
 // wait parks on w until it is granted a conn, a slot or ErrClosed, or ctx ends.
@@ -226,17 +216,12 @@ func (p *Pool) Put(c net.Conn) error {
 
 // putEntry takes back an entry the pool owns again.
 func (p *Pool) putEntry(e *lease.Entry) {
-	var now, expiry time.Time
-	if p.timed {
-		now = time.Now()
-		if e.TooOld(now, p.cfg.MaxLifetime) {
-			p.stats.Expired.Add(1)
-			p.closeEntry(e)
-			return
-		}
-		// Read e while it is still ours: once idle, a Get may take it.
-		e.IdleSince = now
-		expiry = e.ExpiresAt(p.cfg.IdleTimeout, p.cfg.MaxLifetime)
+	now := p.policy.Now()
+	expiresAt, keep := p.policy.Returned(e, now)
+	if !keep {
+		p.stats.Expired.Add(1)
+		p.closeEntry(e)
+		return
 	}
 	p.mu.Lock()
 	if w := p.waiters.pop(); w != nil {
@@ -252,8 +237,8 @@ func (p *Pool) putEntry(e *lease.Entry) {
 	}
 	p.idle.pushFront(e)
 	p.mu.Unlock()
-	if p.timed {
-		p.reaper.ArmBy(expiry, now)
+	if !expiresAt.IsZero() {
+		p.reaper.ArmBy(expiresAt, now)
 	}
 }
 

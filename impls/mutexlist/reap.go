@@ -16,7 +16,7 @@ func (p *Pool) sweep() {
 		p.mu.Unlock()
 		return
 	}
-	dead, next := p.idle.removeExpired(now, p.cfg.IdleTimeout, p.cfg.MaxLifetime, nil)
+	dead, next := p.idle.removeExpired(now, p.policy, nil)
 	for range dead {
 		p.freeSlotLocked()
 	}
