@@ -247,25 +247,29 @@ func TestCloseWakesWaitersAndClosesLateReturns(t *testing.T) {
 	})
 }
 
-// TestStalledGetDoesNotCloseConns stalls a Get inside the ring by hand,
-// between claiming a cell and freeing it, as a descheduled thread would. A
-// Put that laps round to the blocked cell must keep its conn (in the spill)
-// rather than close it, and the spill must drain back into the ring once
-// the stalled Get moves on.
-func TestStalledGetDoesNotCloseConns(t *testing.T) {
-	p, d := newTestPool(t, pool.Config{MaxConns: 2})
-	a, b := mustGet(t, p), mustGet(t, p)
-	p.Put(a)
-	p.Put(b)
-
-	// The stalled Get: the first half of queue.pop.
+// stallHead plays a Get stalled inside the ring, between claiming the head
+// cell and freeing it, as one on a descheduled thread would be. It returns
+// the conn that Get took and a func that lets it finish.
+func stallHead(t *testing.T, p *Pool) (net.Conn, func()) {
+	t.Helper()
 	q := p.idle
 	pos := q.head.Load()
 	if !q.head.CompareAndSwap(pos, pos+1) {
 		t.Fatal("could not claim the head cell")
 	}
-	stalled := q.cells[pos&q.mask].val
-	a = stalled.Acquire()
+	c := &q.cells[pos&q.mask]
+	return c.val.Acquire(), func() { c.seq.Store(pos + q.mask + 1) }
+}
+
+// TestStalledGetDoesNotCloseConns: a Put that laps round to the cell a
+// stalled Get blocks must keep its conn (in the spill) rather than close
+// it, and the spill must drain back into the ring once the Get moves on.
+func TestStalledGetDoesNotCloseConns(t *testing.T) {
+	p, d := newTestPool(t, pool.Config{MaxConns: 2})
+	a, b := mustGet(t, p), mustGet(t, p)
+	p.Put(a)
+	p.Put(b)
+	a, resume := stallHead(t, p)
 
 	b = mustGet(t, p)
 	if err := p.Put(b); err != nil { // its cell is the stalled one's
@@ -275,14 +279,13 @@ func TestStalledGetDoesNotCloseConns(t *testing.T) {
 		t.Fatalf("Put behind a stalled Get: live %d, spilled %d, stats %+v; want b kept in the spill",
 			d.live.Load(), p.spilled.Load(), s)
 	}
-	if c := mustGet(t, p); c.(interface{ Unwrap() net.Conn }).Unwrap() != b.(interface{ Unwrap() net.Conn }).Unwrap() {
-		t.Fatal("Get did not take the spilled conn")
-	} else {
-		b = c
+	b = mustGet(t, p)
+	if p.spilled.Load() != 0 || d.dials.Load() != 2 {
+		t.Fatalf("Get with a spilled conn: spilled %d, dials %d; want the spilled conn taken", p.spilled.Load(), d.dials.Load())
 	}
 	p.Put(b) // spilled again: the cell is still blocked
 
-	q.cells[pos&q.mask].seq.Store(pos + q.mask + 1) // the stalled Get resumes
+	resume()
 	if err := p.Put(a); err != nil {
 		t.Fatal(err)
 	}
@@ -290,4 +293,28 @@ func TestStalledGetDoesNotCloseConns(t *testing.T) {
 		t.Fatalf("after the stall: spilled %d, live %d, dials %d, stats %+v; want both conns back in the ring",
 			p.spilled.Load(), d.live.Load(), d.dials.Load(), s)
 	}
+}
+
+// TestReaperSweepsSpill: a conn kept in the spill expires like one in the
+// ring, without traffic.
+func TestReaperSweepsSpill(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, d := newTestPool(t, pool.Config{MaxConns: 2, IdleTimeout: time.Second})
+		a, b := mustGet(t, p), mustGet(t, p)
+		p.Put(a)
+		p.Put(b)
+		a, resume := stallHead(t, p)
+		defer resume()
+		b = mustGet(t, p)
+		p.Put(b)
+		if p.spilled.Load() != 1 {
+			t.Fatalf("spilled %d, want 1", p.spilled.Load())
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if s := p.Stats(); d.live.Load() != 1 || s.Idle != 0 || s.Expired != 1 {
+			t.Fatalf("2s after spilling: live %d, stats %+v; want the spilled conn reaped", d.live.Load(), s)
+		}
+		p.Discard(a)
+	})
 }

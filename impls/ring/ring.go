@@ -252,8 +252,8 @@ func (p *Pool) drop(e *lease.Entry) {
 
 // offer gives an entry the pool owns to the oldest waiter, or keeps it idle
 // (in the ring, or in the spill when a stalled Get blocks the ring) and arms
-// the reaper for it (now is the time it went idle, zero when the pool is not
-// timed), or closes it when MaxIdle are idle or the pool is closed.
+// the reaper for it, or closes it when MaxIdle are idle or the pool is
+// closed. now is the current time if the caller has read it, else zero.
 func (p *Pool) offer(e *lease.Entry, now time.Time) {
 	if p.waiters.Load() != 0 && p.handOff(e) {
 		return
@@ -272,7 +272,10 @@ func (p *Pool) offer(e *lease.Entry, now time.Time) {
 	} else if !p.spillOrDrop(e) {
 		return
 	}
-	if p.timed && !now.IsZero() {
+	if p.timed {
+		if now.IsZero() {
+			now = time.Now()
+		}
 		p.reaper.ArmBy(e.ExpiresAt(p.cfg.IdleTimeout, p.cfg.MaxLifetime), now)
 	}
 }
@@ -303,7 +306,6 @@ func (p *Pool) takeIdle() (*lease.Entry, bool) {
 // at any moment, so concurrent Gets barely notice.
 func (p *Pool) sweep() {
 	now := time.Now()
-	var next time.Time
 	for n := p.idle.len(); n > 0; n-- {
 		e, ok := p.takeIdle()
 		if !ok {
@@ -314,13 +316,9 @@ func (p *Pool) sweep() {
 			p.freeSlot()
 			continue
 		}
-		if at := e.ExpiresAt(p.cfg.IdleTimeout, p.cfg.MaxLifetime); next.IsZero() || at.Before(next) {
-			next = at
-		}
-		p.offer(e, time.Time{})
+		p.offer(e, now) // which arms the reaper for e again
 	}
-	next = p.sweepSpill(now, next)
-	if !next.IsZero() {
+	if next := p.sweepSpill(now); !next.IsZero() {
 		p.reaper.ArmBy(next, now)
 	}
 }

@@ -95,8 +95,8 @@ func (p *Pool) unspillLocked() (*lease.Entry, bool) {
 }
 
 // sweepSpill is the reaper's pass over the spill: it closes the expired
-// entries and returns the earliest expiry among the others, or next.
-func (p *Pool) sweepSpill(now time.Time, next time.Time) time.Time {
+// entries and returns the earliest expiry among the others (zero if none).
+func (p *Pool) sweepSpill(now time.Time) (next time.Time) {
 	for i := 0; ; {
 		p.mu.Lock()
 		if i >= len(p.spill) {

@@ -2,11 +2,13 @@ package ring
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/impls/pool/dialer"
 	"github.com/poolbench/poolbench/impls/pool/lease"
 )
 
@@ -196,34 +198,34 @@ func (p *Pool) grant(w *waiter, e *lease.Entry, dial bool, err error) {
 	w.ready <- struct{}{}
 }
 
-// dial opens a conn on a slot the caller has reserved. The slot is freed if
-// the dial fails. The dial runs on the caller's goroutine with the caller's
-// ctx, outside every lock.
+// dial opens a conn on a slot the caller has reserved, outside every lock.
+// The slot is freed if the dial fails. If ctx ends first, Get returns at
+// once and dialedLate takes over the slot.
 func (p *Pool) dial(ctx context.Context) (net.Conn, error) {
 	p.dialing.Add(1)
-	p.counters.Dials.Add(1)
-	c, err := p.cfg.Dial(ctx)
+	e, err := dialer.Dial(ctx, p, p.cfg.Dial, &p.counters, p.dialedLate)
+	if errors.Is(err, dialer.ErrAbandoned) {
+		return nil, err
+	}
 	p.dialing.Add(-1)
-	if err == nil && c == nil {
-		err = fmt.Errorf("Dial returned neither a conn nor an error")
-	}
 	if err != nil {
-		p.counters.DialErrors.Add(1)
 		p.freeSlot()
-		return nil, fmt.Errorf("ring: dial: %w", err)
+		return nil, err
 	}
-	now := time.Now()
-	e := lease.NewEntry(p, c, now)
 	if p.closed.Load() {
 		p.drop(e)
 		return nil, pool.ErrClosed
 	}
-	if ctx.Err() != nil {
-		// The caller gave up while the dial ignored ctx: keep the conn for
-		// the next Get instead of handing it to a caller that left.
-		p.offer(e, now)
-		p.counters.Cancels.Add(1)
-		return nil, fmt.Errorf("ring: dial: %w", ctx.Err())
-	}
 	return e.Acquire(), nil
+}
+
+// dialedLate receives the outcome of a dial whose Get left: the conn goes to
+// the oldest waiter or idle, a failure frees the slot.
+func (p *Pool) dialedLate(e *lease.Entry, err error) {
+	p.dialing.Add(-1)
+	if err != nil {
+		p.freeSlot()
+		return
+	}
+	p.offer(e, time.Time{})
 }
