@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/poolbench/poolbench/impls"
+	"github.com/poolbench/poolbench/impls/server"
+)
+
+func init() {
+	commands["serve"] = command{"run one echo server design until SIGINT or SIGTERM; print its address", runServe}
+}
+
+// serveUsage is serve's manual, printed by -h.
+const serveUsage = `usage: poolbench serve -design NAME [-addr 127.0.0.1:0] [-loops N] [-max-conns N] [-read-buffer N]
+
+Runs one server design in this process. The first line on stdout is the
+bound address (127.0.0.1:PORT), and nothing else is written to stdout; the
+configuration is logged on stderr. SIGINT or SIGTERM shuts the server down
+(every conn closed, at most 10s) and exits 0.
+
+Exit status: 0 after a clean shutdown; 1 when the server cannot start (a
+busy port) or does not shut down in time; 2 on bad input.
+
+flags:
+`
+
+// serveShutdownLimit bounds the shutdown after a signal.
+const serveShutdownLimit = 10 * time.Second
+
+func runServe(stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), serveUsage); fs.PrintDefaults() }
+	names := strings.Join(impls.ServerNames(), ", ")
+	design := fs.String("design", "", "server `design` to run: "+names)
+	addr := fs.String("addr", "127.0.0.1:0", "`address` to listen on; port 0 picks a free port")
+	loops := fs.Int("loops", 0, "event loops, or accept loops for goroutine-per-conn designs (default GOMAXPROCS)")
+	maxConns := fs.Int("max-conns", 0, "close conns accepted while `n` are open (0: no limit)")
+	readBuffer := fs.Int("read-buffer", 0, "per-read buffer in `bytes` (0: 16 KiB)")
+	if err := parseFlags(fs, stderr, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return badInput("serve: unexpected arguments %q", fs.Args())
+	}
+	if *design == "" {
+		return badInput("serve: -design is required (one of %s)", names)
+	}
+	d, err := impls.LookupServer(*design)
+	if err != nil {
+		return badInput("serve: -design: %v", err)
+	}
+	loopsSet := false
+	fs.Visit(func(f *flag.Flag) { loopsSet = loopsSet || f.Name == "loops" })
+	if !loopsSet {
+		*loops = runtime.GOMAXPROCS(0)
+	}
+	cfg, err := server.Config{Addr: *addr, Loops: *loops, MaxConns: *maxConns, ReadBufferSize: *readBuffer}.Normalized()
+	if err != nil {
+		return badInput("serve: %v", err)
+	}
+
+	// Listen for the signals before the address is out: whoever reads it
+	// may signal at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := d.Start(cfg)
+	if err != nil {
+		return fmt.Errorf("serve: %s: %w", d.Name, err)
+	}
+	fmt.Fprintln(stdout, srv.Addr())
+	fmt.Fprintf(stderr, "poolbench serve: design=%s protocol=%s addr=%s loops=%d max-conns=%d read-buffer=%d\n",
+		d.Name, d.Protocol, srv.Addr(), cfg.Loops, cfg.MaxConns, cfg.ReadBufferSize)
+
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), serveShutdownLimit)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("serve: %s: shutdown: %w", d.Name, err)
+	}
+	st := srv.Stats()
+	fmt.Fprintf(stderr, "poolbench serve: stopped: accepted=%d rejected=%d bytes-in=%d bytes-out=%d\n",
+		st.Accepted, st.Rejected, st.BytesIn, st.BytesOut)
+	return nil
+}
