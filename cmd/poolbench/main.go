@@ -2,7 +2,8 @@
 //
 // Usage:
 //
-//	poolbench serve  -design NAME [-addr 127.0.0.1:0] [-loops N]   run one echo server design
+//	poolbench serve  -design NAME [-addr 127.0.0.1:0] [-loops N] [-max-conns N] [-read-buffer N]
+//	                                                                run one echo server design
 //	poolbench sweep  [flags]                                        load servers at rising concurrency
 //	poolbench gate   [flags] OLD.txt NEW.txt | -base REF            decide whether a change is slower
 //	poolbench report [flags]                                        write REPORT.md from results/
