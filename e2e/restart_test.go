@@ -28,41 +28,50 @@ func echoServerDesign(t *testing.T) impls.ServerDesign {
 // recover: requests succeed after the restart, the last failure comes
 // before the last success, and failures after the server is back are
 // bounded by the stale conns (at most one failed use each) plus the
-// requests in flight at that moment.
+// requests in flight at that moment. Closed loop keeps every conn busy
+// through the restart; open loop at 50 req/s per worker leaves most conns
+// idle in the pool across it, to be found stale by the next Get.
 func TestRestartRecovery(t *testing.T) {
 	const conns = 8
 	d := echoServerDesign(t)
-	s := &harness.Sweep{
-		Servers: []harness.Server{{Name: d.Name, Protocol: d.Protocol, Loops: 1, Launch: harness.Process{
-			Path: poolbench, Args: []string{"serve", "-design", d.Name, "-addr", "127.0.0.1:0", "-loops", "1"},
-		}}},
-		Pools:     impls.Pools(),
-		Conns:     []int{conns},
-		Warmup:    100 * time.Millisecond,
-		Duration:  500 * time.Millisecond,
-		OpTimeout: time.Second,
-	}
-	r := &harness.Restart{At: 300 * time.Millisecond}
-	if err := r.Apply(s); err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.Run(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	results := r.Results()
-	if len(results) != len(impls.Pools()) || len(res.Points) != len(results) {
-		t.Fatalf("%d restart results and %d points for %d pools", len(results), len(res.Points), len(impls.Pools()))
-	}
-	for i, rr := range results {
-		pt := res.Points[i]
-		t.Logf("%v; point errors %d (%v)", rr, pt.Errors.Total(), pt.Errors)
-		if !rr.Recovered() {
-			t.Errorf("%s did not recover: %v", rr.Pool, rr)
-		}
-		if rr.ErrorsAfter > 2*conns {
-			t.Errorf("%s: %d failures after the server was back, want <= %d (one per stale conn plus those in flight)",
-				rr.Pool, rr.ErrorsAfter, 2*conns)
-		}
+	for _, model := range []struct {
+		name string
+		rate float64
+	}{{"closed", 0}, {"open", 50 * conns}} {
+		t.Run(model.name, func(t *testing.T) {
+			s := &harness.Sweep{
+				Servers: []harness.Server{{Name: d.Name, Protocol: d.Protocol, Loops: 1, Launch: harness.Process{
+					Path: poolbench, Args: []string{"serve", "-design", d.Name, "-addr", "127.0.0.1:0", "-loops", "1"},
+				}}},
+				Pools:     impls.Pools(),
+				Conns:     []int{conns},
+				Warmup:    100 * time.Millisecond,
+				Duration:  400 * time.Millisecond,
+				OpTimeout: time.Second,
+				Rate:      model.rate,
+			}
+			r := &harness.Restart{At: 250 * time.Millisecond}
+			if err := r.Apply(s); err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.Run(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			results := r.Results()
+			if len(results) != len(s.Pools) || len(res.Points) != len(results) {
+				t.Fatalf("%d restart results and %d points for %d pools", len(results), len(res.Points), len(s.Pools))
+			}
+			for i, rr := range results {
+				t.Logf("%v; whole point: %v", rr, res.Points[i].Errors)
+				if !rr.Recovered() {
+					t.Errorf("%s did not recover: %v", rr.Pool, rr)
+				}
+				if rr.ErrorsAfter > 2*conns {
+					t.Errorf("%s: %d failures after the server was back, want <= %d (one per stale conn plus those in flight)",
+						rr.Pool, rr.ErrorsAfter, 2*conns)
+				}
+			}
+		})
 	}
 }

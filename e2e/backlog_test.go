@@ -1,0 +1,138 @@
+package e2e
+
+import (
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/poolbench/poolbench/harness"
+	"github.com/poolbench/poolbench/impls/server"
+)
+
+// backlogServer is an echo server on 127.0.0.1 whose listen backlog is set
+// by hand (net.Listen always asks for somaxconn) and whose accept loop
+// starts only when Open is called: until then every connect overflows the
+// accept queue, as against a server too busy to accept.
+type backlogServer struct {
+	ln   net.Listener
+	gate chan struct{} // closed by Open
+	once sync.Once
+	wg   sync.WaitGroup
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{} // guarded by mu
+}
+
+func startBacklogServer(t *testing.T, backlog int) *backlogServer {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := os.NewFile(uintptr(fd), "backlog-listener")
+	defer f.Close() // FileListener dups it
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, backlog); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.FileListener(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &backlogServer{ln: ln, gate: make(chan struct{}), conns: map[net.Conn]struct{}{}}
+	s.wg.Go(s.accept)
+	t.Cleanup(s.close)
+	return s
+}
+
+func (s *backlogServer) addr() string { return s.ln.Addr().String() }
+
+// open starts accepting.
+func (s *backlogServer) open() { s.once.Do(func() { close(s.gate) }) }
+
+func (s *backlogServer) accept() {
+	<-s.gate
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		s.wg.Go(func() {
+			io.Copy(c, c)
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+			c.Close()
+		})
+	}
+}
+
+func (s *backlogServer) close() {
+	s.ln.Close()
+	s.open() // lets a gated accept loop see the closed listener
+	s.mu.Lock()
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+// TestBacklogOverflow loads a server whose listen backlog is 1 with a burst
+// of connects from every pool design. While it does not accept, the accept
+// queue (backlog+1 conns on Linux) is full at once and the kernel drops the
+// other connects' SYNs: every request fails, and each failure is classified
+// as a timeout, reset or refusal, never anything else; no point hangs; no
+// pool has more than MaxConns conns open or dialing at any dial, and each
+// closes them all when it is closed. Once the server accepts again, every
+// pool's requests succeed, and a small load runs without a single failure.
+func TestBacklogOverflow(t *testing.T) {
+	const burst = 8
+	srv := startBacklogServer(t, 1)
+	target := harness.Server{Name: "backlog1", Protocol: server.Echo, Launch: harness.External(srv.addr())}
+	overflow := []harness.Class{harness.Timeout, harness.Reset, harness.Refused}
+
+	pools, counts := countedPools()
+	for _, pt := range sweepExternal(t, target, pools, burst, 200*time.Millisecond, 100*time.Millisecond) {
+		t.Logf("not accepting: %s: %d ok, failures %v", pt.Pool, pt.Requests, pt.Errors)
+		if pt.Requests != 0 || pt.Errors.Total() == 0 {
+			t.Errorf("not accepting: %s: %d ok and %d failed, want 0 ok and failures", pt.Pool, pt.Requests, pt.Errors.Total())
+		}
+		checkClasses(t, "not accepting:", pt, overflow...)
+		if _, maxOpen := counts[pt.Pool].snapshot(); maxOpen > burst {
+			t.Errorf("not accepting: %s had %d conns open or dialing, MaxConns %d", pt.Pool, maxOpen, burst)
+		}
+		waitAllClosed(t, pt.Pool, counts[pt.Pool])
+	}
+
+	srv.open()
+	// The burst still overflows the queue of 2 when the pools dial at once;
+	// a dropped SYN is resent after 1s, so the op timeout lets it through.
+	pools, counts = countedPools()
+	for _, pt := range sweepExternal(t, target, pools, burst, 200*time.Millisecond, 1200*time.Millisecond) {
+		t.Logf("accepting: %s: %d ok, failures %v", pt.Pool, pt.Requests, pt.Errors)
+		if pt.Requests == 0 {
+			t.Errorf("accepting: %s: no request succeeded", pt.Pool)
+		}
+		checkClasses(t, "accepting:", pt, overflow...)
+		if _, maxOpen := counts[pt.Pool].snapshot(); maxOpen > burst {
+			t.Errorf("accepting: %s had %d conns open or dialing, MaxConns %d", pt.Pool, maxOpen, burst)
+		}
+		waitAllClosed(t, pt.Pool, counts[pt.Pool])
+	}
+	// Two conns fit in the queue even when dialed at once: no failure at all.
+	for _, pt := range sweepExternal(t, target, pools, 2, 100*time.Millisecond, time.Second) {
+		if pt.Requests == 0 || pt.Errors.Total() != 0 {
+			t.Errorf("after the burst: %s: %d ok, failures %v; want all ok", pt.Pool, pt.Requests, pt.Errors)
+		}
+	}
+}

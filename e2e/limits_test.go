@@ -1,0 +1,143 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/poolbench/poolbench/harness"
+	"github.com/poolbench/poolbench/impls"
+	"github.com/poolbench/poolbench/impls/pool"
+)
+
+// runDeadline bounds every sweep these tests run: a sweep still running
+// then has hung, and the test fails instead of waiting for go test's timeout.
+const runDeadline = 60 * time.Second
+
+// sweepExternal runs one point per pool design against the server at addr
+// and returns the points in pool order. A sweep that overruns runDeadline
+// fails the test as a hang.
+func sweepExternal(t *testing.T, srv harness.Server, pools []impls.PoolDesign, conns int, window, opTimeout time.Duration) []harness.Point {
+	t.Helper()
+	s := &harness.Sweep{
+		Servers:   []harness.Server{srv},
+		Pools:     pools,
+		Conns:     []int{conns},
+		Duration:  window,
+		OpTimeout: opTimeout,
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), runDeadline)
+	defer cancel()
+	res, err := s.Run(ctx)
+	if errors.Is(err, harness.ErrInterrupted) {
+		t.Fatalf("sweep hung: still running after %v", runDeadline)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Points) != len(pools) {
+		t.Fatalf("%d points for %d pools", len(res.Points), len(pools))
+	}
+	return res.Points
+}
+
+// checkClasses fails unless every failed request of pt is of a class in ok.
+func checkClasses(t *testing.T, what string, pt harness.Point, ok ...harness.Class) {
+	t.Helper()
+	allowed := map[harness.Class]bool{}
+	for _, c := range ok {
+		allowed[c] = true
+	}
+	for c, n := range pt.Errors {
+		if n > 0 && !allowed[harness.Class(c)] {
+			t.Errorf("%s %s: %d failures of class %v, want only %v (first other: %q)",
+				what, pt.Pool, n, harness.Class(c), ok, pt.FirstOther)
+		}
+	}
+}
+
+// dialCount follows the conns of one pool as its dialer sees them. A conn
+// counts as open from its dial's start until its first Close, so maxOpen is
+// the most conns the pool ever had open or dialing: at most MaxConns.
+type dialCount struct {
+	mu      sync.Mutex
+	open    int // dialing or dialed and not yet closed; guarded by mu
+	maxOpen int // guarded by mu
+}
+
+func (d *dialCount) snapshot() (open, maxOpen int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.open, d.maxOpen
+}
+
+// wrap counts the conns dial makes. It keeps them *net.TCPConn underneath,
+// so a pool's dead-peer peek still reaches the socket.
+func (d *dialCount) wrap(dial func(context.Context) (net.Conn, error)) func(context.Context) (net.Conn, error) {
+	return func(ctx context.Context) (net.Conn, error) {
+		d.mu.Lock()
+		d.open++
+		d.maxOpen = max(d.maxOpen, d.open)
+		d.mu.Unlock()
+		c, err := dial(ctx)
+		if err != nil {
+			d.closed()
+			return nil, err
+		}
+		return &countedConn{TCPConn: c.(*net.TCPConn), d: d}, nil
+	}
+}
+
+func (d *dialCount) closed() {
+	d.mu.Lock()
+	d.open--
+	d.mu.Unlock()
+}
+
+type countedConn struct {
+	*net.TCPConn
+	once sync.Once
+	d    *dialCount
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(c.d.closed)
+	return c.TCPConn.Close()
+}
+
+// countedPools returns the registered pool designs with their dialers
+// counted, one dialCount per design (each design runs one point at a time).
+func countedPools() ([]impls.PoolDesign, map[string]*dialCount) {
+	counts := map[string]*dialCount{}
+	pools := impls.Pools()
+	for i, pd := range pools {
+		d := &dialCount{}
+		counts[pd.Name] = d
+		pools[i].New = func(cfg pool.Config) (pool.Pool, error) {
+			cfg.Dial = d.wrap(cfg.Dial)
+			return pd.New(cfg)
+		}
+	}
+	return pools, counts
+}
+
+// waitAllClosed waits until every conn counted by d is closed: a pool that
+// was closed and got all its conns back must close them all.
+func waitAllClosed(t *testing.T, name string, d *dialCount) {
+	t.Helper()
+	end := time.Now().Add(5 * time.Second)
+	for {
+		open, _ := d.snapshot()
+		if open == 0 {
+			return
+		}
+		if time.Now().After(end) {
+			t.Errorf("%s: %d conns still open or dialing 5s after the pool was closed", name, open)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
