@@ -111,8 +111,10 @@ func runScenario(b *testing.B, d design, sc scenario) (skip string, err error) {
 			}
 		}
 	} else {
+		watch := startEndWatch(ctx, p, endStall)
 		b.SetParallelism(sc.parallelism)
 		b.RunParallel(func(pb *testing.PB) {
+			defer watch.leave()
 			rec := waits.goroutine()
 			for pb.Next() {
 				if !cycle(ctx, p, rec, retry, sc.yield, &first) {
@@ -120,6 +122,15 @@ func runScenario(b *testing.B, d design, sc scenario) (skip string, err error) {
 				}
 			}
 		})
+		b.StopTimer()
+		rescues, err := watch.close()
+		if err != nil {
+			return "", err
+		}
+		if rescues > 0 {
+			b.Logf("%s: a Get slept to the end of the run beside an idle conn (a lost wake-up); %d extra Get+Put cycles woke it",
+				d.name, rescues)
+		}
 	}
 	b.StopTimer()
 

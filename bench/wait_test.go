@@ -104,8 +104,11 @@ func (r *waitRecorder) report(b *testing.B, want int) error {
 	if got := merged.TotalCount(); got != int64(want) {
 		return fmt.Errorf("recorded %d waits for %d Gets", got, want)
 	}
+	// The histogram reports the top of the p99's bucket, up to 1% above the
+	// true value, which can overshoot the exact max when the two are close.
+	p99 := min(merged.ValueAtQuantile(99), longest)
 	ns := nsPerTick()
-	b.ReportMetric(float64(merged.ValueAtQuantile(99))*ns, "p99-wait-ns")
+	b.ReportMetric(float64(p99)*ns, "p99-wait-ns")
 	b.ReportMetric(float64(longest)*ns, "max-wait-ns")
 	return nil
 }
