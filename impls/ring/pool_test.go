@@ -318,3 +318,53 @@ func TestReaperSweepsSpill(t *testing.T) {
 		p.Discard(a)
 	})
 }
+
+// TestChurnWithEveryFeature runs Gets (some with short deadlines), Puts and
+// Discards from many goroutines on a small pool with MaxIdle below MaxConns
+// and short timeouts, so waiters, cancellations, expiry, the reaper and
+// the idle bound all interleave; then it checks that nothing leaked.
+func TestChurnWithEveryFeature(t *testing.T) {
+	p, d := newTestPool(t, pool.Config{MaxConns: 4, MaxIdle: 3, IdleTimeout: time.Millisecond, MaxLifetime: 5 * time.Millisecond})
+	const goroutines, ops = 32, 500
+	deadline := time.Now().Add(30 * time.Second)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < ops && time.Now().Before(deadline); i++ {
+				ctx, cancel := context.Background(), context.CancelFunc(func() {})
+				if (g+i)%3 == 0 {
+					ctx, cancel = context.WithTimeout(ctx, time.Duration(i%5)*100*time.Microsecond)
+				}
+				c, err := p.Get(ctx)
+				cancel()
+				if err != nil {
+					if ctx.Err() == nil {
+						t.Errorf("Get: %v", err)
+						return
+					}
+					continue
+				}
+				if i%7 == 0 {
+					err = p.Discard(c)
+				} else {
+					err = p.Put(c)
+				}
+				if err != nil {
+					t.Errorf("return: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	s := p.Stats()
+	if s.InUse != 0 || s.Dialing != 0 || s.Open != int(d.live.Load()) || s.Idle > 3 || p.waiters.Load() != 0 {
+		t.Fatalf("after the churn: stats %+v, live %d, waiters %d", s, d.live.Load(), p.waiters.Load())
+	}
+	p.Close()
+	if n := d.live.Load(); n != 0 {
+		t.Fatalf("%d conns live after Close", n)
+	}
+}

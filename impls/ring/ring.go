@@ -255,6 +255,15 @@ func (p *Pool) drop(e *lease.Entry) {
 // the reaper for it, or closes it when MaxIdle are idle or the pool is
 // closed. now is the current time if the caller has read it, else zero.
 func (p *Pool) offer(e *lease.Entry, now time.Time) {
+	// Read e's expiry while we own it: once pushed, a Get may take it and
+	// its Put rewrite IdleSince.
+	var expiry time.Time
+	if p.timed {
+		if now.IsZero() {
+			now = time.Now()
+		}
+		expiry = e.ExpiresAt(p.cfg.IdleTimeout, p.cfg.MaxLifetime)
+	}
 	if p.waiters.Load() != 0 && p.handOff(e) {
 		return
 	}
@@ -273,10 +282,7 @@ func (p *Pool) offer(e *lease.Entry, now time.Time) {
 		return
 	}
 	if p.timed {
-		if now.IsZero() {
-			now = time.Now()
-		}
-		p.reaper.ArmBy(e.ExpiresAt(p.cfg.IdleTimeout, p.cfg.MaxLifetime), now)
+		p.reaper.ArmBy(expiry, now)
 	}
 }
 
