@@ -12,6 +12,9 @@
 //     resource's IdleDuration and CreationTime and lease.Entry.Usable: a stale
 //     conn is closed and Acquire is called again;
 //   - rejection of a double or stale Put with lease (puddle itself panics);
+//   - a Discard that has closed the conn and freed its slot when it
+//     returns: it closes the conn itself and hijacks the resource, where
+//     puddle's Destroy closes on a goroutine and frees the slot after;
 //   - a Close that does not wait for held conns (puddle's does) and wakes
 //     Gets parked in Acquire (puddle's leaves them parked until a Release).
 //

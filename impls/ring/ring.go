@@ -35,7 +35,9 @@ import (
 // is about to park increments waiters and then re-checks the ring and the
 // capacity; a free slot decrements slots and then reads waiters; Close
 // stores closed and then drains the ring, a Put pushes and then reads
-// closed. In each pair at least one side sees the other.
+// closed; a spill adds to spilled and then reads the ring's length, a push
+// reads spilled after it lands. In each pair at least one side sees the
+// other.
 type Pool struct {
 	// Read-only after New.
 	cfg     pool.Config
@@ -199,7 +201,8 @@ func (p *Pool) Close() error {
 func (p *Pool) Stats() pool.Stats {
 	s := p.counters.Snapshot()
 	// otherPops first: it grows after the pop it counts, so reading it
-	// before the head can only understate the fast path's reuses.
+	// before the head keeps the difference from going negative; a pop in
+	// flight may count as a reuse until its otherPops add lands.
 	other := p.otherPops.Load()
 	s.Reuses += p.idle.popped() - other
 	s.Dialing = int(p.dialing.Load())
