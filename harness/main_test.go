@@ -22,7 +22,9 @@ func TestMain(m *testing.M) {
 	if proto := os.Getenv(childServerEnv); proto != "" {
 		os.Exit(runChildServer(server.Protocol(proto)))
 	}
-	goleak.VerifyTestMain(m)
+	// IgnoreCurrent: the registry's server designs start process-wide
+	// goroutines at package init (gnet's ants worker pool); not the harness's.
+	goleak.VerifyTestMain(m, goleak.IgnoreCurrent())
 }
 
 func runChildServer(proto server.Protocol) int {
