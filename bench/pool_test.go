@@ -99,6 +99,11 @@ func runScenario(b *testing.B, d design, sc scenario) (skip string, err error) {
 	if sc.exhausted {
 		waits = newWaitRecorder(sc.parallelism * runtime.GOMAXPROCS(0))
 	}
+	var watch *endWatch
+	if sc.parallelism > 0 {
+		watch = startEndWatch(ctx, p, endStall)
+		b.SetParallelism(sc.parallelism)
+	}
 	retry := behaviour == failsFast
 	var first firstError
 
@@ -111,8 +116,6 @@ func runScenario(b *testing.B, d design, sc scenario) (skip string, err error) {
 			}
 		}
 	} else {
-		watch := startEndWatch(ctx, p, endStall)
-		b.SetParallelism(sc.parallelism)
 		b.RunParallel(func(pb *testing.PB) {
 			defer watch.leave()
 			rec := waits.goroutine()
