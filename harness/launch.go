@@ -41,7 +41,9 @@ type Process struct {
 	Path string   // executable
 	Args []string // arguments after the executable's name
 	Env  []string // added to this process's environment
-	// Stderr receives the child's stderr; nil discards it.
+	// Stderr receives the child's stderr. nil keeps only its last few
+	// lines, quoted in the error when the child fails to start or stop:
+	// a server's start-up and shutdown log lines are noise in a sweep.
 	Stderr io.Writer
 	// StartTimeout bounds the wait for the address line; 0 means 10s.
 	StartTimeout time.Duration
@@ -54,7 +56,11 @@ type Process struct {
 func (p Process) Launch(ctx context.Context) (Instance, error) {
 	cmd := exec.Command(p.Path, p.Args...)
 	cmd.Env = append(os.Environ(), p.Env...)
+	tail := &tailBuffer{}
 	cmd.Stderr = p.Stderr
+	if p.Stderr == nil {
+		cmd.Stderr = tail
+	}
 	first := &firstLine{line: make(chan string, 1)}
 	cmd.Stdout = first
 	// Its own process group keeps a terminal's Ctrl-C away from the child,
@@ -63,7 +69,7 @@ func (p Process) Launch(ctx context.Context) (Instance, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start server %s: %w", p.Path, err)
 	}
-	c := &child{cmd: cmd, exited: make(chan struct{}), stopTimeout: orDefault(p.StopTimeout, 10*time.Second)}
+	c := &child{cmd: cmd, exited: make(chan struct{}), stopTimeout: orDefault(p.StopTimeout, 10*time.Second), tail: tail}
 	go func() {
 		c.err = cmd.Wait()
 		close(c.exited)
@@ -77,7 +83,7 @@ func (p Process) Launch(ctx context.Context) (Instance, error) {
 			return c, nil
 		}
 	case <-c.exited:
-		return nil, fmt.Errorf("server %s %s exited before printing its address: %v", p.Path, strings.Join(p.Args, " "), c.err)
+		return nil, fmt.Errorf("server %s %s exited before printing its address: %v%s", p.Path, strings.Join(p.Args, " "), c.err, tail)
 	case <-timer.C:
 		err = fmt.Errorf("server %s %s printed no address within %v", p.Path, strings.Join(p.Args, " "), orDefault(p.StartTimeout, 10*time.Second))
 	case <-ctx.Done():
@@ -114,6 +120,7 @@ type child struct {
 	stopTimeout time.Duration
 	exited      chan struct{} // closed when Wait has returned
 	err         error         // Wait's result; read after exited is closed
+	tail        *tailBuffer   // the end of its stderr, when not passed on
 }
 
 func (c *child) Addr() string { return c.addr }
@@ -136,7 +143,7 @@ func (c *child) Stop() error {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGTERM {
 			return nil // a server without a SIGTERM handler just dies of it
 		}
-		return fmt.Errorf("server pid %d: %w", c.PID(), c.err)
+		return fmt.Errorf("server pid %d: %w%s", c.PID(), c.err, c.tail)
 	}
 	return c.err
 }
@@ -171,6 +178,35 @@ func (f *firstLine) Write(p []byte) (int, error) {
 		f.buf = nil
 	}
 	return len(p), nil
+}
+
+// tailMax is how much of a child's stderr a tailBuffer keeps.
+const tailMax = 1 << 10
+
+// tailBuffer keeps the last tailMax bytes of a child's stderr.
+type tailBuffer struct {
+	mu sync.Mutex
+	b  []byte // guarded by mu
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if len(t.b) > tailMax {
+		t.b = append(t.b[:0], t.b[len(t.b)-tailMax:]...)
+	}
+	return len(p), nil
+}
+
+// String is "; stderr: ..." with what was kept, or "" when nothing was.
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s := strings.TrimSpace(string(t.b)); s != "" {
+		return "; stderr: " + strings.ReplaceAll(s, "\n", " | ")
+	}
+	return ""
 }
 
 // External is the address of a server already running; the sweep neither

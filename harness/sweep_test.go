@@ -161,6 +161,11 @@ func TestSweepServerFailsToStart(t *testing.T) {
 	if _, err := s.Run(t.Context()); err == nil || !strings.Contains(err.Error(), "exited before printing its address") {
 		t.Fatalf("Run: %v, want the early exit reported", err)
 	}
+	// Its stderr, kept back, is quoted in the error.
+	s = shortSweep(Server{Name: "sh", Protocol: server.Echo, Launch: Process{Path: "/bin/sh", Args: []string{"-c", "echo boom >&2; exit 3"}}})
+	if _, err := s.Run(t.Context()); err == nil || !strings.Contains(err.Error(), "exit status 3; stderr: boom") {
+		t.Fatalf("Run: %v, want the exit status and stderr quoted", err)
+	}
 }
 
 func TestSweepValidate(t *testing.T) {

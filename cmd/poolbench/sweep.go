@@ -181,10 +181,11 @@ func selectServers(names, addr string, loops int) ([]harness.Server, error) {
 	for _, d := range ds {
 		srvs = append(srvs, harness.Server{
 			Name: d.Name, Protocol: d.Protocol, EventLoop: d.EventLoop, Loops: loops,
+			// The child's stderr (two log lines per point) is kept back and
+			// quoted only if it fails.
 			Launch: harness.Process{
-				Path:   exe,
-				Args:   []string{"serve", "-design", d.Name, "-addr", "127.0.0.1:0", "-loops", strconv.Itoa(loops)},
-				Stderr: os.Stderr,
+				Path: exe,
+				Args: []string{"serve", "-design", d.Name, "-addr", "127.0.0.1:0", "-loops", strconv.Itoa(loops)},
 			},
 		})
 	}
