@@ -8,6 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
+	"syscall"
+	"time"
 )
 
 // Binary is one side of an interleaved run: a compiled test binary.
@@ -23,6 +26,12 @@ type RunOptions struct {
 	Benchtime string // -test.benchtime; "" keeps the testing default
 	CPU       string // -test.cpu list; "" keeps the default
 	Count     int    // runs per side; each run is one process with -test.count 1
+	// Timeout bounds each process: a run still going after it gets SIGQUIT
+	// (the Go runtime dumps its goroutines and exits) and the gate fails,
+	// naming the benchmark it was in. -test.timeout cannot do this: the
+	// testing package stops its alarm before running benchmarks. 0 means
+	// no limit.
+	Timeout time.Duration
 	// Progress, when set, gets one line per run.
 	Progress io.Writer
 }
@@ -63,20 +72,35 @@ func RunInterleaved(ctx context.Context, old, new Binary, o RunOptions) (oldSet,
 
 // runOnce runs b once and reads its benchmark output.
 func runOnce(ctx context.Context, b Binary, o RunOptions, label string) (Set, error) {
-	args := []string{"-test.run=^$", "-test.bench=" + o.Bench, "-test.benchmem", "-test.count=1"}
+	// -test.v prints each benchmark's name as it starts (benchfmt skips
+	// those lines), so a hung run can be named; see running.
+	args := []string{"-test.run=^$", "-test.bench=" + o.Bench, "-test.benchmem", "-test.count=1", "-test.v=true"}
 	if o.Benchtime != "" {
 		args = append(args, "-test.benchtime="+o.Benchtime)
 	}
 	if o.CPU != "" {
 		args = append(args, "-test.cpu="+o.CPU)
 	}
-	cmd := exec.CommandContext(ctx, b.Path, args...)
+	runCtx := ctx
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(runCtx, b.Path, args...)
 	cmd.Dir = b.Dir
 	cmd.Env = append(os.Environ(), b.Env...)
+	// SIGQUIT first, so a hung binary leaves its goroutines on stderr; kill
+	// it if it has not exited a few seconds later.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGQUIT) }
+	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return Set{}, fmt.Errorf("%s: %s: %w: %s", label, b.Path, err, tail(stdout.String()+"\n"+stderr.String()))
+		if ctx.Err() == nil && runCtx.Err() != nil {
+			return Set{}, fmt.Errorf("%s: %s: no result after %v; it was running %s", label, b.Path, o.Timeout, running(stdout.String()))
+		}
+		return Set{}, fmt.Errorf("%s: %s: %w: %s", label, b.Path, err, excerpt(stdout.String(), stderr.String()))
 	}
 	set, warnings, err := Read(&stdout, label)
 	if err != nil {
@@ -86,4 +110,35 @@ func runOnce(ctx context.Context, b Binary, o RunOptions, label string) (Set, er
 		return Set{}, fmt.Errorf("%s: malformed benchmark output: %s", label, warnings[0])
 	}
 	return set, nil
+}
+
+// running names the benchmark a killed process was in: with -test.v the
+// testing package prints a benchmark's bare name when it starts and a line
+// with its numbers when it ends, so the hung one is a trailing bare name.
+func running(stdout string) string {
+	lines := strings.Split(strings.TrimRight(stdout, "\n"), "\n")
+	last := strings.TrimSpace(lines[len(lines)-1])
+	if !strings.HasPrefix(last, "Benchmark") || strings.ContainsAny(last, " \t") {
+		return "no benchmark by name (last output: " + strconv.Quote(last) + ")"
+	}
+	return last
+}
+
+// excerpt picks the lines that say why a benchmark process failed: a
+// panic's first line with the "running tests" block after it (a timeout
+// names the hung benchmark there; the goroutine dump that follows is
+// noise in one line), or else the tail of its output.
+func excerpt(stdout, stderr string) string {
+	lines := strings.Split(stderr, "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "panic: ") {
+			continue
+		}
+		end := i + 1
+		for end < len(lines) && end < i+8 && strings.TrimSpace(lines[end]) != "" {
+			end++
+		}
+		return strings.Join(lines[i:end], " | ")
+	}
+	return tail(stdout + "\n" + stderr)
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"time"
 
 	"github.com/poolbench/poolbench/gate"
 )
@@ -52,6 +53,7 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 	count := fs.Int("count", 10, "processes per side for -base (at least 10)")
 	benchtime := fs.String("benchtime", "100ms", "go test -benchtime per benchmark per process for -base")
 	cpu := fs.String("cpu", "", "go test -cpu `list` for -base")
+	timeout := fs.Duration("timeout", 5*time.Minute, "kill a benchmark process still running after `d` (-base); the gate then fails naming the benchmark")
 	save := fs.String("save", "", "write the compared results to `dir`/old.txt and new.txt (benchstat input)")
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
@@ -78,7 +80,7 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
 		run := gate.BaseRun{Ref: *base, Pkg: *pkg, Run: gate.RunOptions{
-			Bench: *bench, Benchtime: *benchtime, CPU: *cpu, Count: *count, Progress: stderr}}
+			Bench: *bench, Benchtime: *benchtime, CPU: *cpu, Count: *count, Timeout: *timeout, Progress: stderr}}
 		if old, new, _, err = run.Collect(ctx); err != nil {
 			return &gate.Error{Code: 2, Msg: "gate: " + err.Error()}
 		}

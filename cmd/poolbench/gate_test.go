@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -81,8 +82,10 @@ func TestGateFiles(t *testing.T) {
 
 // TestGateBase runs the whole -base path on a throwaway git repository: a
 // commit of the stand-in benchmark, then a working tree that does 25% more
-// work per op. The gate must build both, run them interleaved and fail; and
-// pass the unchanged tree against its own commit.
+// work per op. The gate must check the commit out in a worktree, build both,
+// run them interleaved, fail naming the benchmark, save both sides, and
+// remove the worktree. (That a gate passes A against A is tested in package
+// gate, on the same RunInterleaved and Compare.)
 func TestGateBase(t *testing.T) {
 	src, err := os.ReadFile(filepath.Join("..", "..", "gate", "testdata", "spin", "spin_test.go"))
 	if err != nil {
@@ -104,16 +107,6 @@ func TestGateBase(t *testing.T) {
 		}
 	}
 	t.Chdir(repo)
-	gateArgs := []string{"gate", "-base", "HEAD", "-pkg", ".", "-bench", "^BenchmarkSpin$", "-benchtime", "3000x", "-save", "saved"}
-
-	stdout, stderr, code := runCmd(gateArgs...)
-	if code != 0 {
-		t.Fatalf("A against A: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
-	if n := strings.Count(stderr, "gate: run "); n != 20 {
-		t.Errorf("%d runs reported, want 20 (10 per side):\n%s", n, stderr)
-	}
-
 	slower := strings.Replace(string(src), "const baseWork = 4000", "const baseWork = 5000", 1)
 	if slower == string(src) {
 		t.Fatal("spin_test.go no longer declares baseWork = 4000; update this test")
@@ -121,9 +114,23 @@ func TestGateBase(t *testing.T) {
 	if err := os.WriteFile("spin_test.go", []byte(slower), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stdout, stderr, code = runCmd(gateArgs...)
-	if code != 1 || !strings.Contains(stdout, "gate: REGRESSION Spin-") {
-		t.Fatalf("25%% slower working tree: exit %d, want 1 with a REGRESSION line\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+
+	// A loaded machine can hide a real slowdown from one gate now and then;
+	// a second gate decides, as the confirming rerun does in CI.
+	var stdout, stderr string
+	var code int
+	for range 2 {
+		stdout, stderr, code = runCmd("gate", "-base", "HEAD", "-pkg", ".", "-bench", "^BenchmarkSpin$",
+			"-benchtime", "5000x", "-save", "saved")
+		if code == 1 {
+			break
+		}
+	}
+	if code != 1 || !regexp.MustCompile(`(?m)^gate: REGRESSION Spin(-\d+)? cpu-sec/op \+`).MatchString(stdout) {
+		t.Fatalf("25%% slower working tree: exit %d, want 1 with a cpu-sec/op REGRESSION line\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if n := strings.Count(stderr, "gate: run "); n != 20 {
+		t.Errorf("%d runs reported, want 20 (10 per side):\n%s", n, stderr)
 	}
 	// -save left benchstat input behind, and the worktree is gone.
 	for _, name := range []string{"old.txt", "new.txt"} {
