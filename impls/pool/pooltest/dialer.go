@@ -328,7 +328,7 @@ type pipeAddr struct {
 	id int
 }
 
-func (pipeAddr) Network() string   { return "pooltest" }
+func (pipeAddr) Network() string  { return "pooltest" }
 func (a pipeAddr) String() string { return "pooltest:" + strconv.Itoa(a.id) }
 
 // tcpConn is a Dialer's TCP conn. It embeds *net.TCPConn so that it still

@@ -35,7 +35,9 @@ func (g goroutine) durable() bool { return strings.HasSuffix(g.state, "(durable)
 // lockWait reports whether g waits for a sync.Mutex or sync.RWMutex, which
 // synctest does not count as durable: a bubble whose goroutines all wait on
 // durable things or on locks can never move again.
-func (g goroutine) lockWait() bool { return strings.HasPrefix(g.state, "sync.Mutex.") || strings.HasPrefix(g.state, "sync.RWMutex.") }
+func (g goroutine) lockWait() bool {
+	return strings.HasPrefix(g.state, "sync.Mutex.") || strings.HasPrefix(g.state, "sync.RWMutex.")
+}
 
 // goroutines returns every goroutine in the process.
 func goroutines() []goroutine {

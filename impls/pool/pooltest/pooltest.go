@@ -1,6 +1,7 @@
 package pooltest
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/poolbench/poolbench/impls/pool"
@@ -16,7 +17,7 @@ type Property struct {
 	Number  int    // its number in CONFORMANCE.md (PutHandsToWaiter and PutGetRace share 6)
 	Summary string // one line
 
-	virtual bool                     // runs in a testing/synctest bubble
+	virtual bool                      // runs in a testing/synctest bubble
 	needs   func(Capabilities) string // why it is n/a for caps, or ""
 	check   func(*checkT)
 }
@@ -58,8 +59,17 @@ func Run(t *testing.T, newPool NewPool, caps Capabilities) {
 // conformance matrix, or to test the suite itself.
 func Check(t *testing.T, newPool NewPool, caps Capabilities) Report {
 	t.Helper()
+	return check(t, newPool, caps, nil)
+}
+
+// check is Check of the properties named in only (all when only is nil).
+func check(t *testing.T, newPool NewPool, caps Capabilities, only []string) Report {
+	t.Helper()
 	report := make(Report, 0, len(properties))
 	for _, p := range properties {
+		if only != nil && !slices.Contains(only, p.Name) {
+			continue
+		}
 		r := runProperty(t, p, newPool, caps)
 		t.Logf("%2d %-26s %v %s", r.Number, r.Property, r.Status, firstLine(r.Message))
 		report = append(report, r)

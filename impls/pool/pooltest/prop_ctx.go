@@ -148,7 +148,11 @@ func checkDialOutsideLock(c *checkT) {
 			f.Errorf("Get dialed although conns were idle")
 		}
 	case <-timer.C:
-		f.Errorf("with a dial hanging, %s did not complete within %v (is the pool's lock held across Dial?)", step.Load(), waitLimit)
+		if f.d.Stats().Dialing > 1 {
+			f.Errorf("with a dial hanging, a Get dialed instead of taking the idle conn, and hung on its dial too")
+		} else {
+			f.Errorf("with a dial hanging, %s did not complete within %v (is the pool's lock held across Dial?)", step.Load(), waitLimit)
+		}
 	}
 	released = true
 	f.d.Release()

@@ -7,6 +7,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
@@ -19,37 +20,47 @@ import (
 type bug int
 
 const (
-	correct          bug = iota
-	noCap                // Get dials whenever no conn is idle
-	lostWakeup           // Put keeps the conn idle and wakes no waiter
-	racyWait             // Get drops the lock between finding no idle conn and queueing (silenceper's window)
-	noIdleExpiry         // IdleTimeout is ignored, on Get and by the reaper
-	noReuse              // Put closes every conn
-	ignoreCtx            // a waiting Get ignores its ctx
-	discardLeaksSlot     // Discard closes the conn but keeps its slot
-	closeLeaksIdle       // Close forgets the idle conns
-	doubleHandout        // Get hands out an idle conn without taking it off the idle list
-	dialUnderLock        // Dial runs with the pool's lock held
-	lifoWaiters          // the newest waiter is served first
-	doublePutAccepted    // a second Put of a hand-out is taken as a Put
-	statsDrift           // a hand-over to a waiter is not counted in Reuses
-	noMaxLifetime        // MaxLifetime is ignored
-	noAliveCheck         // idle conns are never checked for a dead peer
-	cancelLosesGrant     // a waiter cancelled just as it was handed a conn drops the conn
-	dialErrorLeaksSlot   // a failed dial keeps its slot
-	closeKeepsWaiters    // Close does not wake waiting Gets
-	reaperOutlivesClose  // Close does not stop the reaper goroutine
+	correct             bug = iota
+	noCap                   // Get dials whenever no conn is idle
+	lostWakeup              // Put keeps the conn idle and wakes no waiter
+	racyWait                // Get drops the lock between finding no idle conn and queueing (silenceper's window)
+	noIdleExpiry            // IdleTimeout is ignored, on Get and by the reaper
+	noReuse                 // Put closes every conn
+	ignoreCtx               // a waiting Get ignores its ctx
+	discardLeaksSlot        // Discard closes the conn but keeps its slot
+	closeLeaksIdle          // Close forgets the idle conns
+	doubleHandout           // Get hands out an idle conn without taking it off the idle list
+	dialUnderLock           // Dial runs with the pool's lock held
+	lifoWaiters             // the newest waiter is served first
+	doublePutAccepted       // a second Put of a hand-out is taken as a Put
+	statsDrift              // a hand-over to a waiter is not counted in Reuses
+	noMaxLifetime           // MaxLifetime is ignored
+	noAliveCheck            // idle conns are never checked for a dead peer
+	cancelLosesGrant        // a waiter cancelled just as it was handed a conn drops the conn
+	dialErrorLeaksSlot      // a failed dial keeps its slot
+	closeKeepsWaiters       // Close does not wake waiting Gets
+	reaperOutlivesClose     // Close does not stop the reaper goroutine
+
+	// Bugs that hang, for the watchdog's test.
+	putLeaksLock // Put returns with the pool's lock held
+	spinningWait // a waiting Get spins (yielding) instead of blocking, until stopSpinning
+	closeWaits   // Close blocks until every conn handed out is returned
 )
+
+// stopSpinning ends every spinningWait loop, so a test does not leave a
+// goroutine burning a CPU behind it.
+var stopSpinning atomic.Bool
 
 // refPool is the suite's reference pool: a mutex, a LIFO idle stack, a FIFO
 // queue of waiters, a reaper goroutine, lease for misuse detection. It is
 // deliberately plain; its job is to pass every property (bug == correct)
 // and to fail the right ones with one bug planted.
 type refPool struct {
-	cfg  pool.Config
-	bug  bug
-	stop chan struct{} // closed by Close; stops the reaper
-	done chan struct{} // closed when the reaper exits
+	cfg     pool.Config
+	bug     bug
+	stop    chan struct{} // closed by Close; stops the reaper
+	done    chan struct{} // closed when the reaper exits
+	drained chan struct{} // closed when no conn is in use after Close (closeWaits)
 
 	mu sync.Mutex
 	// Guarded by mu.
@@ -57,7 +68,7 @@ type refPool struct {
 	waiters []*waiter      // longest waiting first
 	open    int            // conns open or being dialed
 	closed  bool
-	stats   pool.Stats                 // counters; gauges are computed by Stats
+	stats   pool.Stats                // counters; gauges are computed by Stats
 	handles map[net.Conn]*lease.Entry // hand-outs, kept only for doublePutAccepted
 }
 
@@ -77,7 +88,7 @@ func newRefPool(cfg pool.Config, b bug) (pool.Pool, error) {
 		return nil, err
 	}
 	p := &refPool{cfg: cfg, bug: b, stop: make(chan struct{}), done: make(chan struct{}),
-		handles: make(map[net.Conn]*lease.Entry)}
+		drained: make(chan struct{}), handles: make(map[net.Conn]*lease.Entry)}
 	if every := min(nonZero(cfg.IdleTimeout), nonZero(cfg.MaxLifetime)) / 4; every > 0 {
 		go p.reap(every)
 	} else {
@@ -134,9 +145,23 @@ func (p *refPool) Get(ctx context.Context) (net.Conn, error) {
 	p.mu.Unlock()
 
 	var g grant
-	if p.bug == ignoreCtx {
+	switch p.bug {
+	case ignoreCtx:
 		g = <-w.ch
-	} else {
+	case spinningWait:
+		for !stopSpinning.Load() {
+			select {
+			case g = <-w.ch:
+			default:
+				runtime.Gosched()
+				continue
+			}
+			break
+		}
+		if stopSpinning.Load() {
+			return nil, errors.New("refpool: stopped spinning")
+		}
+	default:
 		select {
 		case g = <-w.ch:
 		case <-ctx.Done():
@@ -268,7 +293,9 @@ func (p *refPool) expired(e *lease.Entry, onGet bool) bool {
 func (p *refPool) Put(c net.Conn) error {
 	e, err := lease.Release(p, c)
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	if p.bug != putLeaksLock {
+		defer p.mu.Unlock()
+	}
 	if err != nil {
 		if p.bug != doublePutAccepted || !errors.Is(err, pool.ErrNotHeld) {
 			return err
@@ -335,10 +362,14 @@ func (p *refPool) Close() error {
 		}
 		p.idle = nil
 	}
+	inUse := p.stats.InUse
 	p.mu.Unlock()
 	close(p.stop)
 	if p.bug != reaperOutlivesClose {
 		<-p.done
+	}
+	if p.bug == closeWaits && inUse > 0 {
+		<-p.drained
 	}
 	return nil
 }

@@ -12,16 +12,25 @@ import (
 	"time"
 )
 
-// Real-time limits of the watchdog that turns a hang into a failure.
+// propertyLimit bounds one property in real time. Properties finish within
+// a few seconds; only a pool that spins forever reaches it. A variable so
+// the suite's own test can shorten it.
+var propertyLimit = 30 * time.Second
+
+// Real-time limits of the stall detector.
 const (
-	// propertyLimit bounds one property in real time. Properties finish in
-	// milliseconds; only a pool that spins forever reaches it.
-	propertyLimit = 30 * time.Second
 	// stallPoll is how often the watchdog looks for a stalled bubble, and
 	// stallLooks how many identical looks in a row prove the stall.
 	stallPoll  = 100 * time.Millisecond
 	stallLooks = 3
 )
+
+// abandoned is the done channel of the last property the watchdog gave up
+// on, for the suite's own test of the watchdog.
+var abandoned struct {
+	sync.Mutex
+	last <-chan struct{}
+}
 
 // errAbort is what checkT.Fatalf panics with to end a property.
 var errAbort = errors.New("pooltest: property aborted")
@@ -173,13 +182,18 @@ func runProperty(t *testing.T, p Property, newPool NewPool, caps Capabilities) R
 			c.body(p)
 		})
 	}()
-	c.watch(done, &bubble)
+	if !c.watch(done, &bubble) {
+		abandoned.Lock()
+		abandoned.last = done
+		abandoned.Unlock()
+	}
 	return c.finish(p)
 }
 
 // watch waits for the property to finish, failing it if it runs past
-// propertyLimit or if its bubble stalls on a lock.
-func (c *checkT) watch(done <-chan struct{}, bubble *atomic.Int64) {
+// propertyLimit or if its bubble stalls on a lock. It reports whether the
+// property finished; if not, its goroutines are left behind.
+func (c *checkT) watch(done <-chan struct{}, bubble *atomic.Int64) bool {
 	limit := time.NewTimer(propertyLimit)
 	defer limit.Stop()
 	tick := time.NewTicker(stallPoll)
@@ -188,11 +202,11 @@ func (c *checkT) watch(done <-chan struct{}, bubble *atomic.Int64) {
 	for {
 		select {
 		case <-done:
-			return
+			return true
 		case <-limit.C:
 			c.Errorf("hang: the property did not finish within %v of real time%s; goroutines:\n%s",
 				propertyLimit, c.during(), dump(goroutines()))
-			return
+			return false
 		case <-tick.C:
 			id := bubble.Load()
 			if id == 0 {
@@ -211,7 +225,7 @@ func (c *checkT) watch(done <-chan struct{}, bubble *atomic.Int64) {
 				c.Errorf("hang%s: every goroutine is blocked and some wait for a sync.Mutex, which nothing "+
 					"will unlock (does the pool hold a lock across a blocking call, such as Dial?); goroutines:\n%s",
 					c.during(), dump(inBubble(gs, id)))
-				return
+				return false
 			}
 		}
 	}

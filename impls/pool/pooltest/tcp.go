@@ -129,6 +129,9 @@ func checkDeadPeer(c *checkT) {
 	f.echo(b)
 	f.mustPut(a)
 	f.mustPut(b)
+	if k := d.Closes(aid); k > 0 {
+		f.Fatalf("the pool closed conn %d when it was Put back with idle room, so no idle conn is left to check (see Reuse)", aid)
+	}
 	dead := d.conn(aid).(*tcpConn)
 	if !srv.kill(dead.LocalAddr().String()) {
 		f.Fatalf("echo server has no conn from %v", dead.LocalAddr())
