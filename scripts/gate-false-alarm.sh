@@ -43,7 +43,7 @@ for i in $(seq 1 "$N"); do
 	(cd "$wt" && "$tmp/poolbench" gate -base HEAD -pkg "$PKG" -bench "$BENCH" \
 		-benchtime "$BENCHTIME" -count "$COUNT" "${extra[@]}") >"$tmp/out" 2>"$tmp/err" || rc=$?
 	case $rc in
-	0) echo "gate-false-alarm: gate $i/$N: pass" ;;
+	0) echo "gate-false-alarm: gate $i/$N: pass ($(grep -m1 -o '[0-9]* rows:.*' "$tmp/out"))" ;;
 	1)
 		alarms=$((alarms + 1))
 		echo "gate-false-alarm: gate $i/$N: FALSE ALARM"
