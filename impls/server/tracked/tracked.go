@@ -14,11 +14,15 @@ import (
 
 // Listener wraps a TCP listener. Accept returns only admitted conns, as
 // *Conn; conns beyond MaxConns are closed inside Accept and counted as
-// rejected.
+// rejected. A failing Accept (out of fds) is logged and retried after a
+// pause inside Accept, so that no server stops serving on it.
 type Listener struct {
 	net.Listener
 	counters *server.Counters
 	maxConns int
+
+	closeOnce sync.Once
+	closed    chan struct{} // closed by Close; ends a pause in Accept
 
 	mu sync.Mutex
 	// conns is every admitted conn not yet closed. Guarded by mu.
@@ -40,6 +44,7 @@ func Listen(cfg server.Config, counters *server.Counters) (*Listener, error) {
 		Listener: ln,
 		counters: counters,
 		maxConns: cfg.MaxConns,
+		closed:   make(chan struct{}),
 		conns:    make(map[*Conn]struct{}),
 	}, nil
 }
@@ -49,13 +54,22 @@ func Listen(cfg server.Config, counters *server.Counters) (*Listener, error) {
 // closed listener.
 var errClosing = errors.Join(errors.New("tracked: shutting down"), net.ErrClosed)
 
-// Accept waits for the next conn that may stay open and returns it as a *Conn.
+// Accept waits for the next conn that may stay open and returns it as a
+// *Conn. Its only error is one wrapping net.ErrClosed, after Close.
 func (l *Listener) Accept() (net.Conn, error) {
+	var backoff server.AcceptBackoff
 	for {
 		nc, err := l.Listener.Accept()
-		if err != nil {
+		if errors.Is(err, net.ErrClosed) {
 			return nil, err
 		}
+		if err != nil {
+			if !backoff.Wait(err, l.closed) {
+				return nil, errClosing
+			}
+			continue
+		}
+		backoff.Reset()
 		if !l.counters.Admit(l.maxConns) {
 			_ = nc.Close()
 			continue
@@ -71,6 +85,19 @@ func (l *Listener) Accept() (net.Conn, error) {
 		l.mu.Unlock()
 		return c, nil
 	}
+}
+
+// Close closes the listener; later calls do nothing.
+func (l *Listener) Close() error {
+	err := net.ErrClosed
+	l.closeOnce.Do(func() {
+		close(l.closed)
+		err = l.Listener.Close()
+	})
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
 }
 
 // CloseConns closes every open conn, and every conn admitted from now on.

@@ -12,6 +12,8 @@
 //   - MaxConns is enforced by the listener (impls/server/tracked), which
 //     closes conns beyond it at accept; fasthttp's own Concurrency limit,
 //     which would answer 503 instead, is set to its default and not reached.
+//     The listener also logs and retries a failing Accept (out of fds),
+//     which would end fasthttp's Serve for good.
 //
 // Backpressure is the blocking write of the worker goroutine: a client that
 // does not read its responses stalls its worker, which stops reading that

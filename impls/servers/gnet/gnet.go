@@ -22,13 +22,18 @@
 // blocking writes bounded by HalfCloseFlushTimeout, so gnet's final flush
 // sends the whole echo. That flush blocks the conn's loop, for at most
 // HalfCloseFlushTimeout per write that makes no progress.
+//
+// Failed accepts: gnet stops its whole engine, closing every conn, when an
+// accept fails with anything but EAGAIN, EINTR, ECONNRESET or ECONNABORTED
+// (out of fds: EMFILE). The server then starts a new engine on the same
+// address after a pause (server.AcceptBackoff); conns open at that moment
+// are lost, and conns arriving meanwhile are refused.
 package gnet
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log"
 	"net"
 	"os"
@@ -55,18 +60,34 @@ const HalfCloseFlushTimeout = time.Second
 type Server struct {
 	cfg      server.Config
 	counters server.Counters
-	// eng, lnFD and addr are set in OnBoot, before Start returns.
-	eng gnetv2.Engine
-	// lnFD is a dup of the listening socket, taken on gnet's goroutine at
-	// boot (gnet's own Dup races with its close of the listener) and closed
-	// when gnet.Run returns.
-	lnFD int
-	addr net.Addr
+	addr     net.Addr // bound by the first engine; later ones reuse it
+	quiet    atomic.Bool
+
+	mu sync.Mutex
+	// cur is the engine running now, or the last one. Guarded by mu.
+	cur *engine
+	// stopping is set by Shutdown. Guarded by mu.
+	stopping bool
 
 	shutdownOnce sync.Once
-	quiet        atomic.Bool   // set by Shutdown: gnet's logs are then expected noise
-	done         chan struct{} // closed when gnet.Run has returned
-	runErr       error         // gnet.Run's result; read after done is closed
+	stop         chan struct{} // closed by Shutdown
+	done         chan struct{} // closed when the last engine has ended
+	runErr       error         // the last gnet.Run's result; read after done
+}
+
+// engine is one gnet.Run.
+type engine struct {
+	eng  gnetv2.Engine // set in OnBoot
+	addr net.Addr      // set in OnBoot
+	// lnFD is a dup of the listening socket, taken in OnBoot on gnet's
+	// goroutine (gnet's own Dup races with its close of the listener) and
+	// closed when gnet.Run returns; open says it is. Guarded by Server.mu.
+	lnFD   int
+	open   bool
+	booted chan error    // gets OnBoot's outcome
+	done   chan struct{} // closed when gnet.Run has returned
+	err    error         // gnet.Run's result; read after done
+	start  time.Time
 }
 
 // Start binds cfg.Addr and runs gnet with cfg.Loops event loops.
@@ -75,38 +96,93 @@ func Start(cfg server.Config) (server.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, done: make(chan struct{})}
-	h := &handler{s: s, booted: make(chan error, 1)}
+	s := &Server{cfg: cfg, stop: make(chan struct{}), done: make(chan struct{})}
+	e, err := s.launch(cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	s.addr, s.cur = e.addr, e
+	go s.supervise(e)
+	return s, nil
+}
+
+// launch runs gnet on addr and returns once it has booted.
+func (s *Server) launch(addr string) (*engine, error) {
+	e := &engine{booted: make(chan error, 1), done: make(chan struct{}), start: time.Now()}
 	go func() {
-		defer close(s.done)
-		defer func() {
-			if s.addr != nil {
-				_ = unix.Close(s.lnFD)
-			}
-		}()
-		s.runErr = gnetv2.Run(h, "tcp://"+cfg.Addr,
+		defer close(e.done)
+		e.err = gnetv2.Run(&handler{s: s, e: e}, "tcp://"+addr,
 			gnetv2.WithMulticore(true),
-			gnetv2.WithNumEventLoop(cfg.Loops),
+			gnetv2.WithNumEventLoop(s.cfg.Loops),
 			gnetv2.WithLoadBalancing(gnetv2.RoundRobin),
-			gnetv2.WithReadBufferCap(cfg.ReadBufferSize),
-			gnetv2.WithWriteBufferCap(cfg.ReadBufferSize),
+			gnetv2.WithReadBufferCap(s.cfg.ReadBufferSize),
+			gnetv2.WithWriteBufferCap(s.cfg.ReadBufferSize),
 			gnetv2.WithReuseAddr(true), // as net.Listen does
 			gnetv2.WithReusePort(false),
 			gnetv2.WithTCPNoDelay(gnetv2.TCPNoDelay),
 			gnetv2.WithLogger(logger{log.New(os.Stderr, "gnet: ", log.LstdFlags), &s.quiet}),
 		)
+		s.mu.Lock()
+		if e.open {
+			_ = unix.Close(e.lnFD)
+			e.open = false
+		}
+		s.mu.Unlock()
 	}()
 	select {
-	case err := <-h.booted:
+	case err := <-e.booted:
 		if err != nil {
-			<-s.done // OnBoot asked gnet to shut down; Run returns at once
+			<-e.done // OnBoot asked gnet to shut down; Run returns at once
 			return nil, err
 		}
-		return s, nil
-	case <-s.done:
+		return e, nil
+	case <-e.done:
 		// gnet reports a busy port as "bind: address already in use";
 		// give it net.Listen's shape.
-		return nil, &net.OpError{Op: "listen", Net: "tcp", Addr: tcpAddr(cfg.Addr), Err: s.runErr}
+		return nil, &net.OpError{Op: "listen", Net: "tcp", Addr: tcpAddr(addr), Err: e.err}
+	}
+}
+
+// errEngineStopped is what the server logs when gnet stopped by itself.
+var errEngineStopped = errors.New("gnet stopped its engine after a failed accept; starting a new one")
+
+// supervise waits for the engine to end and, unless Shutdown ended it,
+// starts a new one on the same address.
+func (s *Server) supervise(e *engine) {
+	defer close(s.done)
+	var backoff server.AcceptBackoff
+	for {
+		<-e.done
+		s.mu.Lock()
+		stopping := s.stopping
+		s.mu.Unlock()
+		if stopping {
+			s.runErr = e.err
+			return
+		}
+		if time.Since(e.start) > time.Second {
+			backoff.Reset() // it served a while: not a restart loop
+		}
+		why := errEngineStopped
+		for {
+			if !backoff.Wait(why, s.stop) {
+				return
+			}
+			next, err := s.launch(s.addr.String())
+			if err != nil {
+				why = fmt.Errorf("restart gnet: %w", err)
+				continue
+			}
+			s.mu.Lock()
+			s.cur = next
+			stopping := s.stopping
+			s.mu.Unlock()
+			if stopping { // Shutdown came while it booted
+				s.end(next)
+			}
+			e = next
+			break
+		}
 	}
 }
 
@@ -118,155 +194,51 @@ func (s *Server) Stats() server.Stats { return s.counters.Snapshot() }
 
 // Shutdown stops accepting, then lets gnet stop, which closes every conn,
 // and waits for gnet.Run to return: by then every loop has ended.
-//
-// Engine.Stop alone can strand a conn: the main reactor hands an accepted
-// conn to a loop as a task, and a loop that takes its stop task first
-// drops it, leaving the socket open forever. So Shutdown first shuts the
-// listening socket down: the kernel stops accepting, the main reactor's
-// next accept fails, and the reactor stops the engine itself, after every
-// conn it accepted was queued ahead of the loops' stop tasks.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.shutdownOnce.Do(func() {
 		s.quiet.Store(true) // the reactor logs the accept error we cause
-		if err := s.stopAccepting(); err != nil {
-			s.stopEngine() // no way to stop the reactor first; stop anyway
-		}
+		s.mu.Lock()
+		s.stopping = true
+		close(s.stop)
+		e := s.cur
+		s.mu.Unlock()
+		s.end(e)
 	})
 	select {
 	case <-s.done:
 		return s.runErr
 	case <-ctx.Done():
-		s.stopEngine()
+		s.mu.Lock()
+		e := s.cur
+		s.mu.Unlock()
+		stopEngine(e)
 		return ctx.Err()
 	}
 }
 
-// stopAccepting shuts the listening socket down (through the dup: the
-// socket is shared), which wakes the main reactor with a failing accept.
-func (s *Server) stopAccepting() error {
-	return unix.Shutdown(s.lnFD, unix.SHUT_RD)
+// end stops engine e without stranding a conn.
+//
+// Engine.Stop alone can strand one: the main reactor hands an accepted
+// conn to a loop as a task, and a loop that takes its stop task first
+// drops it, leaving the socket open forever. So end first shuts the
+// listening socket down (through the dup: the socket is shared): the
+// kernel stops accepting, the main reactor's next accept fails, and the
+// reactor stops the engine itself, after every conn it accepted was queued
+// ahead of the loops' stop tasks.
+func (s *Server) end(e *engine) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.open && unix.Shutdown(e.lnFD, unix.SHUT_RD) == nil {
+		return
+	}
+	stopEngine(e) // no way to stop the reactor first; stop anyway
 }
 
 // stopEngine asks gnet to stop without waiting: Engine.Stop polls for the
 // end every 500ms, but with an ended ctx it only starts the shutdown, and
-// s.done reports the end.
-func (s *Server) stopEngine() {
+// the engine's done channel reports the end.
+func stopEngine(e *engine) {
 	ended, cancel := context.WithCancel(context.Background())
 	cancel()
-	_ = s.eng.Stop(ended)
-}
-
-// handler is the gnet event handler.
-type handler struct {
-	gnetv2.BuiltinEventEngine
-	s      *Server
-	booted chan error // gets OnBoot's outcome
-}
-
-// admitted marks, as the conn's context, a conn counted as open.
-var admitted = new(struct{})
-
-// OnBoot records the engine, a dup of the listener and the real bound
-// address.
-func (h *handler) OnBoot(eng gnetv2.Engine) gnetv2.Action {
-	h.s.eng = eng
-	fd, err := eng.Dup()
-	if err != nil {
-		h.booted <- fmt.Errorf("gnet: dup listener: %w", err)
-		return gnetv2.Shutdown
-	}
-	addr, err := boundAddr(fd)
-	if err != nil {
-		_ = unix.Close(fd)
-		h.booted <- err
-		return gnetv2.Shutdown
-	}
-	h.s.lnFD, h.s.addr = fd, addr
-	h.booted <- nil
-	return gnetv2.None
-}
-
-// boundAddr asks the kernel which address the listener got.
-func boundAddr(fd int) (net.Addr, error) {
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return nil, fmt.Errorf("gnet: getsockname: %w", err)
-	}
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		return &net.TCPAddr{IP: net.IP(sa.Addr[:]).To16(), Port: sa.Port}, nil
-	case *unix.SockaddrInet6:
-		return &net.TCPAddr{IP: net.IP(sa.Addr[:]), Port: sa.Port}, nil
-	}
-	return nil, fmt.Errorf("gnet: listener bound to %T", sa)
-}
-
-// OnOpen admits the conn under MaxConns or closes it.
-func (h *handler) OnOpen(c gnetv2.Conn) ([]byte, gnetv2.Action) {
-	if !h.s.counters.Admit(h.s.cfg.MaxConns) {
-		return nil, gnetv2.Close
-	}
-	c.SetContext(admitted)
-	return nil, gnetv2.None
-}
-
-// OnTraffic echoes what arrived, and closes a conn whose client lets its
-// echo pile up beyond OutboundCap.
-func (h *handler) OnTraffic(c gnetv2.Conn) gnetv2.Action {
-	buf, _ := c.Next(-1)
-	h.s.counters.In(len(buf))
-	if _, err := c.Write(buf); err != nil {
-		return gnetv2.Close // gnet has closed it already
-	}
-	h.s.counters.Out(len(buf))
-	if c.OutboundBuffered() > OutboundCap {
-		return gnetv2.Close
-	}
-	return gnetv2.None
-}
-
-// OnClose frees the conn's slot and, after the client's half-close, makes
-// gnet's final flush blocking so that no echo is dropped.
-func (h *handler) OnClose(c gnetv2.Conn, err error) gnetv2.Action {
-	if c.Context() != admitted {
-		return gnetv2.None
-	}
-	h.s.counters.Closed()
-	if errors.Is(err, io.EOF) && c.OutboundBuffered() > 0 {
-		fd := c.Fd()
-		tv := unix.NsecToTimeval(HalfCloseFlushTimeout.Nanoseconds())
-		if unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv) == nil {
-			_ = unix.SetNonblock(fd, false)
-		}
-	}
-	return gnetv2.None
-}
-
-// tcpAddr resolves addr for an error message, or returns nil.
-func tcpAddr(addr string) net.Addr {
-	a, err := net.ResolveTCPAddr("tcp", addr)
-	if err != nil {
-		return nil
-	}
-	return a
-}
-
-// logger sends gnet's warnings and errors to stderr, never to stdout
-// (gnet's default), which `poolbench serve` keeps for the bound address.
-// It is silent once quiet is set.
-type logger struct {
-	l     *log.Logger
-	quiet *atomic.Bool
-}
-
-func (logger) Debugf(string, ...any)            {}
-func (logger) Infof(string, ...any)             {}
-func (g logger) Warnf(format string, a ...any)  { g.printf("warn: "+format, a...) }
-func (g logger) Errorf(format string, a ...any) { g.printf("error: "+format, a...) }
-func (g logger) Fatalf(format string, a ...any) { g.printf("fatal: "+format, a...) }
-
-func (g logger) printf(format string, a ...any) {
-	if !g.quiet.Load() {
-		g.l.Printf(format, a...)
-	}
+	_ = e.eng.Stop(ended)
 }

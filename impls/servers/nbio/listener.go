@@ -2,8 +2,13 @@ package nbio
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/poolbench/poolbench/impls/server"
 )
@@ -42,9 +47,20 @@ func newListener(ln net.Listener, counters *server.Counters, maxConns int) *list
 
 // Accept returns the next conn the server may keep. Once park was called it
 // reports that no registration is in flight and waits for Close.
+//
+// nbio's acceptor logs a failed Accept and calls it again at once, and it
+// drops a conn it cannot dup (out of fds) without a word; so Accept pauses
+// and retries itself, and first checks that nbio will find an fd for its
+// dup, logging why when it will not.
 func (l *listener) Accept() (net.Conn, error) {
+	var backoff server.AcceptBackoff
 	for {
 		c, err := l.Listener.Accept()
+		if err == nil {
+			if err = fdToSpare(c); err != nil {
+				_ = c.Close()
+			}
+		}
 		select {
 		case <-l.parking:
 			if c != nil {
@@ -55,9 +71,14 @@ func (l *listener) Accept() (net.Conn, error) {
 			return nil, net.ErrClosed
 		default:
 		}
-		if err != nil {
+		if errors.Is(err, net.ErrClosed) {
 			return nil, err
 		}
+		if err != nil {
+			_ = backoff.Wait(err, l.parking) // cut short by park: the select above ends it
+			continue
+		}
+		backoff.Reset()
 		// Only this goroutine admits, and it admits in OnOpen before it
 		// comes back here, so the check cannot race with another admission.
 		if l.counters.Full(l.maxConns) {
@@ -88,4 +109,30 @@ func (l *listener) park(ctx context.Context) error {
 func (l *listener) Close() error {
 	l.closeOnce.Do(func() { close(l.closed) })
 	return l.Listener.Close()
+}
+
+// fdToSpare checks that the process can open one more fd, as nbio will to
+// dup the conn, by taking one and giving it back.
+func fdToSpare(c net.Conn) error {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var derr error
+	if err := rc.Control(func(fd uintptr) {
+		var nfd int
+		if nfd, derr = unix.Dup(int(fd)); derr == nil {
+			_ = unix.Close(nfd)
+		}
+	}); err != nil {
+		return err
+	}
+	if derr != nil {
+		return fmt.Errorf("no fd for nbio to take a conn: %w", derr)
+	}
+	return nil
 }

@@ -8,15 +8,14 @@
 // most one read buffer (ReadBufferSize) of that client's bytes; the rest
 // waits in the kernel's socket buffers. A client's half-close is seen as
 // EOF after every byte before it has been echoed, so the server then simply
-// closes.
+// closes. A failing Accept (out of fds) is logged and retried after a pause
+// by the listener (impls/server/tracked).
 package net
 
 import (
 	"context"
-	"errors"
 	stdnet "net"
 	"sync"
-	"time"
 
 	"github.com/poolbench/poolbench/impls/server"
 	"github.com/poolbench/poolbench/impls/server/tracked"
@@ -30,7 +29,6 @@ type Server struct {
 	// conns counts the accept loops and the conn goroutines.
 	conns        sync.WaitGroup
 	shutdownOnce sync.Once
-	stopping     chan struct{} // closed when Shutdown starts
 	done         chan struct{} // closed when every goroutine has ended
 }
 
@@ -40,7 +38,7 @@ func Start(cfg server.Config) (server.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, stopping: make(chan struct{}), done: make(chan struct{})}
+	s := &Server{cfg: cfg, done: make(chan struct{})}
 	if s.ln, err = tracked.Listen(cfg, &s.counters); err != nil {
 		return nil, err
 	}
@@ -61,7 +59,6 @@ func (s *Server) Stats() server.Stats { return s.counters.Snapshot() }
 // loops and conn goroutines to return, or for ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.shutdownOnce.Do(func() {
-		close(s.stopping)
 		_ = s.ln.Close()
 		s.ln.CloseConns()
 		go func() {
@@ -79,36 +76,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 func (s *Server) acceptLoop() {
 	defer s.conns.Done()
-	backoff := minAcceptBackoff
 	for {
-		c, err := s.ln.Accept()
+		c, err := s.ln.Accept() // pauses and retries by itself when out of fds
 		if err != nil {
-			if errors.Is(err, stdnet.ErrClosed) {
-				return // Shutdown
-			}
-			// Out of fds and the like: retry after a pause, as net/http
-			// does, rather than stop serving for good.
-			t := time.NewTimer(backoff)
-			select {
-			case <-t.C:
-			case <-s.stopping:
-				t.Stop()
-				return
-			}
-			backoff = min(2*backoff, maxAcceptBackoff)
-			continue
+			return // closed by Shutdown
 		}
-		backoff = minAcceptBackoff
 		s.conns.Add(1)
 		go s.serve(c)
 	}
 }
-
-// The pause after a failed Accept doubles from min to max.
-const (
-	minAcceptBackoff = 5 * time.Millisecond
-	maxAcceptBackoff = time.Second
-)
 
 // serve echoes until the client closes or an error; a write error ends it
 // too, since a client that reset the conn is gone.
