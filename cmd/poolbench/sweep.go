@@ -45,9 +45,9 @@ flags:
 // pools at 1,4,16,64,256,1024 conns) fits its time budget on a 2-core
 // machine; raise -duration and -count for publishable numbers.
 const (
-	defaultDuration = 300 * time.Millisecond
+	defaultDuration = 200 * time.Millisecond
 	defaultWarmup   = 100 * time.Millisecond
-	defaultCount    = 1
+	defaultCount    = 2
 )
 
 func runSweep(stdout, stderr io.Writer, args []string) error {
