@@ -23,8 +23,9 @@ var echoDims = []string{"/server", "/pool", "/conns", ".unit"}
 // sweep is the echo sweep, grouped.
 type sweep struct {
 	c     *cube
-	knees *cube    // Knee/server=S/pool=P, unit conns; only found knees are written
-	conns []string // every level swept, numerically
+	knees *cube             // Knee/server=S/pool=P, unit conns; only found knees are written
+	conns []string          // every level swept, numerically
+	about map[string]string // server -> its protocol, loops and launch, from its configuration block
 }
 
 func newSweep(in *input) (*sweep, error) {
@@ -38,7 +39,45 @@ func newSweep(in *input) (*sweep, error) {
 	}
 	conns := slices.Clone(c.values["/conns"])
 	slices.SortStableFunc(conns, func(a, b string) int { return atoi(a) - atoi(b) })
-	return &sweep{c: c, knees: k, conns: conns}, nil
+	about, err := serverConfig(in)
+	if err != nil {
+		return nil, err
+	}
+	return &sweep{c: c, knees: k, conns: conns, about: about}, nil
+}
+
+// serverConfig describes each server from its configuration block:
+// "protocol echo, 2 event loops, child process".
+func serverConfig(in *input) (map[string]string, error) {
+	keys := []string{"protocol", "loops", "launch"}
+	c, err := newCube(in, ".name:Echo", append([]string{"/server"}, keys...)...)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string][]string{}
+	for coord := range c.cells {
+		v := strings.Split(coord, "\x00")
+		var parts []string
+		if v[1] != "" {
+			parts = append(parts, "protocol "+v[1])
+		}
+		if v[2] != "" {
+			parts = append(parts, v[2]+" event loops")
+		}
+		if v[3] != "" {
+			parts = append(parts, v[3]+" process")
+		}
+		if d := strings.Join(parts, ", "); !slices.Contains(seen[v[0]], d) {
+			seen[v[0]] = append(seen[v[0]], d)
+		}
+	}
+	// A server with blocks of different settings lists each, sorted.
+	about := map[string]string{}
+	for srv, ds := range seen {
+		slices.Sort(ds)
+		about[srv] = strings.Join(ds, "; ")
+	}
+	return about, nil
 }
 
 func atoi(s string) int {
@@ -61,6 +100,9 @@ func writeSweep(b *strings.Builder, sw *sweep, plotLinks map[string][]string) {
 		"(harness.FindKnee, on medians).\n\n")
 	for _, srv := range sw.c.values["/server"] {
 		fmt.Fprintf(b, "### server=%s\n\n", srv)
+		if a := sw.about[srv]; a != "" {
+			fmt.Fprintf(b, "%s.\n\n", strings.ToUpper(a[:1])+a[1:])
+		}
 		for _, link := range plotLinks[srv] {
 			fmt.Fprintf(b, "![%s](%s)\n", strings.TrimSuffix(path.Base(link), ".svg"), link)
 		}
