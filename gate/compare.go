@@ -3,8 +3,9 @@
 // benchmark and unit the way benchstat does, summarises and compares each
 // group with golang.org/x/perf/benchmath exactly as benchstat does
 // (median with a 95% confidence interval; Mann-Whitney U test), and calls a
-// row a regression only when the difference is both significant (p < alpha)
-// and larger than an effect-size threshold in the unit's worse direction.
+// row a regression only when the difference is both significant (p < alpha,
+// Holm-Bonferroni-corrected over all rows by default) and larger than an
+// effect-size threshold in the unit's worse direction.
 //
 // Everything here is a pure function over benchfmt results, so it is
 // tested without git or a compiler; run.go and build.go add the part that
@@ -35,11 +36,11 @@ type Options struct {
 	Correction Correction
 }
 
-// DefaultOptions are the gate's defaults. Threshold 5%: two builds of the
-// same source differ in code layout, which alone moves a nanosecond-scale
-// micro-benchmark by a few percent, and Mann-Whitney with 10+10 samples
-// calls such a shift significant; 5% sits above that and well below the
-// changes worth blocking a merge for.
+// DefaultOptions are the gate's defaults. Threshold 5%: a change anywhere in
+// the binary moves code layout and alignment, which alone shifts a
+// nanosecond-scale micro-benchmark by a few percent, and Mann-Whitney with
+// 10+10 samples calls such a steady shift significant; 5% sits above that
+// and well below the changes worth blocking a merge for.
 //
 // Holm: a gate run compares every benchmark in every unit (the pool
 // micro-benchmarks give over a hundred rows), and at p < 0.05 per row an
