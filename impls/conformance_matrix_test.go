@@ -3,7 +3,9 @@
 package impls_test
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/poolbench/poolbench/impls"
@@ -29,7 +31,7 @@ func TestConformanceMatrix(t *testing.T) {
 		t.Run(d.Name, func(t *testing.T) {
 			for _, r := range pooltest.Check(t, d.New, d.Caps) {
 				pr.Results = append(pr.Results, report.Result{
-					Property: r.Property, Number: r.Number, Status: r.Status.String(), Message: r.Message,
+					Property: r.Property, Number: r.Number, Status: r.Status.String(), Message: brief(r.Message),
 				})
 			}
 		})
@@ -43,4 +45,20 @@ func TestConformanceMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s: %d pools x %d properties", path, len(c.Pools), len(c.Properties))
+}
+
+// brief keeps the head of a failure message: a property that fails on
+// every one of thousands of operations says so thousands of times, and the
+// committed matrix needs the reason, not the repetitions (the test log has
+// them all).
+func brief(msg string) string {
+	const limit = 1000
+	lines := strings.SplitAfter(msg, "\n")
+	if len(lines) > 10 {
+		msg = strings.Join(lines[:10], "") + fmt.Sprintf("… (%d more lines)", len(lines)-10)
+	}
+	if len(msg) > limit {
+		msg = strings.ToValidUTF8(msg[:limit], "") + "…"
+	}
+	return msg
 }
