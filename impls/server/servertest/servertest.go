@@ -40,7 +40,8 @@
 //     every byte still owed, then closes its side. The client writes 1 MiB
 //     more than the server's socket send buffer can hold (tcp_wmem max),
 //     and reads only after its half-close, so the server still holds echo
-//     of its own at the FIN.
+//     of its own at the FIN (a design that closes conns at a cap of unsent
+//     echo needs a cap above that: 5 MiB with Linux's default tcp_wmem).
 //
 // HTTP only (HTTP/1.1 POST, body echoed with 200):
 //   - PostEcho: empty, small and odd-sized bodies; status and body exact.
@@ -51,7 +52,8 @@
 //   - HalfClose: a request followed by the client's half-close gets its
 //     reply, then EOF.
 //
-// Every property runs under a watchdog (PropertyLimit): client conns carry
+// A WarmUp subtest runs one exchange first. Every property runs under a
+// watchdog (PropertyLimit): client conns carry
 // deadlines and every wait is on an event with a bounded deadline, so a
 // hang is a failure with a message. After each property the server is shut
 // down and goleak checks that no goroutine outlived it. Run it under -race.
