@@ -24,9 +24,9 @@ go build -o "$tmp/poolbench" ./cmd/poolbench
 
 # The server, with its address on the first line of its stdout.
 mkfifo "$tmp/addr"
-"$tmp/poolbench" serve -design fasthttp -addr 127.0.0.1:0 -loops "$loops" >"$tmp/addr" &
+"$tmp/poolbench" serve -design fasthttp -addr 127.0.0.1:0 -loops "$loops" >"$tmp/addr" 2>"$tmp/server.log" &
 server_pid=$!
-read -r line <"$tmp/addr"
+read -r line <"$tmp/addr" || { cat "$tmp/server.log" >&2; exit 1; }
 exec 3<"$tmp/addr" # keep the fifo open so the server never blocks on it
 addr=${line##* }
 echo "fasthttp server at $addr (loops $loops); $conns conns, $duration per run, $rounds rounds"
