@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/poolbench/poolbench/impls/server"
+	"github.com/poolbench/poolbench/impls/server/tracked"
 )
 
 // fault is how a test server misbehaves.
@@ -28,21 +29,18 @@ const (
 // testServer is a tiny in-process echo server on 127.0.0.1, raw or HTTP,
 // that can misbehave on purpose. It doubles as the child server process.
 type testServer struct {
-	ln    net.Listener
+	ln    *tracked.Listener // closes every open conn at Stop
 	proto server.Protocol
 	fault fault
 	wg    sync.WaitGroup
-
-	mu    sync.Mutex
-	conns map[net.Conn]struct{} // guarded by mu
 }
 
 func listenTestServer(proto server.Protocol, f fault) (*testServer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := tracked.Listen(server.Config{Addr: "127.0.0.1:0"}, &server.Counters{})
 	if err != nil {
 		return nil, err
 	}
-	s := &testServer{ln: ln, proto: proto, fault: f, conns: map[net.Conn]struct{}{}}
+	s := &testServer{ln: ln, proto: proto, fault: f}
 	s.wg.Go(s.accept)
 	return s, nil
 }
@@ -63,11 +61,7 @@ func (s *testServer) Addr() string { return s.ln.Addr().String() }
 // Stop closes the listener and every conn and waits for all goroutines.
 func (s *testServer) Stop() {
 	s.ln.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
+	s.ln.CloseConns()
 	s.wg.Wait()
 }
 
@@ -77,16 +71,8 @@ func (s *testServer) accept() {
 		if err != nil {
 			return
 		}
-		s.mu.Lock()
-		s.conns[c] = struct{}{}
-		s.mu.Unlock()
 		s.wg.Go(func() {
-			defer func() {
-				s.mu.Lock()
-				delete(s.conns, c)
-				s.mu.Unlock()
-				c.Close()
-			}()
+			defer c.Close()
 			if s.proto == server.HTTP {
 				s.serveHTTP(c)
 			} else {
@@ -118,7 +104,7 @@ func (s *testServer) reply(c net.Conn, b []byte) bool {
 		c.Write(b[:len(b)-1])
 		return false
 	case faultReset:
-		c.(*net.TCPConn).SetLinger(0)
+		c.(*tracked.Conn).Conn.(*net.TCPConn).SetLinger(0)
 		return false
 	}
 	_, err := c.Write(b)
