@@ -16,38 +16,31 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/poolbench/poolbench/impls"
+	"github.com/poolbench/poolbench/impls/server"
+	"github.com/poolbench/poolbench/impls/server/tracked"
 )
 
 // echoServer is a tiny raw echo server on 127.0.0.1 for the sweep's tests;
 // it stops when t ends.
 func echoServer(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := tracked.Listen(server.Config{Addr: "127.0.0.1:0"}, &server.Counters{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	conns := map[net.Conn]bool{}
 	wg.Go(func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			conns[c] = true
-			mu.Unlock()
 			wg.Go(func() { io.Copy(c, c); c.Close() })
 		}
 	})
 	t.Cleanup(func() {
 		ln.Close()
-		mu.Lock()
-		for c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
+		ln.CloseConns()
 		wg.Wait()
 	})
 	return ln.Addr().String()
