@@ -44,7 +44,7 @@ func TestTwoHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(script, poolbench,
-		"-servers", d.Name, "-pools", poolName, "-conns", "1,4", "-warmup", "50ms", "-duration", "150ms", "-out", out)
+		"-servers", d.Name, "-pools", poolName, "-conns", "1,4", "-count", "1", "-warmup", "50ms", "-duration", "150ms", "-out", out)
 	cmd.Env = append(os.Environ(), "DESIGN="+d.Name, "NETNS_ID="+id, "LOOPS=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
