@@ -72,9 +72,15 @@ func command(ctx context.Context, dir, name string, args ...string) (string, err
 	return strings.TrimSpace(stdout.String()), nil
 }
 
-// tail returns the last few lines of s, enough to show why a command failed.
+// tail returns the last few non-empty lines of s, enough to show why a
+// command failed.
 func tail(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
 	if len(lines) > 8 {
 		lines = lines[len(lines)-8:]
 	}

@@ -124,12 +124,24 @@ func running(stdout string) string {
 	return last
 }
 
-// excerpt picks the lines that say why a benchmark process failed: a
-// panic's first line with the "running tests" block after it (a timeout
-// names the hung benchmark there; the goroutine dump that follows is
-// noise in one line), or else the tail of its output.
+// excerpt picks the lines that say why a benchmark process failed: each
+// "--- FAIL: name" line with the indented message under it, or a panic's
+// first lines (the goroutine dump after them is noise in one line), or
+// else the tail of its output.
 func excerpt(stdout, stderr string) string {
-	lines := strings.Split(stderr, "\n")
+	var picked []string
+	lines := strings.Split(stdout, "\n")
+	for i := 0; i < len(lines); i++ {
+		if !strings.Contains(lines[i], "--- FAIL: ") {
+			continue
+		}
+		picked = append(picked, strings.TrimSpace(lines[i]))
+		for i+1 < len(lines) && strings.HasPrefix(lines[i+1], "    ") && len(picked) < 12 {
+			i++
+			picked = append(picked, strings.TrimSpace(lines[i]))
+		}
+	}
+	lines = strings.Split(stderr, "\n")
 	for i, l := range lines {
 		if !strings.HasPrefix(l, "panic: ") {
 			continue
@@ -138,7 +150,11 @@ func excerpt(stdout, stderr string) string {
 		for end < len(lines) && end < i+8 && strings.TrimSpace(lines[end]) != "" {
 			end++
 		}
-		return strings.Join(lines[i:end], " | ")
+		picked = append(picked, lines[i:end]...)
+		break
 	}
-	return tail(stdout + "\n" + stderr)
+	if len(picked) == 0 {
+		return tail(stdout + "\n" + stderr)
+	}
+	return strings.Join(picked, " | ")
 }

@@ -160,8 +160,12 @@ func TestExcerpt(t *testing.T) {
 	if got, want := excerpt("", stderr), "panic: test timed out after 2s | \trunning tests: | \t\tBenchmarkSpin (2s)"; got != want {
 		t.Errorf("excerpt of a timeout = %q, want %q", got, want)
 	}
-	if got := excerpt("a\nb\n--- FAIL: BenchmarkX\n", ""); got != "a | b | --- FAIL: BenchmarkX" {
-		t.Errorf("excerpt of a failure = %q", got)
+	stdout := "BenchmarkP/a-2 1 2 ns/op\n--- FAIL: BenchmarkP/b\n    p_test.go:9: Get: boom\n        detail\nBenchmarkP/c-2 1 2 ns/op\n--- FAIL: BenchmarkP\nFAIL\n"
+	if got, want := excerpt(stdout, ""), "--- FAIL: BenchmarkP/b | p_test.go:9: Get: boom | detail | --- FAIL: BenchmarkP"; got != want {
+		t.Errorf("excerpt of a failure = %q, want %q", got, want)
+	}
+	if got := excerpt("a\nb\n", "exit\n"); got != "a | b | exit" {
+		t.Errorf("excerpt of other output = %q", got)
 	}
 }
 
