@@ -71,6 +71,8 @@ var badInputs = []badCase{
 	sweepCase("restart-negative", "-restart", "-1s").want("-restart"),
 	sweepCase("restart-after-point", "-restart", "10s", "-duration", "100ms", "-warmup", "0s").want("-restart"),
 	sweepCase("restart-external", "-restart", "50ms").want("restart needs a child server process"),
+	sweepCase("fault-unknown", "-fault", "bogus").want("unknown fault"),
+	sweepCase("fault-sub-millisecond", "-fault", "latency=500us").want("whole milliseconds"),
 
 	// report: every case names the existing REPORT.md as -out; it must survive.
 	reportCase("unknown-flag", "-bogus").want("not defined: -bogus"),

@@ -66,6 +66,7 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	loops := fs.Int("loops", runtime.NumCPU(), "event loops (or accept loops) of each server started")
 	addr := fs.String("addr", "", "`host:port` of a running server to load instead of starting the designs")
 	out := fs.String("out", "results/echo.txt", "result `file`, replaced atomically")
+	fault := fs.String("fault", "", "fault `spec` injected by a proxy between pools and servers: latency=10ms, reset_peer, timeout, slow_close, none")
 	restart := fs.Duration("restart", 0, "fault: kill each point's server this long after it starts and start it again on the same port; logs recovery per point")
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
@@ -103,6 +104,11 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 			return badInput("sweep: -restart: %v", err)
 		}
 	}
+	if *fault != "" {
+		if err := harness.Fault(s, *fault); err != nil {
+			return badInput("sweep: -fault: %v", err)
+		}
+	}
 	if *addr != "" {
 		c, err := net.DialTimeout("tcp", *addr, 2*time.Second)
 		if err != nil {
@@ -114,6 +120,14 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := s.Run(ctx)
+	if res != nil { // record the faults, so benchstat never pools faulty and clean runs
+		if *fault != "" {
+			res.Config = append(res.Config, harness.Setting{Key: "fault", Value: *fault})
+		}
+		if *restart != 0 {
+			res.Config = append(res.Config, harness.Setting{Key: "restart", Value: restart.String()})
+		}
+	}
 	if errors.Is(err, harness.ErrInterrupted) {
 		if len(res.Points) == 0 {
 			return interrupted{err: fmt.Errorf("%w; nothing written", err)}

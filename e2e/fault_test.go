@@ -1,0 +1,60 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/poolbench/poolbench/harness"
+	"github.com/poolbench/poolbench/impls"
+)
+
+// TestSweepThroughFaultProxy runs points through harness.Fault against a
+// "poolbench serve" child and checks that each fault shows up in what the
+// harness measures: latency as a lower bound on every successful
+// request's latency, reset_peer as every request failing with a reset,
+// timeout as every request failing with a timeout.
+func TestSweepThroughFaultProxy(t *testing.T) {
+	d := echoServerDesign(t)
+	for _, tc := range []struct {
+		spec string
+		fail harness.Class // -1: every request succeeds
+	}{
+		{"none", -1},
+		{"latency=10ms", -1},
+		{"reset_peer", harness.Reset},
+		{"timeout", harness.Timeout},
+	} {
+		t.Run(tc.spec, func(t *testing.T) {
+			s := &harness.Sweep{
+				Servers: []harness.Server{{Name: d.Name, Protocol: d.Protocol, Loops: 1, Launch: harness.Process{
+					Path: poolbench, Args: []string{"serve", "-design", d.Name, "-addr", "127.0.0.1:0", "-loops", "1"},
+				}}},
+				Pools:     impls.Pools()[:1],
+				Conns:     []int{2},
+				Duration:  200 * time.Millisecond,
+				OpTimeout: 50 * time.Millisecond,
+			}
+			if err := harness.Fault(s, tc.spec); err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.Run(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			pt := res.Points[0]
+			t.Logf("%s: %d ok, p50 %v, %v", tc.spec, pt.Requests, pt.Latency.P50, pt.Errors)
+			if tc.fail < 0 {
+				if pt.Requests == 0 || pt.Errors.Total() != 0 {
+					t.Fatalf("%d ok, %v; want only successes", pt.Requests, pt.Errors)
+				}
+				if tc.spec == "latency=10ms" && pt.Latency.P50 < 10*time.Millisecond {
+					t.Errorf("p50 %v through latency=10ms, want >= 10ms", pt.Latency.P50)
+				}
+				return
+			}
+			if pt.Requests != 0 || pt.Errors.Total() == 0 || pt.Errors[tc.fail] != pt.Errors.Total() {
+				t.Errorf("%d ok, %v; want every request to fail with %v", pt.Requests, pt.Errors, tc.fail)
+			}
+		})
+	}
+}
