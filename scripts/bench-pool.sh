@@ -16,6 +16,7 @@ trap 'rm -f "$tmp"' EXIT
 start=$SECONDS
 go test ./bench -run '^$' -bench '^BenchmarkPool$' -benchmem \
 	-count "${COUNT:-10}" -cpu "${CPU:-1,2}" -benchtime "${BENCHTIME:-60ms}" -timeout 30m >"$tmp"
+chmod 644 "$tmp" # mktemp makes it 0600
 mv "$tmp" "$out"
 trap - EXIT
 echo "bench-pool: $(grep -c '^BenchmarkPool' "$out") results in $((SECONDS - start))s -> $out" >&2
