@@ -4,81 +4,56 @@ import (
 	"io"
 	"net"
 	"sync"
-	"sync/atomic"
 	"testing"
+
+	"github.com/poolbench/poolbench/impls/server"
+	"github.com/poolbench/poolbench/impls/server/tracked"
 )
 
 // echoServer is a tiny in-process TCP echo server on 127.0.0.1:0: the
-// upstream the proxy tests put faults in front of. Close closes the listener
-// and every conn and waits for all of its goroutines.
+// upstream the proxy tests put faults in front of. Its conns are tracked so
+// that Close can close them all, and counted, so a test can see that a
+// request got through. Close waits for all of its goroutines.
 type echoServer struct {
-	ln      net.Listener
-	bytesIn atomic.Int64 // bytes read from clients, to prove a request got through
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	conns   map[net.Conn]struct{} // guarded by mu
+	ln       *tracked.Listener
+	counters server.Counters
+	wg       sync.WaitGroup
 }
 
 func startEcho(t *testing.T) *echoServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s := &echoServer{}
+	ln, err := tracked.Listen(server.Config{Addr: "127.0.0.1:0"}, &s.counters)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &echoServer{ln: ln, conns: map[net.Conn]struct{}{}}
-	s.wg.Add(1)
-	go s.accept()
+	s.ln = ln
+	s.wg.Go(s.accept)
 	t.Cleanup(s.Close)
 	return s
 }
 
 func (s *echoServer) Addr() string { return s.ln.Addr().String() }
 
+// bytesIn is the number of bytes the server has read from clients.
+func (s *echoServer) bytesIn() uint64 { return s.counters.Snapshot().BytesIn }
+
 func (s *echoServer) accept() {
-	defer s.wg.Done()
 	for {
 		c, err := s.ln.Accept()
 		if err != nil {
 			return
 		}
-		s.mu.Lock()
-		s.conns[c] = struct{}{}
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go s.echo(c)
-	}
-}
-
-func (s *echoServer) echo(c net.Conn) {
-	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
-		c.Close()
-	}()
-	buf := make([]byte, 4096)
-	for {
-		n, err := c.Read(buf)
-		s.bytesIn.Add(int64(n))
-		if n > 0 {
-			if _, werr := c.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
+		s.wg.Go(func() {
+			io.Copy(c, c)
+			c.Close()
+		})
 	}
 }
 
 func (s *echoServer) Close() {
 	s.ln.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
+	s.ln.CloseConns()
 	s.wg.Wait()
 }
 

@@ -78,8 +78,8 @@ func TestResetPeer(t *testing.T) {
 	if !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("read through reset_peer: err = %v, want ECONNRESET", err)
 	}
-	if echo.bytesIn.Load() != 4 {
-		t.Errorf("upstream read %d bytes, want the 4 sent: the reset must hit the reply", echo.bytesIn.Load())
+	if echo.bytesIn() != 4 {
+		t.Errorf("upstream read %d bytes, want the 4 sent: the reset must hit the reply", echo.bytesIn())
 	}
 }
 
@@ -90,7 +90,7 @@ func TestTimeout(t *testing.T) {
 	if _, err := c.Write([]byte("ping")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return echo.bytesIn.Load() == 4 }, "upstream to read the request")
+	waitFor(t, func() bool { return echo.bytesIn() == 4 }, "upstream to read the request")
 	c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 	n, err := c.Read(make([]byte, 16))
 	if n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
