@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/poolbench/poolbench/impls"
@@ -23,7 +24,7 @@ type Point struct {
 	Window   time.Duration // length of the measurement window
 	Latency  Latency       // of the successful requests
 	Errors   ErrorCounts   // failed requests, warm-up included, by class
-	Dials    uint64        // dials the pool started, warm-up included (pool Stats)
+	Dials    uint64        // dials the pool started, warm-up included (counted by the harness's Dial)
 	Wait     time.Duration // mean time a successful request spent in Get
 	CPU      time.Duration // client CPU (user+system) per successful request
 	// RSSPerConn is the server's resident memory growth from its idle
@@ -75,8 +76,14 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd impls.PoolDesign, c
 
 	addr := inst.Addr()
 	dialer := &net.Dialer{Timeout: s.OpTimeout}
+	// Dials are counted here, not from the pool's Stats, so that pools
+	// without counters (the third-party peers) are measured the same way.
+	var dials atomic.Uint64
 	p, err := pd.New(pool.Config{
-		Dial:     func(ctx context.Context) (net.Conn, error) { return dialer.DialContext(ctx, "tcp", addr) },
+		Dial: func(ctx context.Context) (net.Conn, error) {
+			dials.Add(1)
+			return dialer.DialContext(ctx, "tcp", addr)
+		},
 		MaxConns: conns,
 	})
 	if err != nil {
@@ -106,12 +113,10 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd impls.PoolDesign, c
 	if err := ctx.Err(); err != nil {
 		return pt, err
 	}
-	st := p.Stats()
-
 	pt = Point{
 		Server: srv.Name, Pool: pd.Name, Conns: conns, Rep: rep,
 		Requests: total.ops, Window: s.Duration, Latency: total.latency(), Errors: total.errs,
-		Dials: st.Dials,
+		Dials: dials.Load(),
 	}
 	if total.ops > 0 {
 		pt.Wait = total.wait / time.Duration(total.ops)
