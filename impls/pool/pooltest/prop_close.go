@@ -70,7 +70,10 @@ func checkGetAfterClose(c *checkT) {
 	}
 	g := c.fixture(pool.Config{MaxConns: 1})
 	g.mustGet("the only conn")
-	w := g.parked("waiter")
+	w := g.tryPark("waiter")
+	if w == nil {
+		return
+	}
 	g.close()
 	g.settle(w)
 	switch {
@@ -116,13 +119,15 @@ func checkNoLeakAfterClose(c *checkT) {
 	f := c.fixture(cfg)
 	a, _ := f.mustGet("first conn")
 	b, _ := f.mustGet("second conn")
-	if !f.caps.FailFast {
-		w := f.parked("waiter")
+	if w := f.tryPark("waiter"); w != nil {
 		f.mustPut(a)
-		var err error
-		if a, err = f.result(w, waitLimit); err != nil {
-			f.Fatalf("a waiter was not handed the returned conn: %v", err)
+		if !w.wait(waitLimit) {
+			f.Fatalf("a waiter was not handed the returned conn within %v (see PutHandsToWaiter)", waitLimit)
 		}
+		if w.err != nil {
+			f.Fatalf("a waiter failed instead of getting the returned conn (see PutHandsToWaiter): %v", w.err)
+		}
+		a = w.conn
 	}
 	f.mustDiscard(b)
 	f.mustPut(a)

@@ -54,10 +54,11 @@ func checkPutGetRace(c *checkT) {
 
 	// The worker runs round r once start reaches r, and publishes its Get's
 	// outcome before setting done to r. start -1 stops it.
-	var start, done atomic.Int64
+	var start, done, gid atomic.Int64
 	var got net.Conn
 	var gotErr error
 	worker := f.Go(func() {
+		gid.Store(self().id)
 		rng := rand.New(rand.NewPCG(2, 2))
 		for r := int64(1); ; r++ {
 			for i := 0; start.Load() < r && start.Load() >= 0; i++ {
@@ -89,7 +90,7 @@ func checkPutGetRace(c *checkT) {
 		spin(rng.IntN(spinMax))
 		f.mustPut(conn)
 		if !awaitRound(&done, r) {
-			f.lostWakeup(r, raceStuck)
+			f.lostWakeup(r, &done, gid.Load())
 			return
 		}
 		if gotErr != nil {
@@ -124,19 +125,49 @@ func awaitRound(done *atomic.Int64, r int64) bool {
 	return done.Load() >= r
 }
 
-// lostWakeup reports a Get that stayed asleep after round r's Put: a probe
-// Get shows whether the conn sat idle meanwhile. The probe's conn is put
-// back, which frees the sleeper in a pool whose Get ignores ctx.
-func (f *fixture) lostWakeup(r int64, waited time.Duration) {
-	probe, err := f.get(prompt)
-	if err != nil {
-		f.Errorf("round %d: a Get that raced a Put of the only conn was still waiting %v later, "+
-			"and no conn is idle either (the conn was lost): %v", r, waited, err)
+// asleep waits, up to waitLimit in all, until the worker goroutine gid has
+// finished round r (false) or is seen blocked in three looks a millisecond
+// apart (true): a Get still running after raceStuck on a starved machine is
+// slow, not asleep.
+func asleep(done *atomic.Int64, r, gid int64) bool {
+	deadline := time.Now().Add(waitLimit)
+	for looks := 0; time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if done.Load() >= r {
+			return false
+		}
+		looks++
+		for _, g := range goroutines() {
+			if g.id == gid && !g.blocked() {
+				looks = 0
+			}
+		}
+		if looks >= 3 {
+			return done.Load() < r
+		}
+	}
+	return false
+}
+
+// lostWakeup looks into a Get that had not returned raceStuck after round
+// r's Put. If it is blocked, a probe Get shows whether the conn sat idle
+// meanwhile; the probe's conn is then put back, which frees the sleeper in a
+// pool whose Get ignores ctx.
+func (f *fixture) lostWakeup(r int64, done *atomic.Int64, gid int64) {
+	if !asleep(done, r, gid) {
+		if done.Load() < r {
+			f.Errorf("round %d: a Get that raced a Put neither returned nor blocked within %v", r, waitLimit)
+		}
 		return
 	}
-	f.Errorf("round %d: lost wake-up: a Get that raced a Put of the only conn was still waiting %v later "+
-		"while the conn sat idle (a probe Get took conn %d at once)", r, waited, f.id(probe))
-	f.mustPut(probe)
+	probe := f.startGet(prompt)
+	if !probe.wait(prompt+ctxGrace) || probe.err != nil {
+		f.Errorf("round %d: a Get that raced a Put of the only conn was asleep %v later, "+
+			"and a probe Get found no idle conn either: the conn was lost", r, raceStuck)
+		return
+	}
+	f.Errorf("round %d: lost wake-up: a Get that raced a Put of the only conn was asleep %v later "+
+		"while the conn sat idle (a probe Get took conn %d at once)", r, raceStuck, f.id(probe.conn))
+	f.mustPut(probe.conn)
 }
 
 // checkCancelGrantRace: pool size 1; each round a Get waits for the only

@@ -34,6 +34,64 @@ func (f *fixture) parked(why string) *pending {
 	return w
 }
 
+// tryPark starts a Get with MaxConns conns held and returns it if the pool
+// makes it wait. If the pool does not (it dials past the cap or fails, which
+// the capacity properties report), the conn is put back and tryPark returns
+// nil, so a property about something else can skip its waiter half.
+func (f *fixture) tryPark(why string) *pending {
+	w := f.startGet(waitLimit)
+	f.settle(w)
+	if !w.returned() {
+		return w
+	}
+	if w.err == nil {
+		f.Logf("the pool handed a Get (%s) conn %d past MaxConns instead of making it wait (see FullPoolDoesNotDial): "+
+			"the waiter half does not apply", why, f.id(w.conn))
+		f.mustPut(w.conn)
+	} else if !f.caps.FailFast {
+		f.Logf("a Get (%s) failed at once instead of waiting (see FullPoolDoesNotDial): %v: the waiter half does not apply", why, w.err)
+	}
+	return nil
+}
+
+// blocked checks that a Get with MaxConns conns held neither gets a conn
+// nor dials: it waits, or fails at once if the pool declares FailFast. It
+// returns the waiting Get (nil if it failed fast); release it with release.
+func (f *fixture) blocked(why string) *pending {
+	dials := f.d.Stats().Dials
+	w := f.startGet(waitLimit)
+	f.settle(w)
+	if d := f.d.Stats().Dials; d != dials {
+		f.Errorf("a Get (%s) dialed with MaxConns conns held", why)
+	}
+	switch {
+	case !w.returned():
+		return w
+	case w.err == nil:
+		f.Fatalf("a Get (%s) got conn %d with MaxConns conns held", why, f.id(w.conn))
+	case !f.caps.FailFast:
+		f.Fatalf("a Get (%s) failed at once with MaxConns conns held (%v), though the pool does not declare FailFast; want it to wait",
+			why, w.err)
+	}
+	return nil
+}
+
+// release waits for a Get that blocked to be served, now that a conn was
+// returned, and puts its conn back. Serving it is what other properties
+// check; here it is only cleanup, so it fails nothing.
+func (f *fixture) release(w *pending) {
+	if w == nil {
+		return
+	}
+	if !w.wait(waitLimit + ctxGrace) {
+		f.Logf("the waiting Get was not served after a conn came back (see PutHandsToWaiter)")
+		return
+	}
+	if w.err == nil {
+		f.mustPut(w.conn)
+	}
+}
+
 // checkPutHandsToWaiter: a Put hands its conn to the parked Get.
 func checkPutHandsToWaiter(c *checkT) {
 	f := c.fixture(pool.Config{MaxConns: 1})
@@ -66,13 +124,16 @@ func checkDiscardFreesSlot(c *checkT) {
 	if bid == aid {
 		f.Fatalf("Get after Discard returned the discarded conn %d", aid)
 	}
-	if f.caps.FailFast {
+	w := f.tryPark("waiter")
+	if w == nil {
 		f.mustPut(b)
 		return
 	}
-	w := f.parked("waiter")
 	f.mustDiscard(b)
-	conn, err := f.result(w, waitLimit)
+	if !w.wait(waitLimit) {
+		f.Fatalf("a Discard did not wake the parked Get within %v", waitLimit)
+	}
+	conn, err := w.conn, w.err
 	if err != nil {
 		f.Fatalf("the parked Get failed after a Discard freed the slot: %v", err)
 	}
