@@ -136,8 +136,8 @@
 //
 // # Cost
 //
-// All 30 subtests take about 5s of real time for a correct pool under
-// -race, most of it in the bounded races: PutGetRace (2s), CapUnderChurn and
+// All 30 subtests take about 6s of real time for a correct pool under
+// -race, most of it in the bounded races: PutGetRace (3s), CapUnderChurn and
 // NoDoubleHandout (1s each at most), CancelGrantRace (1s at most). A failing
 // pool costs more: each wait it misses runs to its limit (5s).
 //

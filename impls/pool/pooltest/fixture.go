@@ -128,6 +128,16 @@ func (f *fixture) startGetCtx(ctx context.Context, cancel context.CancelFunc) *p
 	return w
 }
 
+// dialing starts a Get and waits until the Dialer sees it dial: the k-th
+// dial in flight. Hold the Dialer first to keep that dial hanging.
+func (f *fixture) dialing(k int) *pending {
+	w := f.startGet(waitLimit)
+	if !f.d.waitFor(waitLimit, func(s DialerStats) bool { return s.Dialing >= k }) {
+		f.Fatalf("Get did not dial within %v", waitLimit)
+	}
+	return w
+}
+
 // returned reports whether the Get has returned.
 func (w *pending) returned() bool {
 	select {
@@ -169,31 +179,46 @@ func (f *fixture) mustGet(why string) (net.Conn, int) {
 	return c, id
 }
 
-// put calls Put and returns its error.
-func (f *fixture) put(c net.Conn) error {
-	f.setOp(fmt.Sprintf("Put(conn %d)", f.id(c)))
-	defer f.setOp("")
-	return f.p.Put(c)
+// fill gets n conns, which must all succeed, and returns them held.
+func (f *fixture) fill(n int) []net.Conn {
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		conns[i], _ = f.mustGet(fmt.Sprintf("conn %d of %d", i+1, n))
+	}
+	return conns
 }
 
-// mustPut calls Put, which must succeed.
-func (f *fixture) mustPut(c net.Conn) {
-	if err := f.put(c); err != nil {
-		f.Fatalf("Put(conn %d): %v", f.id(c), err)
+// putAll Puts every conn, which must succeed.
+func (f *fixture) putAll(conns []net.Conn) {
+	for _, c := range conns {
+		f.mustPut(c)
 	}
 }
 
+// put calls Put and returns its error.
+func (f *fixture) put(c net.Conn) error { return f.giveBack("Put", f.p.Put, c) }
+
 // discard calls Discard and returns its error.
-func (f *fixture) discard(c net.Conn) error {
-	f.setOp(fmt.Sprintf("Discard(conn %d)", f.id(c)))
-	defer f.setOp("")
-	return f.p.Discard(c)
-}
+func (f *fixture) discard(c net.Conn) error { return f.giveBack("Discard", f.p.Discard, c) }
+
+// mustPut calls Put, which must succeed.
+func (f *fixture) mustPut(c net.Conn) { f.must("Put", f.put, c) }
 
 // mustDiscard calls Discard, which must succeed.
-func (f *fixture) mustDiscard(c net.Conn) {
-	if err := f.discard(c); err != nil {
-		f.Fatalf("Discard(conn %d): %v", f.id(c), err)
+func (f *fixture) mustDiscard(c net.Conn) { f.must("Discard", f.discard, c) }
+
+// giveBack calls Put or Discard (op, called name) on c, naming it as the
+// call in progress.
+func (f *fixture) giveBack(name string, op func(net.Conn) error, c net.Conn) error {
+	f.setOp(fmt.Sprintf("%s(conn %d)", name, f.id(c)))
+	defer f.setOp("")
+	return op(c)
+}
+
+// must calls give (put or discard) on c and fails the property on error.
+func (f *fixture) must(name string, give func(net.Conn) error, c net.Conn) {
+	if err := give(c); err != nil {
+		f.Fatalf("%s(conn %d): %v", name, f.id(c), err)
 	}
 }
 

@@ -77,82 +77,45 @@ func check(t *testing.T, newPool NewPool, caps Capabilities, only []string) Repo
 	return report
 }
 
+// needs returns a Property.needs that reports reason unless has(caps).
+func needs(has func(Capabilities) bool, reason string) func(Capabilities) string {
+	return func(c Capabilities) string {
+		if has(c) {
+			return ""
+		}
+		return reason
+	}
+}
+
+// both returns the first reason a or b gives.
+func both(a, b func(Capabilities) string) func(Capabilities) string {
+	return func(c Capabilities) string {
+		if r := a(c); r != "" {
+			return r
+		}
+		return b(c)
+	}
+}
+
 // Reasons a property is n/a.
-func needFIFO(c Capabilities) string {
-	switch {
-	case c.FailFast:
-		return "the pool fails fast instead of queueing waiters"
-	case !c.FIFO:
-		return "the pool does not declare FIFO waiters (it lets newcomers barge)"
-	}
-	return ""
-}
-
-func needWaiters(c Capabilities) string {
-	if c.FailFast {
-		return "the pool fails fast instead of queueing waiters"
-	}
-	return ""
-}
-
-func needMaxIdle(c Capabilities) string {
-	if !c.MaxIdle {
-		return "the pool has no MaxIdle"
-	}
-	return ""
-}
-
-func needIdleTimeout(c Capabilities) string {
-	if !c.IdleTimeout {
-		return "the pool has no IdleTimeout"
-	}
-	return ""
-}
-
-func needReaper(c Capabilities) string {
-	switch {
-	case !c.IdleTimeout:
-		return "the pool has no IdleTimeout"
-	case !c.Reaper:
-		return "the pool has no reaper: idle conns expire only on Get"
-	}
-	return ""
-}
-
-func needMaxLifetime(c Capabilities) string {
-	if !c.MaxLifetime {
-		return "the pool has no MaxLifetime"
-	}
-	return ""
-}
-
-func needAliveCheck(c Capabilities) string {
-	if !c.AliveCheck {
-		return "the pool does not check idle conns for a dead peer"
-	}
-	return ""
-}
-
-func needDoublePut(c Capabilities) string {
-	if c.DoublePut == Undetected {
-		return "the pool cannot detect a double Put"
-	}
-	return ""
-}
-
-func needStalePut(c Capabilities) string {
-	if c.StalePut == Undetected {
-		return "the pool cannot detect a stale Put"
-	}
-	return ""
-}
-
-func needStats(c Capabilities) string {
-	if !c.Stats {
-		return "the pool's Stats do not report real values"
-	}
-	return ""
-}
+var (
+	needWaiters = needs(func(c Capabilities) bool { return !c.FailFast },
+		"the pool fails fast instead of queueing waiters")
+	needFIFO = both(needWaiters, needs(func(c Capabilities) bool { return c.FIFO },
+		"the pool does not declare FIFO waiters (it lets newcomers barge)"))
+	needMaxIdle     = needs(func(c Capabilities) bool { return c.MaxIdle }, "the pool has no MaxIdle")
+	needIdleTimeout = needs(func(c Capabilities) bool { return c.IdleTimeout }, "the pool has no IdleTimeout")
+	needReaper      = both(needIdleTimeout, needs(func(c Capabilities) bool { return c.Reaper },
+		"the pool has no reaper: idle conns expire only on Get"))
+	needMaxLifetime = needs(func(c Capabilities) bool { return c.MaxLifetime }, "the pool has no MaxLifetime")
+	needAliveCheck  = needs(func(c Capabilities) bool { return c.AliveCheck },
+		"the pool does not check idle conns for a dead peer")
+	needDoublePut = needs(func(c Capabilities) bool { return c.DoublePut != Undetected },
+		"the pool cannot detect a double Put")
+	needStalePut = needs(func(c Capabilities) bool { return c.StalePut != Undetected },
+		"the pool cannot detect a stale Put")
+	needStats = needs(func(c Capabilities) bool { return c.Stats }, "the pool's Stats do not report real values")
+)
 
 // properties is the suite, in CONFORMANCE.md order.
 var properties = []Property{

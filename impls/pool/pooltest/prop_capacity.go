@@ -3,7 +3,6 @@ package pooltest
 import (
 	"errors"
 	"math/rand/v2"
-	"net"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -147,13 +146,7 @@ func checkFullPoolDoesNotDial(c *checkT) {
 func checkIdleBound(c *checkT) {
 	const n, k = 6, 2
 	f := c.fixture(pool.Config{MaxConns: n, MaxIdle: k})
-	conns := make([]net.Conn, n)
-	for i := range conns {
-		conns[i], _ = f.mustGet("filling the pool")
-	}
-	for _, conn := range conns {
-		f.mustPut(conn)
-	}
+	f.putAll(f.fill(n))
 	if st := f.d.Stats(); st.Live != k || st.Closed != n-k || st.DoubleCloses != 0 {
 		f.Errorf("after returning %d conns with MaxIdle %d: %d live, %d closed, %d closed twice; want %d live, %d closed, 0 twice",
 			n, k, st.Live, st.Closed, st.DoubleCloses, k, n-k)

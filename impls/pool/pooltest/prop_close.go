@@ -3,7 +3,6 @@ package pooltest
 import (
 	"errors"
 	"fmt"
-	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,13 +19,7 @@ import (
 func checkCloseIdle(c *checkT) {
 	const n = 3
 	f := c.fixture(pool.Config{MaxConns: n})
-	conns := make([]net.Conn, n)
-	for i := range conns {
-		conns[i], _ = f.mustGet("filling the pool")
-	}
-	for _, conn := range conns {
-		f.mustPut(conn)
-	}
+	f.putAll(f.fill(n))
 	if err := f.close(); err != nil {
 		f.Errorf("Close: %v", err)
 	}

@@ -91,10 +91,7 @@ func checkNoStrandedWaiter(c *checkT) {
 	f := c.fixture(pool.Config{MaxConns: 1})
 	f.d.FailNext(errDial)
 	f.d.Hold()
-	first := f.startGet(waitLimit)
-	if !f.d.waitFor(waitLimit, func(s DialerStats) bool { return s.Dialing == 1 }) {
-		f.Fatalf("Get did not dial within %v", waitLimit)
-	}
+	first := f.dialing(1)
 	ws := []*pending{f.startGet(waitLimit)}
 	f.settle(ws[0])
 	ws = append(ws, f.startGet(waitLimit))
@@ -115,16 +112,13 @@ func checkDialOutsideLock(c *checkT) {
 	a, _ := f.mustGet("first conn")
 	b, _ := f.mustGet("second conn")
 	f.d.Hold()
-	dialing := f.startGet(waitLimit)
 	released := false
 	defer func() {
 		if !released {
 			f.d.Release()
 		}
 	}()
-	if !f.d.waitFor(waitLimit, func(s DialerStats) bool { return s.Dialing == 1 }) {
-		f.Fatalf("Get did not dial within %v", waitLimit)
-	}
+	dialing := f.dialing(1)
 	var step atomic.Value
 	ops := f.Go(func() {
 		step.Store("Stats")

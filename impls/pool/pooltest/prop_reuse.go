@@ -151,10 +151,7 @@ func checkDiscardFreesSlot(c *checkT) {
 func checkDiscardedNeverReused(c *checkT) {
 	const n = 3
 	f := c.fixture(pool.Config{MaxConns: n})
-	conns := make([]net.Conn, n)
-	for i := range conns {
-		conns[i], _ = f.mustGet("filling the pool")
-	}
+	conns := f.fill(n)
 	gone := f.id(conns[1])
 	f.mustDiscard(conns[1])
 	f.mustPut(conns[0])
@@ -167,9 +164,7 @@ func checkDiscardedNeverReused(c *checkT) {
 				f.Fatalf("round %d: Get returned the discarded conn %d", round+1, gone)
 			}
 		}
-		for _, conn := range conns {
-			f.mustPut(conn)
-		}
+		f.putAll(conns)
 	}
 	if k := f.d.Closes(gone); k != 1 {
 		f.Errorf("the discarded conn was closed %d times, want 1", k)
@@ -222,9 +217,7 @@ func checkNoDoubleHandout(c *checkT) {
 			}
 			seen[id] = true
 		}
-		for _, conn := range conns {
-			f.mustPut(conn)
-		}
+		f.putAll(conns)
 	}
 	f.churn(32, 200)
 }

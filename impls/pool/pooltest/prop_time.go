@@ -1,6 +1,7 @@
 package pooltest
 
 import (
+	"fmt"
 	"testing/synctest"
 	"time"
 
@@ -12,25 +13,34 @@ import (
 func checkIdleExpiry(c *checkT) {
 	const timeout = time.Minute
 	f := c.fixture(pool.Config{MaxConns: 2, IdleTimeout: timeout})
-	a, aid := f.mustGet("first conn")
-	f.mustPut(a)
-	time.Sleep(timeout / 2)
-	b, bid := f.mustGet("after half the idle timeout")
-	if bid != aid {
-		f.Errorf("a conn idle for %v (IdleTimeout %v) was not reused: got conn %d, want %d", timeout/2, timeout, bid, aid)
-	}
-	f.mustPut(b)
-	time.Sleep(timeout + time.Second)
-	conn, id := f.mustGet("after the idle timeout")
-	if id == aid {
-		f.Fatalf("a conn idle for %v (IdleTimeout %v) was handed out", timeout+time.Second, timeout)
-	}
-	synctest.Wait()
-	if k := f.d.Closes(aid); k != 1 {
-		f.Errorf("the expired conn was closed %d times, want 1", k)
-	}
+	f.agesOut(timeout/2, timeout+time.Second,
+		fmt.Sprintf("idle for %v (IdleTimeout %v)", timeout/2, timeout),
+		fmt.Sprintf("idle for %v (IdleTimeout %v)", timeout+time.Second, timeout))
 	if d := f.d.Stats().Dials; d != 2 {
 		f.Errorf("%d dials, want 2", d)
+	}
+}
+
+// agesOut gets a fresh conn and Puts it back; after young it must be
+// reused, and once Put again, after old it must be replaced and closed
+// once. youngAge and oldAge describe the conn at those two Gets.
+func (f *fixture) agesOut(young, old time.Duration, youngAge, oldAge string) {
+	conn, first := f.mustGet("a fresh conn")
+	f.mustPut(conn)
+	time.Sleep(young)
+	conn, id := f.mustGet("a young conn")
+	if id != first {
+		f.Errorf("a conn %s was not reused: got conn %d, want %d", youngAge, id, first)
+	}
+	f.mustPut(conn)
+	time.Sleep(old)
+	conn, id = f.mustGet("after the conn aged out")
+	if id == first {
+		f.Fatalf("a conn %s was handed out", oldAge)
+	}
+	synctest.Wait()
+	if k := f.d.Closes(first); k != 1 {
+		f.Errorf("the conn %s was closed %d times, want 1", oldAge, k)
 	}
 	f.mustPut(conn)
 }
@@ -72,22 +82,7 @@ func checkMaxLifetime(c *checkT) {
 		f.Errorf("a conn %v old (MaxLifetime %v) was closed %d times when returned, want 1", life+time.Minute, life, k)
 	}
 
-	b, bid := f.mustGet("second conn")
-	f.mustPut(b)
-	time.Sleep(life / 2)
-	b, id := f.mustGet("a conn half its lifetime old")
-	if id != bid {
-		f.Errorf("a conn %v old (MaxLifetime %v) was not reused: got conn %d, want %d", life/2, life, id, bid)
-	}
-	f.mustPut(b)
-	time.Sleep(life)
-	conn, id := f.mustGet("after the lifetime")
-	if id == bid {
-		f.Fatalf("a conn %v old (MaxLifetime %v) was handed out", life+life/2, life)
-	}
-	synctest.Wait()
-	if k := f.d.Closes(bid); k != 1 {
-		f.Errorf("the conn past its lifetime was closed %d times, want 1", k)
-	}
-	f.mustPut(conn)
+	f.agesOut(life/2, life,
+		fmt.Sprintf("%v old (MaxLifetime %v)", life/2, life),
+		fmt.Sprintf("%v old (MaxLifetime %v)", life+life/2, life))
 }
