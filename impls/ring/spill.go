@@ -26,8 +26,8 @@ func (p *Pool) spillOrDrop(e *lease.Entry) bool {
 	p.mu.Lock()
 	if w := p.wq.popFront(); w != nil {
 		p.waiters.Add(-1)
+		p.grant(w, e, false, nil) // under mu, as in handOff
 		p.mu.Unlock()
-		p.grant(w, e, false, nil)
 		return false
 	}
 	kept := !p.closed.Load()

@@ -162,18 +162,20 @@ func (p *Pool) recycle(w *waiter) {
 }
 
 // handOff gives e to the oldest waiter, reporting false if there is none.
+// It sends under p.mu, so that a granter descheduled between taking the
+// waiter off the queue and waking it holds everyone up, as a lock holder
+// would, rather than leaving that one waiter asleep while younger ones are
+// served: done outside the lock, that gap gave single Gets waits of a
+// second on a loaded machine.
 func (p *Pool) handOff(e *lease.Entry) bool {
 	p.mu.Lock()
 	w := p.wq.popFront()
 	if w != nil {
 		p.waiters.Add(-1)
+		p.grant(w, e, false, nil)
 	}
 	p.mu.Unlock()
-	if w == nil {
-		return false
-	}
-	p.grant(w, e, false, nil)
-	return true
+	return w != nil
 }
 
 // serve hands idle conns and free slots to the waiters, oldest first.
