@@ -18,9 +18,9 @@ const (
 	// raceBudget bounds PutGetRace in real time. The race needs the Get and
 	// the Put to run in parallel, so how often it is caught depends on free
 	// CPUs. Against silenceper/pool v1.0.0's lost wake-up, on a 2-core
-	// machine with a load average of 4 to 6 from other jobs, 3s caught it in
-	// 27 of 30 runs under -race (median at round 6,298 of ~30,000) and in 28
-	// of 30 without -race; 1s caught it in 22 of 25 runs at a load of 3.5.
+	// machine with a load average of about 4 from other jobs, 3s caught it
+	// in 29 of 30 runs under -race (median at round ~11,000 of ~27,000) and
+	// in 30 of 30 without -race (median round ~43,000 of ~80,000).
 	raceBudget = 3 * time.Second
 	// grantBudget bounds CancelGrantRace in real time.
 	grantBudget = time.Second
@@ -90,6 +90,9 @@ func checkPutGetRace(c *checkT) {
 	r := int64(1)
 	for ; r <= raceRounds && time.Since(begin) < raceBudget; r++ {
 		start.Store(r)
+		if rng.IntN(2) == 0 {
+			runtime.Gosched() // with one P, the only way the worker's Get can start before the Put
+		}
 		spin(rng.IntN(spinMax))
 		f.mustPut(conn)
 		if !awaitRound(&done, r) {
