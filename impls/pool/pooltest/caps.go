@@ -11,11 +11,15 @@ type Capabilities struct {
 	MaxLifetime bool // honours Config.MaxLifetime (property 13)
 	AliveCheck  bool // skips idle conns whose peer closed them (property 14)
 	FIFO        bool // declares first-in first-out waiters, no barging (property 9)
-	FailFast    bool // Get fails at once instead of waiting when exhausted (property 3)
-	DialCtx     bool // passes Get's ctx to Dial, so a cancelled Get stops waiting on it (property 16)
-	DoublePut   Misuse
-	StalePut    Misuse
-	Stats       bool // Stats() reports real values (property 29)
+	// FailFast: Get fails at once instead of waiting when exhausted
+	// (property 3); every property about a waiting Get is then n/a.
+	FailFast bool
+	// DialCtx: a Get cancelled during its dial stops waiting on it (the
+	// prompt half of property 16; its late-conn half always applies).
+	DialCtx   bool
+	DoublePut Misuse // how Put and Discard react to a second return (property 22)
+	StalePut  Misuse // how they react to an old hand-out of a re-acquired conn (property 23)
+	Stats     bool   // Stats() reports real values (property 29)
 }
 
 // Misuse says how a pool reacts to a caller bug such as a double Put.

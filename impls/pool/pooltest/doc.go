@@ -100,7 +100,7 @@
 //     error when Dial fails, ctx.Err() wrapped when ctx ends, and
 //     ErrInvalidConfig from the constructor (errors.Is for all of them).
 //   - Not block Close on conns still held, and stop its goroutines on Close
-//     (goleak allows about a second of virtual time for them to exit).
+//     (goleak gives them about 0.4s of virtual time to exit).
 //   - Create its goroutines and timers in New or in its methods, not at
 //     package init, so that in a virtual property they belong to the bubble.
 //
