@@ -222,7 +222,8 @@ func checkCancelGrantRace(c *checkT) {
 
 // checkCancelDuringDial: a Get cancelled while its dial hangs returns
 // promptly when the pool passes ctx to Dial (DialCtx); and when the dial
-// ignores ctx and delivers its conn late, that conn is not leaked.
+// ignores ctx and delivers its conn late, that conn is not leaked: it goes
+// to the caller, stays idle, or is closed.
 func checkCancelDuringDial(c *checkT) {
 	if c.caps.DialCtx {
 		f := c.fixture(pool.Config{MaxConns: 1})
@@ -254,15 +255,13 @@ func checkCancelDuringDial(c *checkT) {
 	if conn, err := f.result(w, waitLimit); err == nil {
 		f.mustPut(conn)
 	}
+	// A late conn the pool dropped either keeps its slot, and this Get
+	// waits in vain, or frees it unclosed, and this Get's dial breaks the
+	// cap (MaxConns 1).
 	conn, err := f.get(waitLimit)
 	if err != nil {
 		f.Fatalf("a dial that ignored its cancelled Get delivered a conn late, and the pool lost it: the next Get failed: %v", err)
 	}
 	f.mustPut(conn)
 	f.capHeld()
-	f.close()
-	if !f.d.waitFor(waitLimit, func(s DialerStats) bool { return s.Live == 0 }) {
-		f.Errorf("%d conns still open after Close with every conn returned: the late conn leaked, "+
-			"or Close left an idle conn open (see CloseIdle)", f.d.Stats().Live)
-	}
 }
