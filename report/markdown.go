@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"golang.org/x/perf/benchunit"
@@ -49,12 +50,18 @@ func escapeCell(s string) string {
 }
 
 // fmtValue formats v in a tidied unit with an SI or binary prefix:
-// 1.234e-5 sec -> "12.34µs", 2048 B -> "2.000KiB", 12345 req/s -> "12.35k".
+// 1.234e-5 sec -> "12.34µs", 2048 B -> "2.000KiB", 12345 req/s -> "12.35k",
+// 0.5 allocs/op -> "0.5".
 func fmtValue(v float64, unit string) string {
-	if v == 0 {
+	sfx := suffix(unit)
+	switch {
+	case v == 0:
 		return "0"
+	case sfx == "" && math.Abs(v) < 1000:
+		// A small count (allocs/op, errors): "0.5", not "500.0m".
+		return strconv.FormatFloat(v, 'g', 4, 64)
 	}
-	return benchunit.Scale(v, benchunit.ClassOf(unit)) + suffix(unit)
+	return benchunit.Scale(v, benchunit.ClassOf(unit)) + sfx
 }
 
 // suffix is the base unit a scaled number is shown with: "s" for times,
