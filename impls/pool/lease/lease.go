@@ -47,8 +47,10 @@ type Entry struct {
 	Tag any
 
 	// state is gen<<1 | held. gen counts hand-outs; the low bit is set while a
-	// caller holds the Entry. Release wins only with a CAS from the exact
-	// state its handle was issued for, so two racing Puts cannot both win.
+	// caller holds the Entry. Hand-out gen uses leases[gen%leasesPerEntry],
+	// so a handle needs no generation of its own (one atomic store less per
+	// Get), and Release wins only with a CAS from the state it checked, so
+	// two racing Puts cannot both win.
 	state  atomic.Uint64
 	leases [leasesPerEntry]Conn
 
@@ -64,6 +66,7 @@ func NewEntry(owner Owner, c net.Conn, now time.Time) *Entry {
 	for i := range e.leases {
 		e.leases[i].Conn = c
 		e.leases[i].entry = e
+		e.leases[i].slot = uint64(i)
 	}
 	if sc, ok := c.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
@@ -81,10 +84,8 @@ func (e *Entry) Raw() net.Conn { return e.conn }
 // The pool must own e exclusively (it was idle or just dialed).
 func (e *Entry) Acquire() net.Conn {
 	gen := e.state.Load()>>1 + 1
-	l := &e.leases[gen%leasesPerEntry]
-	l.gen.Store(gen)
 	e.state.Store(gen<<1 | 1)
-	return l
+	return &e.leases[gen%leasesPerEntry]
 }
 
 // Release takes back a conn that owner handed out. It fails with
@@ -96,8 +97,11 @@ func Release(owner Owner, c net.Conn) (*Entry, error) {
 	if !ok || l == nil || l.entry.owner != owner {
 		return nil, pool.ErrForeignConn
 	}
-	gen := l.gen.Load()
-	if !l.entry.state.CompareAndSwap(gen<<1|1, gen<<1) {
+	// A handle is current when the entry is held and the hand-out's
+	// generation maps to the handle's slot; the CAS makes one of two racing
+	// Releases of the same hand-out lose.
+	st := l.entry.state.Load()
+	if st&1 == 0 || (st>>1)%leasesPerEntry != l.slot || !l.entry.state.CompareAndSwap(st, st&^1) {
 		return nil, pool.ErrNotHeld
 	}
 	return l.entry, nil
@@ -163,7 +167,7 @@ func (e *Entry) peekFD(fd uintptr) bool {
 type Conn struct {
 	net.Conn
 	entry *Entry
-	gen   atomic.Uint64
+	slot  uint64 // index in entry.leases: the hand-outs it serves are those with gen%leasesPerEntry == slot
 }
 
 // Close returns the conn to its pool as broken (Discard), so a caller that
