@@ -29,6 +29,7 @@ func TestWatchdog(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			defer pooltest.SetPropertyLimit(tc.limit)()
+			stopSpinning.Store(false)
 			start := time.Now()
 			report := pooltest.CheckOnly(t, refNew(tc.bug), pooltest.Full, tc.property)
 			if tc.bug == spinningWait {
