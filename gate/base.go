@@ -84,25 +84,29 @@ func progress(w io.Writer, format string, args ...any) {
 
 // WriteSet writes s to path in benchfmt (benchstat reads it), atomically.
 func WriteSet(path string, s Set) error {
-	return atomicfile.Write(path, func(w io.Writer) error {
-		bw := benchfmt.NewWriter(w)
-		keys := make([]benchfmt.UnitMetadataKey, 0, len(s.Units))
-		for k := range s.Units {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b benchfmt.UnitMetadataKey) int {
-			return cmp.Or(cmp.Compare(a.Unit, b.Unit), cmp.Compare(a.Key, b.Key))
-		})
-		for _, k := range keys {
-			if err := bw.Write(s.Units[k]); err != nil {
-				return err
-			}
-		}
-		for _, r := range s.Results {
-			if err := bw.Write(r); err != nil {
-				return err
-			}
-		}
-		return nil
+	return atomicfile.Write(path, func(w io.Writer) error { return EncodeSet(w, s) })
+}
+
+// EncodeSet writes s to w in benchfmt: its unit metadata, sorted, then its
+// results in order.
+func EncodeSet(w io.Writer, s Set) error {
+	bw := benchfmt.NewWriter(w)
+	keys := make([]benchfmt.UnitMetadataKey, 0, len(s.Units))
+	for k := range s.Units {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b benchfmt.UnitMetadataKey) int {
+		return cmp.Or(cmp.Compare(a.Unit, b.Unit), cmp.Compare(a.Key, b.Key))
 	})
+	for _, k := range keys {
+		if err := bw.Write(s.Units[k]); err != nil {
+			return err
+		}
+	}
+	for _, r := range s.Results {
+		if err := bw.Write(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }

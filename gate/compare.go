@@ -109,7 +109,9 @@ type Outcome struct {
 	Warnings []string
 }
 
-// Compare compares old against new. It fails only on bad options.
+// Compare compares old against new. It fails on bad options and on a
+// value that is not a finite number (Read already rejects those; a Set
+// built in code is checked here, as a NaN would hang the U-test).
 func Compare(old, new Set, opt Options) (*Outcome, error) {
 	if !(opt.Alpha > 0 && opt.Alpha < 1) {
 		return nil, fmt.Errorf("alpha must be in (0, 1), got %v", opt.Alpha)
@@ -119,6 +121,13 @@ func Compare(old, new Set, opt Options) (*Outcome, error) {
 	}
 	if !(opt.Confidence > 0 && opt.Confidence < 1) {
 		return nil, fmt.Errorf("confidence must be in (0, 1), got %v", opt.Confidence)
+	}
+	for _, set := range []Set{old, new} {
+		for _, r := range set.Results {
+			if err := finite(r); err != nil {
+				return nil, err
+			}
+		}
 	}
 	g, err := newGrouper(opt.Filter)
 	if err != nil {
@@ -244,14 +253,21 @@ func (o *Outcome) filter(v Verdict) []Row {
 
 // Err returns nil when the gate passes, and otherwise an error whose
 // ExitCode is 1 for a regression and 2 when the input cannot decide:
-// no new results, or a benchmark with too few samples on a side.
-// A regression wins over undecided rows: it is a finding either way.
+// no new results, no old results, or a benchmark with too few samples on a
+// side. An empty old side is not a pass: a base whose benchmarks failed to
+// run, or a filter that matches nothing there, must not wave every change
+// through. (CI's "no bench package at the base" case is decided before the
+// gate runs.) A regression wins over undecided rows: it is a finding either
+// way.
 func (o *Outcome) Err() error {
 	if n := len(o.Regressions()); n > 0 {
 		return &Error{Code: 1, Msg: fmt.Sprintf("%d regression(s) worse than %s at alpha=%v", n, pct(o.Options.Threshold), o.Options.Alpha)}
 	}
 	if o.NewCount == 0 {
 		return &Error{Code: 2, Msg: "no new benchmark results to judge"}
+	}
+	if o.OldCount == 0 {
+		return &Error{Code: 2, Msg: "no old benchmark results to compare against"}
 	}
 	if u := o.Undecided(); len(u) > 0 {
 		got := math.MaxInt

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"golang.org/x/perf/benchfmt"
 )
 
 // bench renders one benchmark's values in one unit as benchfmt lines.
@@ -83,7 +85,7 @@ func TestCompareVerdicts(t *testing.T) {
 			bench("A", "ns/op", base...) + bench("Gone", "ns/op", base...),
 			bench("A", "ns/op", base...) + bench("Added", "ns/op", base...),
 			[]Verdict{Same, OnlyOld, OnlyNew}, 0},
-		{"new benchmark, empty old side", "", bench("A", "ns/op", base...), []Verdict{OnlyNew}, 0},
+		{"empty old side cannot decide", "", bench("A", "ns/op", base...), []Verdict{OnlyNew}, 2},
 		{"no new results", bench("A", "ns/op", base...), "", []Verdict{OnlyOld}, 2},
 		{"unit metadata overrides the table",
 			"Unit widgets better=higher\n" + bench("A", "widgets", base...),
@@ -104,6 +106,52 @@ func TestCompareVerdicts(t *testing.T) {
 				t.Errorf("exit = %d (%v), want %d", c, o.Err(), tt.exit)
 			}
 		})
+	}
+}
+
+// TestEmptyOldSide: an old side without results is not a pass (a base
+// whose benchmarks did not run would wave every change through); the
+// summary says why the gate cannot decide.
+func TestEmptyOldSide(t *testing.T) {
+	o := compare(t, "", bench("A", "ns/op", base...), DefaultOptions)
+	if err := o.Err(); err == nil || err.Error() != "no old benchmark results to compare against" {
+		t.Fatalf("Err() = %v", err)
+	}
+	var b strings.Builder
+	if err := Format(&b, o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "gate: CANNOT DECIDE: no old benchmark results") || strings.Contains(b.String(), "gate: PASS") {
+		t.Errorf("Format output:\n%s", b.String())
+	}
+	// A filter that matches nothing on the old side is the same case.
+	opt := DefaultOptions
+	opt.Filter = "/impl:new"
+	o = compare(t, bench("Pool/impl=old", "ns/op", base...), bench("Pool/impl=new", "ns/op", base...), opt)
+	if exitCode(o) != 2 {
+		t.Errorf("filter matching only new results: exit %d (%v), want 2", exitCode(o), o.Err())
+	}
+}
+
+// TestNonFinite: Read rejects NaN and infinite values naming file and
+// line, and Compare rejects them in a Set built in code. Before, a NaN
+// reached benchmath's Mann-Whitney test, which loops forever on it.
+func TestNonFinite(t *testing.T) {
+	for _, tt := range []struct{ text, want string }{
+		{"BenchmarkX 1 NaN ns/op\n", "x.txt:1: BenchmarkX: value NaN ns/op is not a finite number"},
+		{"BenchmarkX 1 5 ns/op\nBenchmarkX 1 +Inf ns/op\n", "x.txt:2: BenchmarkX: value +Inf ns/op is not a finite number"},
+		{"goos: linux\n\nBenchmarkY-2 1 5 ns/op -Inf req/s\n", "x.txt:3: BenchmarkY-2: value -Inf req/s is not a finite number"},
+	} {
+		set, _, err := Read(strings.NewReader(tt.text), "x.txt")
+		if err == nil || err.Error() != tt.want || len(set.Results) != 0 {
+			t.Errorf("Read(%q) = %d results, %v; want the error %q", tt.text, len(set.Results), err, tt.want)
+		}
+	}
+	set := mustSet(t, bench("A", "ns/op", base...))
+	bad := Set{Results: []*benchfmt.Result{set.Results[0].Clone()}}
+	bad.Results[0].Values[0].Value = math.NaN()
+	if _, err := Compare(set, bad, DefaultOptions); err == nil || !strings.Contains(err.Error(), "is not a finite number") {
+		t.Errorf("Compare with a NaN: %v, want a not-finite error", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package gate
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"golang.org/x/perf/benchfmt"
@@ -12,6 +13,10 @@ import (
 // "PASS" or "ok pkg 1.2s", are skipped as the format says). name labels
 // the input in messages. Malformed benchmark lines are returned as
 // warnings, as benchstat prints them and goes on.
+//
+// A value that is not a finite number (NaN, +Inf, -Inf) is an error naming
+// its file and line, not a warning: no statistic means anything over it,
+// and benchmath's Mann-Whitney test never returns on a NaN.
 func Read(r io.Reader, name string) (Set, []string, error) {
 	var set Set
 	var warnings []string
@@ -21,6 +26,9 @@ func Read(r io.Reader, name string) (Set, []string, error) {
 		case *benchfmt.SyntaxError:
 			warnings = append(warnings, rec.Error())
 		case *benchfmt.Result:
+			if err := finite(rec); err != nil {
+				return Set{}, warnings, err
+			}
 			// The reader reuses its Result; keep a copy.
 			set.Results = append(set.Results, rec.Clone())
 		}
@@ -30,6 +38,22 @@ func Read(r io.Reader, name string) (Set, []string, error) {
 	}
 	set.Units = rd.Units()
 	return set, warnings, nil
+}
+
+// finite rejects a result with a NaN or infinite value, as
+// "file:line: BenchmarkX: value NaN ns/op is not a finite number".
+func finite(r *benchfmt.Result) error {
+	for _, v := range r.Values {
+		if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
+			file, line := r.Pos()
+			val, unit := v.Value, v.Unit
+			if v.OrigUnit != "" { // as the file wrote it, before benchfmt tidied it
+				val, unit = v.OrigValue, v.OrigUnit
+			}
+			return fmt.Errorf("%s:%d: Benchmark%s: value %v %s is not a finite number", file, line, r.Name, val, unit)
+		}
+	}
+	return nil
 }
 
 // ReadFile reads one side's results from the file at path.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/poolbench/poolbench/atomicfile"
 	"github.com/poolbench/poolbench/gate"
 )
 
@@ -32,8 +34,12 @@ up, marked "assumed"). With -base, builds the benchmark package of REF (in a
 temporary git worktree) and of the working tree, and runs them interleaved
 (old new, new old, ...), -count processes each, -test.count 1 per process.
 
+A value that is not a finite number (NaN, Inf) is bad input, named by
+file and line. An OLD side with no results cannot decide (exit 2): a base
+whose benchmarks did not run must not pass every change.
+
 Exit status: 0 no regression; 1 regression; 2 bad input, a failed build or
-run, or too few samples to decide.
+run, no results on a side, or too few samples to decide.
 
 flags:
 `
@@ -54,7 +60,7 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 	benchtime := fs.String("benchtime", "100ms", "go test -benchtime per benchmark per process for -base")
 	cpu := fs.String("cpu", "", "go test -cpu `list` for -base")
 	timeout := fs.Duration("timeout", 5*time.Minute, "kill a benchmark process still running after `d` (-base); the gate then fails naming the benchmark")
-	save := fs.String("save", "", "write the compared results to `dir`/old.txt and new.txt (benchstat input)")
+	save := fs.String("save", "", "write the compared results to `dir`/old.txt and new.txt (benchstat input), each atomically; nothing when a side has no results")
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
 	}
@@ -90,20 +96,23 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 			if *s, w, err = gate.ReadFile(fs.Arg(i)); err != nil {
 				return badInput("gate: %v", err)
 			}
+			if len(s.Results) == 0 {
+				return badInput("gate: %s holds no benchmark results%s", fs.Arg(i), skipped(w))
+			}
 			warnings = append(warnings, w...)
 		}
 	default:
 		return badInput("gate: want OLD.txt NEW.txt or -base REF, got %d file argument(s)", fs.NArg())
 	}
 
-	if *save != "" {
-		if err := saveSets(*save, old, new); err != nil {
-			return err
-		}
-	}
 	o, err := gate.Compare(old, new, opt)
 	if err != nil {
 		return badInput("gate: %v", err)
+	}
+	if *save != "" {
+		if err := saveSets(stderr, *save, old, new); err != nil {
+			return fmt.Errorf("gate: -save: %w", err)
+		}
 	}
 	o.Warnings = append(warnings, o.Warnings...)
 	if err := gate.Format(stdout, o); err != nil {
@@ -117,13 +126,40 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 	return nil
 }
 
-// saveSets writes both sides where benchstat can read them again.
-func saveSets(dir string, old, new gate.Set) error {
+// saveSets writes both sides where benchstat can read them again. A side
+// without results would replace a saved pair worth keeping with nothing, so
+// then neither file is written. Both are encoded before either is written:
+// a failure leaves the previous pair whole.
+func saveSets(stderr io.Writer, dir string, old, new gate.Set) error {
+	if len(old.Results) == 0 || len(new.Results) == 0 {
+		fmt.Fprintf(stderr, "gate: -save: nothing written to %s: a side has no results\n", dir)
+		return nil
+	}
+	var bufs [2]bytes.Buffer
+	for i, s := range []gate.Set{old, new} {
+		if err := gate.EncodeSet(&bufs[i], s); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := gate.WriteSet(filepath.Join(dir, "old.txt"), old); err != nil {
-		return err
+	for i, name := range []string{"old.txt", "new.txt"} {
+		if err := atomicfile.Write(filepath.Join(dir, name), func(w io.Writer) error {
+			_, err := w.Write(bufs[i].Bytes())
+			return err
+		}); err != nil {
+			return err
+		}
 	}
-	return gate.WriteSet(filepath.Join(dir, "new.txt"), new)
+	return nil
+}
+
+// skipped says how many malformed lines a file had, and the first: why a
+// file of benchmark-looking text yielded no results.
+func skipped(warnings []string) string {
+	if len(warnings) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d malformed line(s) skipped; the first: %s)", len(warnings), warnings[0])
 }

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/poolbench/poolbench/gate"
 )
 
 // results renders n benchfmt lines of one benchmark, value i-th = v*(1+spread_i).
@@ -40,10 +42,14 @@ func runCmd(args ...string) (stdout, stderr string, code int) {
 
 func TestGateFiles(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
-		"old.txt":  results("A", 10, 100),
-		"same.txt": results("A", 10, 100),
-		"slow.txt": results("A", 10, 125),
-		"few.txt":  results("A", 3, 100),
+		"old.txt":   results("A", 10, 100),
+		"same.txt":  results("A", 10, 100),
+		"slow.txt":  results("A", 10, 125),
+		"few.txt":   results("A", 3, 100),
+		"nan.txt":   "goos: linux\n\nBenchmarkX 1 NaN ns/op\n",
+		"inf.txt":   "BenchmarkX 1 +Inf req/s\n",
+		"empty.txt": "PASS\n",
+		"junk.txt":  "BenchmarkX 1 ten ns/op\n",
 	})
 	f := func(name string) string { return filepath.Join(dir, name) }
 	tests := []struct {
@@ -63,6 +69,11 @@ func TestGateFiles(t *testing.T) {
 		{"bad correction", []string{"-correction", "bonf", f("old.txt"), f("same.txt")}, 2, "", "unknown correction"},
 		{"base with files", []string{"-base", "HEAD", f("old.txt")}, 2, "", "-base takes no file arguments"},
 		{"base with few runs", []string{"-base", "HEAD", "-count", "5"}, 2, "", "need >= 10 runs per side"},
+		{"NaN value", []string{f("nan.txt"), f("nan.txt")}, 2, "", "nan.txt:3: BenchmarkX: value NaN ns/op is not a finite number"},
+		{"Inf value", []string{f("old.txt"), f("inf.txt")}, 2, "", "inf.txt:1: BenchmarkX: value +Inf req/s is not a finite number"},
+		{"empty old", []string{f("empty.txt"), f("old.txt")}, 2, "", "empty.txt holds no benchmark results"},
+		{"malformed old", []string{f("junk.txt"), f("old.txt")}, 2, "", "junk.txt holds no benchmark results (1 malformed line(s) skipped; the first: "},
+		{"empty new", []string{f("old.txt"), f("empty.txt")}, 2, "", "empty.txt holds no benchmark results"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,6 +88,76 @@ func TestGateFiles(t *testing.T) {
 				t.Errorf("stderr is not one line containing %q:\n%s", tt.stderrHas, stderr)
 			}
 		})
+	}
+}
+
+// TestGateSave: -save writes both sides when both have results, whatever
+// the verdict, and a run that stops on bad input leaves a saved pair as it
+// was.
+func TestGateSave(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"old.txt":   results("A", 10, 100),
+		"few.txt":   results("A", 3, 100),
+		"empty.txt": "",
+	})
+	f := func(name string) string { return filepath.Join(dir, name) }
+	saved := filepath.Join(dir, "saved")
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(saved, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	// Too few samples: no verdict, but the compared results are real.
+	if _, stderr, code := runCmd("gate", "-save", saved, f("old.txt"), f("few.txt")); code != 2 {
+		t.Fatalf("exit %d, want 2: %s", code, stderr)
+	}
+	if n := strings.Count(read("old.txt"), "BenchmarkA"); n != 10 {
+		t.Errorf("saved old.txt has %d results, want 10", n)
+	}
+	if n := strings.Count(read("new.txt"), "BenchmarkA"); n != 3 {
+		t.Errorf("saved new.txt has %d results, want 3", n)
+	}
+	before := read("old.txt") + read("new.txt")
+	for _, args := range [][]string{
+		{f("empty.txt"), f("old.txt")},
+		{f("old.txt"), f("empty.txt")},
+		{f("old.txt"), f("missing.txt")},
+	} {
+		if _, stderr, code := runCmd(append([]string{"gate", "-save", saved}, args...)...); code != 2 {
+			t.Errorf("%q: exit %d, want 2: %s", args, code, stderr)
+		}
+	}
+	if after := read("old.txt") + read("new.txt"); after != before {
+		t.Errorf("a run that stopped on bad input changed the saved pair:\n%s", after)
+	}
+	entries, _ := os.ReadDir(saved)
+	if len(entries) != 2 {
+		t.Errorf("saved dir holds %d entries, want old.txt and new.txt only", len(entries))
+	}
+}
+
+// TestSaveSetsEmptySide: saveSets (reached with -base, whose sides are not
+// checked before the comparison) writes nothing when a side is empty.
+func TestSaveSetsEmptySide(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"old.txt": "previous\n"})
+	set, _, err := gate.Read(strings.NewReader(results("A", 10, 100)), "x.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	if err := saveSets(&stderr, dir, gate.Set{}, set); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "old.txt")); string(b) != "previous\n" {
+		t.Errorf("old.txt = %q, want it untouched", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new.txt")); !os.IsNotExist(err) {
+		t.Errorf("new.txt written although old is empty (%v)", err)
+	}
+	if !strings.Contains(stderr.String(), "nothing written") {
+		t.Errorf("stderr = %q, want a note that nothing was written", stderr.String())
 	}
 }
 
