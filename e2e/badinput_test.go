@@ -41,9 +41,13 @@ var badInputs = []badCase{
 	{name: "gate/unknown-correction", args: []string{"gate", "-correction", "x", "old.txt", "old.txt"}, files: results, wantErr: "unknown correction \"x\""},
 	{name: "gate/too-few-runs", args: []string{"gate", "-count", "3", "-base", "HEAD"}, wantErr: "-count 3"},
 	{name: "gate/base-and-files", args: []string{"gate", "-base", "HEAD", "old.txt", "old.txt"}, files: results, wantErr: "-base takes no file arguments"},
-	{name: "gate/empty-files", args: []string{"gate", "empty.txt", "empty.txt"}, files: results, wantErr: "no new benchmark results"},
-	{name: "gate/corrupt-files", args: []string{"gate", "corrupt.txt", "corrupt.txt"}, files: results, wantErr: "no new benchmark results"},
-	{name: "gate/binary-file", args: []string{"gate", "old.txt", "binary.txt"}, files: results, wantErr: "no new benchmark results"},
+	{name: "gate/empty-files", args: []string{"gate", "empty.txt", "empty.txt"}, files: results, wantErr: "empty.txt holds no benchmark results"},
+	{name: "gate/empty-old", args: []string{"gate", "empty.txt", "old.txt"}, files: results, wantErr: "empty.txt holds no benchmark results"},
+	{name: "gate/corrupt-files", args: []string{"gate", "corrupt.txt", "corrupt.txt"}, files: results, wantErr: "corrupt.txt holds no benchmark results (2 malformed line(s) skipped"},
+	{name: "gate/binary-file", args: []string{"gate", "old.txt", "binary.txt"}, files: results, wantErr: "binary.txt holds no benchmark results"},
+	// A NaN used to hang the gate (benchmath's U-test loops on it) with growing memory.
+	{name: "gate/nan", args: []string{"gate", "nan.txt", "nan.txt"}, files: results, wantErr: "nan.txt:2: BenchmarkPool/impl=ring-2: value NaN ns/op is not a finite number"},
+	{name: "gate/inf", args: []string{"gate", "old.txt", "inf.txt"}, files: results, wantErr: "inf.txt:1: BenchmarkPool/impl=ring-2: value +Inf ns/op is not a finite number"},
 	{name: "gate/directory", args: []string{"gate", "$DIR", "old.txt"}, files: results, wantErr: "is a directory"},
 
 	// sweep: every case names the baseline as -out; it must survive.
@@ -79,6 +83,15 @@ var badInputs = []badCase{
 	reportCase("stray-argument", "extra").want("unexpected arguments"),
 	reportCase("results-missing", "-results", "$DIR/nosuchdir").want("is not a directory"),
 	reportCase("results-is-a-file", "-results", "$DIR/old.txt").want("is not a directory"),
+	// An input that is there but unusable; a missing one is fine.
+	reportInputCase("conformance-corrupt", "conformance.json", "{").want("conformance.json: unexpected end of JSON input"),
+	reportInputCase("conformance-empty", "conformance.json", "").want("conformance.json: unexpected end of JSON input"),
+	reportInputCase("echo-empty", "echo.txt", "").want("echo.txt holds no BenchmarkEcho results"),
+	reportInputCase("echo-malformed", "echo.txt", "BenchmarkEcho/server=net 1 fast req/s\n").want("echo.txt holds no BenchmarkEcho results (1 malformed line(s) skipped"),
+	reportInputCase("echo-nan", "echo.txt", "BenchmarkEcho/server=net/pool=ring/conns=1 1 NaN req/s\n").want("echo.txt:1: BenchmarkEcho/server=net/pool=ring/conns=1: value NaN req/s"),
+	reportInputCase("pool-empty", "pool.txt", "PASS\n").want("pool.txt holds no BenchmarkPool results"),
+	reportInputCase("pool-malformed", "pool.txt", "BenchmarkPool/impl=ring 1\n").want("pool.txt holds no BenchmarkPool results (1 malformed"),
+	reportInputCase("faults-empty", "faults.txt", "").want("faults.txt holds no BenchmarkEcho or BenchmarkRestart results"),
 }
 
 // reportCase is a bad report invocation that would write over REPORT.md.
@@ -90,6 +103,15 @@ func reportCase(name string, args ...string) badCase {
 		args:  append([]string{"report", "-out", "$DIR/REPORT.md"}, args...),
 		files: files,
 	}
+}
+
+// reportInputCase is a report reading the case's dir as its results, where
+// file holds body: an input that exists but cannot be used. REPORT.md and
+// every input must survive, and no plots dir may appear.
+func reportInputCase(name, file, body string) badCase {
+	c := reportCase(name, "-results", "$DIR")
+	c.files[file] = body
+	return c
 }
 
 // sweepCase is a bad sweep invocation writing to the baseline old.txt. Its
@@ -120,6 +142,8 @@ var results = map[string]string{
 	"empty.txt":   "",
 	"corrupt.txt": "BenchmarkPool/impl=ring-2 1000 ten ns/op\nBenchmark 1 2\n",
 	"binary.txt":  "\x00\x01\xff\xfe BenchmarkPool \x00\n",
+	"nan.txt":     "goos: linux\nBenchmarkPool/impl=ring-2 1 NaN ns/op\n",
+	"inf.txt":     "BenchmarkPool/impl=ring-2 1 +Inf ns/op\n",
 }
 
 func TestBadInput(t *testing.T) {

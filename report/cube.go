@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"golang.org/x/perf/benchmath"
@@ -19,17 +20,42 @@ type input struct {
 	warnings []string // malformed lines, shown in the report
 }
 
+// InputError is a result file the report cannot use: unreadable, not
+// benchmark results at all, or holding a value that is not a number. The
+// report is not written; the command exits 2 on it.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
 // readInput reads path; a missing file is an empty input, not an error, so
-// that a report can be written before every result exists.
-func readInput(path, name string) (*input, error) {
+// that a report can be written before every result exists. A file that is
+// there must hold results of at least one of the benchmarks named (such as
+// "Echo"): an empty or garbled file is a failed run, and a report saying
+// "no results yet" over it would hide that.
+func readInput(path, name string, benchmarks ...string) (*input, error) {
 	set, warnings, err := gate.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &input{name: name}, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, &InputError{err}
 	}
-	return &input{name: name, set: set, warnings: warnings}, nil
+	for _, res := range set.Results {
+		if slices.Contains(benchmarks, string(res.Name.Base())) {
+			return &input{name: name, set: set, warnings: warnings}, nil
+		}
+	}
+	return nil, &InputError{gate.NoResults(path, benchmarkList(benchmarks), warnings)}
+}
+
+// benchmarkList is "BenchmarkEcho" or "BenchmarkEcho or BenchmarkRestart".
+func benchmarkList(names []string) string {
+	full := make([]string, len(names))
+	for i, n := range names {
+		full[i] = "Benchmark" + n
+	}
+	return strings.Join(full, " or ")
 }
 
 func (in *input) empty() bool { return len(in.set.Results) == 0 }

@@ -86,7 +86,7 @@ func orDash(s string) string {
 
 // writeMethodology says how the numbers were made, with counts read from
 // the data rather than assumed.
-func writeMethodology(b *strings.Builder, c *cube, sw *sweep) {
+func writeMethodology(b *strings.Builder, c *cube, sw *sweep, runs []faultRun, rs *restarts) {
 	b.WriteString("## Methodology\n\n")
 	if c != nil {
 		fmt.Fprintf(b, "- **Pool micro-benchmarks** (`go test -bench BenchmarkPool`, package bench): %s per row, "+
@@ -99,6 +99,12 @@ func writeMethodology(b *strings.Builder, c *cube, sw *sweep) {
 			"with MaxConns = conns. %s per point; repetitions are interleaved (repetition 1 of every point, then 2, ...) "+
 			"so a slow minute of the machine spreads over all designs. Latency is recorded per request in HDR histograms.\n",
 			strings.Join(sw.conns, ", "), runsText(sw.c))
+	}
+	if len(runs) > 0 || rs != nil {
+		b.WriteString("- **Faults** (`make bench-faults`, scripts/bench-faults.sh, into results/faults.txt): the same sweep " +
+			"through a toxiproxy hop that delays every chunk from the server (`-fault latency=1ms`, `-fault latency=10ms`), " +
+			"and with each point's server killed and restarted mid-point (`-restart D`), closed and open loop. " +
+			"Each sweep's configuration lines (fault, restart, model, rate) keep the groups apart.\n")
 	}
 	b.WriteString("- **Statistics**: every cell is a median with its 95% confidence interval (golang.org/x/perf/benchmath, " +
 		"no distributional assumption: exactly benchstat's summary). Ratios are ratios of medians. " +
@@ -139,6 +145,7 @@ func writeReproduce(b *strings.Builder) {
 		"make bench                      # all of the below: bench-pool, sweep, report\n" +
 		"scripts/bench-pool.sh results/pool.txt   # pool micro-benchmarks (COUNT=10 CPU=1,2 by default)\n" +
 		"go run ./cmd/poolbench sweep -out results/echo.txt\n" +
+		"make bench-faults               # results/faults.txt: the sweep under latency=1ms, latency=10ms, and restarts\n" +
 		"go test -tags conformance ./impls -run '^TestConformanceMatrix$' -count 1   # results/conformance.json\n" +
 		"go run ./cmd/poolbench report -results results -out REPORT.md\n" +
 		"go tool benchstat -col /impl results/pool.txt   # the pool table, by benchstat\n" +

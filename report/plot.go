@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -59,26 +60,38 @@ func writePlots(dir string, sw *sweep) (map[string][]string, error) {
 
 // sweepPlot is one plot: unit (times scale) against conns on a log axis
 // ticked at the levels swept; nil when no pool has a value in unit.
+//
+// gonum's log scale panics on a value <= 0, and on a single level too (it
+// widens an empty range to [x-1, x+1], which is 0 at conns=1). So the x
+// range is set here, from the positive levels, widened by a factor of two
+// each way when there is one; a level that is not a positive number cannot
+// sit on the axis and is left out (plotNotes says so under the plots), as
+// is a value that is not finite. The y axis is linear from zero, so a
+// point of 0 req/s (a server that stopped answering) is drawn, at zero.
 func sweepPlot(sw *sweep, srv, unit, ylabel string, scale float64) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("server=%s: %s", srv, ylabel)
-	p.X.Label.Text = "conns (concurrent workers)"
-	p.Y.Label.Text = ylabel
-	p.X.Scale = plot.LogScale{}
 	var ticks []plot.Tick
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, c := range sw.conns {
-		ticks = append(ticks, plot.Tick{Value: float64(atoi(c)), Label: c})
+		if x := float64(atoi(c)); x > 0 {
+			ticks = append(ticks, plot.Tick{Value: x, Label: c})
+			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		}
 	}
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	// Both curves rise with conns, so the top left is where they are not.
-	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.XOffs = vg.Points(8)
+	if len(ticks) == 0 {
+		return nil, nil
+	}
+	if lo == hi {
+		lo, hi = lo/2, hi*2
+	}
 	var lines []any
+	ymax := 0.0
 	for _, pool := range sw.pools(srv) {
 		var xys plotter.XYs
 		for _, c := range sw.conns {
-			if s, ok := sw.c.at(srv, pool, c, unit); ok && atoi(c) > 0 {
-				xys = append(xys, plotter.XY{X: float64(atoi(c)), Y: s.Center * scale})
+			s, ok := sw.c.at(srv, pool, c, unit)
+			if y := s.Center * scale; ok && atoi(c) > 0 && !math.IsNaN(y) && !math.IsInf(y, 0) {
+				xys = append(xys, plotter.XY{X: float64(atoi(c)), Y: y})
+				ymax = math.Max(ymax, y)
 			}
 		}
 		if len(xys) > 0 {
@@ -88,10 +101,41 @@ func sweepPlot(sw *sweep, srv, unit, ylabel string, scale float64) (*plot.Plot, 
 	if len(lines) == 0 {
 		return nil, nil
 	}
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("server=%s: %s", srv, ylabel)
+	p.X.Label.Text = "conns (concurrent workers)"
+	p.Y.Label.Text = ylabel
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	// Both curves rise with conns, so the top left is where they are not.
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs = vg.Points(8)
 	if err := plotutil.AddLinePoints(p, lines...); err != nil {
 		return nil, err
 	}
-	// From zero: a gap between lines is then read as the ratio it is.
+	p.X.Min, p.X.Max = lo, hi
+	// From zero: a gap between lines is then read as the ratio it is. All
+	// zeros still get a range to draw in.
 	p.Y.Min = 0
+	if ymax <= 0 {
+		p.Y.Max = 1
+	}
 	return p, nil
+}
+
+// plotNotes lists the levels of srv's points that a plot leaves out (see
+// sweepPlot), for the text under the plots; nil when none.
+func plotNotes(sw *sweep, srv string) []string {
+	var out []string
+	for _, c := range sw.conns {
+		if atoi(c) > 0 {
+			continue
+		}
+		for _, pool := range sw.pools(srv) {
+			if _, ok := sw.c.at(srv, pool, c, unitRate); ok {
+				out = append(out, fmt.Sprintf("%s at conns=%q", orDash(pool), c))
+			}
+		}
+	}
+	return out
 }

@@ -63,7 +63,7 @@ func generate(t *testing.T, dir string) string {
 }
 
 func TestGolden(t *testing.T) {
-	dir := copyResults(t, PoolFile, EchoFile, ConformanceFile)
+	dir := copyResults(t, PoolFile, EchoFile, FaultsFile, ConformanceFile)
 	got := generate(t, dir)
 	golden := filepath.Join("testdata", "REPORT.golden.md")
 	if *update {
@@ -102,7 +102,7 @@ func TestGolden(t *testing.T) {
 // for byte, so a regenerated REPORT.md diffs only where the data changed.
 func TestDeterministic(t *testing.T) {
 	read := func() map[string]string {
-		dir := copyResults(t, PoolFile, EchoFile, ConformanceFile)
+		dir := copyResults(t, PoolFile, EchoFile, FaultsFile, ConformanceFile)
 		files := map[string]string{"REPORT.md": generate(t, dir)}
 		plots, err := filepath.Glob(filepath.Join(dir, "results", PlotDir, "*.svg"))
 		if err != nil || len(plots) != 4 {
@@ -128,6 +128,8 @@ func TestMissingInputs(t *testing.T) {
 		"No conformance results yet",
 		"No pool micro-benchmark results yet",
 		"No sweep results yet",
+		"## When a dial costs a round trip\n\nNo fault results yet",
+		"## Server restart\n\nNo fault results yet",
 		"## Reproduce",
 	} {
 		if !strings.Contains(got, want) {

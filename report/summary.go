@@ -8,12 +8,14 @@ import (
 
 // writeSummary states the headline findings, each read off the tables
 // below it: per pool scenario the fastest design, per server the pool
-// with the highest peak throughput, and per pool its conformance. Where
+// with the highest peak throughput, per pool its conformance, per fault
+// and server the fastest pool at the highest level, and per server the
+// pool with the fewest failures across a restart. Where
 // the runner-up's confidence interval overlaps the winner's, it says the
 // two are not told apart rather than crowning one.
-func writeSummary(b *strings.Builder, pool *cube, sw *sweep, conf *Conformance) {
+func writeSummary(b *strings.Builder, pool *cube, sw *sweep, conf *Conformance, runs []faultRun, rs *restarts) {
 	b.WriteString("## Summary\n\n")
-	if pool == nil && sw == nil && conf == nil {
+	if pool == nil && sw == nil && conf == nil && len(runs) == 0 && rs == nil {
 		b.WriteString("No results yet: run `make bench` (and `make report`).\n\n")
 		return
 	}
@@ -63,6 +65,23 @@ func writeSummary(b *strings.Builder, pool *cube, sw *sweep, conf *Conformance) 
 			} else {
 				fmt.Fprintf(b, "- Conformance, %s: fails %d of %d applicable properties (%s).\n",
 					p.Name, len(failed), applicable, strings.Join(failed, ", "))
+			}
+		}
+	}
+	for _, r := range runs {
+		for _, srv := range r.sw.c.values["/server"] {
+			if top, cands := r.atTop(srv); len(cands) > 0 {
+				fmt.Fprintf(b, "- Fault %s, server=%s%s, at %s conns, by req/s: %s.\n",
+					r.spec, srv, loopSuffix(r.model), top, rank(cands, true, unitRate))
+			}
+		}
+	}
+	if rs != nil {
+		for _, srv := range rs.byPool.values["/server"] {
+			for _, model := range rs.byPool.values["/model"] {
+				if len(rs.pools(srv, model)) > 0 {
+					fmt.Fprintf(b, "- Server restart, server=%s%s: %s\n", srv, loopSuffix(model), rs.finding(srv, model))
+				}
 			}
 		}
 	}

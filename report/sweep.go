@@ -28,18 +28,20 @@ type sweep struct {
 	about map[string]string // server -> its protocol, loops and launch, from its configuration block
 }
 
-func newSweep(in *input) (*sweep, error) {
-	c, err := newCube(in, ".name:Echo", echoDims...)
+// newSweep groups the Echo and Knee results of in that also match where (a
+// benchstat filter such as `fault:"latency=1ms"`; "*" is all of them).
+func newSweep(in *input, where string) (*sweep, error) {
+	c, err := newCube(in, ".name:Echo "+where, echoDims...)
 	if err != nil {
 		return nil, err
 	}
-	k, err := newCube(in, ".name:Knee", "/server", "/pool", ".unit")
+	k, err := newCube(in, ".name:Knee "+where, "/server", "/pool", ".unit")
 	if err != nil {
 		return nil, err
 	}
 	conns := slices.Clone(c.values["/conns"])
 	slices.SortStableFunc(conns, func(a, b string) int { return atoi(a) - atoi(b) })
-	about, err := serverConfig(in)
+	about, err := serverConfig(in, where)
 	if err != nil {
 		return nil, err
 	}
@@ -48,9 +50,9 @@ func newSweep(in *input) (*sweep, error) {
 
 // serverConfig describes each server from its configuration block:
 // "protocol echo, 2 event loops, child process".
-func serverConfig(in *input) (map[string]string, error) {
+func serverConfig(in *input, where string) (map[string]string, error) {
 	keys := []string{"protocol", "loops", "launch"}
-	c, err := newCube(in, ".name:Echo", append([]string{"/server"}, keys...)...)
+	c, err := newCube(in, ".name:Echo "+where, append([]string{"/server"}, keys...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -101,13 +103,16 @@ func writeSweep(b *strings.Builder, sw *sweep, plotLinks map[string][]string) {
 	for _, srv := range sw.c.values["/server"] {
 		fmt.Fprintf(b, "### server=%s\n\n", srv)
 		if a := sw.about[srv]; a != "" {
-			fmt.Fprintf(b, "%s.\n\n", strings.ToUpper(a[:1])+a[1:])
+			fmt.Fprintf(b, "%s.\n\n", capitalize(a))
 		}
 		for _, link := range plotLinks[srv] {
 			fmt.Fprintf(b, "![%s](%s)\n", strings.TrimSuffix(path.Base(link), ".svg"), link)
 		}
 		if len(plotLinks[srv]) > 0 {
 			b.WriteString("\n")
+		}
+		if notes := plotNotes(sw, srv); len(notes) > 0 {
+			fmt.Fprintf(b, "Not on the plots (their log axis needs conns > 0): %s.\n\n", strings.Join(notes, ", "))
 		}
 		for _, m := range []struct{ title, unit string }{{"Throughput (req/s)", unitRate}, {"p99 latency", unitP99}} {
 			fmt.Fprintf(b, "%s:\n\n", m.title)
@@ -130,13 +135,23 @@ func writeSweepTable(b *strings.Builder, sw *sweep, srv, unit string) {
 				continue
 			}
 			has = true
-			row = append(row, fmtStat(s, unit))
+			row = append(row, rateCell(s, unit))
 		}
 		if has {
 			t.add(row...)
 		}
 	}
 	t.write(b)
+}
+
+// rateCell is a cell of a table in unit; a median of 0 req/s says what it
+// means: at least half the repetitions had no request succeed (a server
+// that stopped answering, or a fault that breaks every request).
+func rateCell(s stat, unit string) string {
+	if unit == unitRate && s.Center == 0 {
+		return fmtStat(s, unit) + " (none succeeded)"
+	}
+	return fmtStat(s, unit)
 }
 
 // pools returns the pools swept against srv, in sweep order.
@@ -179,7 +194,11 @@ func writeKnees(b *strings.Builder, sw *sweep, srv string) {
 			}
 			errs += sw.c.sum(srv, p, conns, unitErrors)
 		}
-		t.add(p, knee, fmt.Sprintf("%s at %s conns", fmtValue(peak, unitRate), at), fmt.Sprintf("%g", errs))
+		peakText := "0: no request succeeded"
+		if at != "" {
+			peakText = fmt.Sprintf("%s at %s conns", fmtValue(peak, unitRate), at)
+		}
+		t.add(p, knee, peakText, fmt.Sprintf("%g", errs))
 	}
 	t.write(b)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,9 +19,12 @@ func init() {
 const reportUsage = `usage: poolbench report [-results DIR] [-out REPORT.md]
 
 Reads DIR/pool.txt (pool micro-benchmarks), DIR/echo.txt (echo sweep and
-knees) and DIR/conformance.json (pooltest matrix), writes the report to -out
-and SVG plots to DIR/plots, each file atomically. A missing input becomes a
-section saying so. The same inputs give the same bytes.
+knees), DIR/faults.txt (the sweep under injected latency, and server
+restarts) and DIR/conformance.json (pooltest matrix), writes the report to
+-out and SVG plots to DIR/plots, each file atomically. A missing input
+becomes a section saying so. An input that is there but unusable (empty,
+no results of its benchmark, a NaN, corrupt JSON) is bad input: one line,
+exit 2, nothing written. The same inputs give the same bytes.
 
 flags:
 `
@@ -41,6 +45,10 @@ func runReport(stdout, stderr io.Writer, args []string) error {
 	}
 	opt := report.Options{Results: *results, Out: *out, Registered: impls.PoolNames()}
 	if err := report.Generate(opt); err != nil {
+		var bad *report.InputError
+		if errors.As(err, &bad) {
+			return badInput("report: %w", err)
+		}
 		return fmt.Errorf("report: %w", err)
 	}
 	fmt.Fprintf(stdout, "report: wrote %s\n", *out)

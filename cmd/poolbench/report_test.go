@@ -13,7 +13,7 @@ func TestReportCommand(t *testing.T) {
 	if err := os.Mkdir(results, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"pool.txt", "echo.txt", "conformance.json"} {
+	for _, name := range []string{"pool.txt", "echo.txt", "faults.txt", "conformance.json"} {
 		b, err := os.ReadFile(filepath.Join("..", "..", "report", "testdata", "results", name))
 		if err != nil {
 			t.Fatal(err)
@@ -33,7 +33,8 @@ func TestReportCommand(t *testing.T) {
 	}
 	// The command passes the registry, so the fixture matrix (ring, fatih)
 	// is compared with the real pool list.
-	for _, want := range []string{"## Conformance", "### server=gnet", "](results/plots/echo-gnet-reqs.svg)", "## Reproduce"} {
+	for _, want := range []string{"## Conformance", "### server=gnet", "](results/plots/echo-gnet-reqs.svg)",
+		"### latency=10ms, server=net", "## Server restart", "## Reproduce"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("REPORT.md lacks %q", want)
 		}
@@ -49,6 +50,26 @@ func TestReportCommand(t *testing.T) {
 		_, stderr, code := runCmd(tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%q: exit %d, stderr %q; want 2 and one line with %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}
+
+// TestReportUnusableInput: an input that is there but unusable is bad
+// input (exit 2, one line), not a failed run, and REPORT.md stays.
+func TestReportUnusableInput(t *testing.T) {
+	for _, tc := range []struct{ file, body, want string }{
+		{"conformance.json", "{", "conformance.json: unexpected end of JSON input"},
+		{"echo.txt", "", "echo.txt holds no BenchmarkEcho results"},
+		{"pool.txt", "garbage\n", "pool.txt holds no BenchmarkPool results"},
+	} {
+		dir := writeFiles(t, map[string]string{tc.file: tc.body, "REPORT.md": "previous\n"})
+		out := filepath.Join(dir, "REPORT.md")
+		_, stderr, code := runCmd("report", "-results", dir, "-out", out)
+		if code != 2 || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%s %q: exit %d, stderr %q; want 2 and one line with %q", tc.file, tc.body, code, stderr, tc.want)
+		}
+		if b, _ := os.ReadFile(out); string(b) != "previous\n" {
+			t.Errorf("%s %q: REPORT.md is now %q", tc.file, tc.body, b)
 		}
 	}
 }
