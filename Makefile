@@ -3,7 +3,7 @@ GO        ?= go
 POOLBENCH := $(GO) run ./cmd/poolbench
 BASE      ?= HEAD~1
 
-.PHONY: test bench bench-pool sweep report gate
+.PHONY: test bench bench-pool bench-faults sweep report gate
 
 ## test: vet, then every test under the race detector.
 test:
@@ -17,6 +17,12 @@ bench: bench-pool sweep report
 bench-pool:
 	scripts/bench-pool.sh results/pool.txt
 	$(GO) tool benchstat -col /impl results/pool.txt
+
+## bench-faults: every pool through a latency=1ms and a latency=10ms proxy, and with its server
+## killed and restarted mid-point (closed and open loop), into results/faults.txt (~2.5 min).
+bench-faults:
+	scripts/bench-faults.sh results/faults.txt
+	$(GO) tool benchstat -col /pool -row /conns -filter '.unit:(req/s OR p99-ns OR failures OR recovered)' results/faults.txt
 
 ## sweep: every server x every pool at rising concurrency, into results/echo.txt.
 ## Extra flags: make sweep SWEEPFLAGS='-conns 1,2,4,8 -duration 2s -count 5'.

@@ -77,6 +77,28 @@
 // keeps rising (FindKnee, on the median req/s and p99 over repetitions). No
 // Knee line means no knee within the levels swept; stderr says so.
 //
+// Under the server-restart fault (Restart; Results.Restarts), each point
+// also gives one result after the server's knees, with "Unit recovered
+// better=higher" and the other four better=lower:
+//
+//	BenchmarkRestart/server=S/pool=P/model=M/conns=N-G  1  values...
+//
+//	failures      requests that failed (failed Get or Discard) after the
+//	              relaunched server accepted
+//	down-ns       from the kill until the relaunched server accepted
+//	first-ok-ns   from then until the first request that succeeded
+//	settle-ns     from then until the last request that failed; absent
+//	              when failures is 0 (a 0 would read back as its own unit)
+//	recovered     1 if requests succeeded after the restart and the last
+//	              failure came before the last success, else 0
+//
+// M is the model (closed or open). Times are absent when they did not
+// happen (no relaunch; nothing succeeded after it).
+//
+// The keys rate (closed loop), and fault and restart (set by poolbench
+// sweep) are written empty when unset, which clears them: result files
+// appended one after another keep their configurations apart.
+//
 // # Checks
 //
 // The harness is not the bottleneck: scripts/harness-vs-wrk.sh loads one

@@ -25,7 +25,11 @@ type Results struct {
 	Servers []ServerInfo // in sweep order; each opens a configuration block
 	Points  []Point      // in run order
 	Knees   []Knee       // one per (server, pool)
-	Procs   int          // the client's GOMAXPROCS, the -N suffix of names
+	// Restarts are the points' restart results when the sweep ran under
+	// Restart (see Restart.Record), in run order; written as
+	// BenchmarkRestart results.
+	Restarts []RestartResult
+	Procs    int // the client's GOMAXPROCS, the -N suffix of names
 }
 
 // Setting is one file configuration line, "key: value".
@@ -49,10 +53,15 @@ func (s *Sweep) config() []Setting {
 		{"goos", runtime.GOOS}, {"goarch", runtime.GOARCH}, {"cpu", cpuModel()}, {"go", runtime.Version()},
 		{"model", model},
 	}
+	// rate is written empty in closed loop, which clears it for a reader
+	// of files appended one after another (an open-loop file, then a
+	// closed-loop one), instead of leaking the open loop's rate.
+	rate := ""
 	if s.Rate > 0 {
-		cfg = append(cfg, Setting{"rate", strconv.FormatFloat(s.Rate, 'f', -1, 64)})
+		rate = strconv.FormatFloat(s.Rate, 'f', -1, 64)
 	}
 	return append(cfg,
+		Setting{"rate", rate},
 		Setting{"size", strconv.Itoa(s.Size)},
 		Setting{"duration", s.Duration.String()},
 		Setting{"warmup", s.Warmup.String()},
@@ -60,9 +69,12 @@ func (s *Sweep) config() []Setting {
 	)
 }
 
+// unitBetter is a unit and whether higher or lower values are better.
+type unitBetter struct{ unit, better string }
+
 // units are the value units written for every point, with whether higher
 // is better; benchstat reads the latter from "Unit" metadata lines.
-var units = []struct{ unit, better string }{
+var units = []unitBetter{
 	{"req/s", "higher"},
 	{"p50-ns", "lower"}, {"p90-ns", "lower"}, {"p99-ns", "lower"}, {"p999-ns", "lower"}, {"max-ns", "lower"},
 	{"errors", "lower"}, {"dials", "lower"}, {"wait-ns/op", "lower"}, {"cpu-ns/op", "lower"}, {"rss-B/conn", "lower"},
@@ -70,15 +82,15 @@ var units = []struct{ unit, better string }{
 
 // Write writes r to w in the Go benchmark format, grouped by server (one
 // configuration block each), then pool, concurrency and repetition, each
-// server's knees after its points.
+// server's knees after its points, then its restart results.
 func (r *Results) Write(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	out := benchfmt.NewWriter(bw)
-	for _, u := range units {
-		md := &benchfmt.UnitMetadata{OrigUnit: u.unit, Value: u.better}
-		_, md.Unit = benchunit.Tidy(1, u.unit)
-		md.Key = "better"
-		if err := out.Write(md); err != nil {
+	if err := writeUnits(out, units); err != nil {
+		return err
+	}
+	if len(r.Restarts) > 0 {
+		if err := writeUnits(out, restartUnits); err != nil {
 			return err
 		}
 	}
@@ -89,15 +101,7 @@ func (r *Results) Write(w io.Writer) error {
 		}
 	}
 	for _, srv := range r.Servers {
-		var pts []Point
-		for _, p := range r.Points {
-			if p.Server == srv.Name {
-				pts = append(pts, p)
-			}
-		}
-		slices.SortStableFunc(pts, func(a, b Point) int {
-			return cmp.Or(cmp.Compare(poolRank[a.Pool], poolRank[b.Pool]), cmp.Compare(a.Conns, b.Conns))
-		})
+		pts := inOrder(r.Points, srv.Name, poolRank, func(p Point) (string, string, int) { return p.Server, p.Pool, p.Conns })
 		cfg := r.fileConfig(srv)
 		for _, p := range pts {
 			if err := out.Write(r.pointResult(cfg, p)); err != nil {
@@ -114,8 +118,45 @@ func (r *Results) Write(w io.Writer) error {
 				}
 			}
 		}
+		restarts := inOrder(r.Restarts, srv.Name, poolRank, func(rr RestartResult) (string, string, int) { return rr.Server, rr.Pool, rr.Conns })
+		for _, rr := range restarts {
+			if err := out.Write(r.restartResult(cfg, rr)); err != nil {
+				return err
+			}
+		}
 	}
 	return bw.Flush()
+}
+
+// writeUnits writes a "Unit U better=B" metadata line per unit.
+func writeUnits(out *benchfmt.Writer, us []unitBetter) error {
+	for _, u := range us {
+		md := &benchfmt.UnitMetadata{OrigUnit: u.unit, Value: u.better}
+		_, md.Unit = benchunit.Tidy(1, u.unit)
+		md.Key = "better"
+		if err := out.Write(md); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// inOrder returns the items of server srv sorted by pool (in the order
+// poolRank gives, the sweep's) and then conns; the sort is stable, so
+// repetitions stay in run order.
+func inOrder[T any](items []T, srv string, poolRank map[string]int, key func(T) (server, pool string, conns int)) []T {
+	var out []T
+	for _, it := range items {
+		if s, _, _ := key(it); s == srv {
+			out = append(out, it)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b T) int {
+		_, pa, ca := key(a)
+		_, pb, cb := key(b)
+		return cmp.Or(cmp.Compare(poolRank[pa], poolRank[pb]), cmp.Compare(ca, cb))
+	})
+	return out
 }
 
 // fileConfig returns the configuration lines of srv's block.

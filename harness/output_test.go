@@ -34,17 +34,13 @@ func sampleResults() *Results {
 	}
 }
 
-// TestWriteReadBack reads the output back with benchfmt.Reader, as
-// benchstat and the report do.
-func TestWriteReadBack(t *testing.T) {
-	var buf bytes.Buffer
-	if err := sampleResults().Write(&buf); err != nil {
-		t.Fatal(err)
-	}
-	r := benchfmt.NewReader(&buf, "echo.txt")
-	var names []string
+// readBack reads benchfmt text as benchstat does, returning its results and
+// the "better" metadata by unit; a syntax error fails t.
+func readBack(t *testing.T, text []byte) ([]*benchfmt.Result, map[string]string) {
+	t.Helper()
+	r := benchfmt.NewReader(bytes.NewReader(text), "results.txt")
+	var results []*benchfmt.Result
 	better := map[string]string{}
-	errored := 0
 	for r.Scan() {
 		switch rec := r.Result().(type) {
 		case *benchfmt.SyntaxError:
@@ -52,61 +48,77 @@ func TestWriteReadBack(t *testing.T) {
 		case *benchfmt.UnitMetadata:
 			better[rec.OrigUnit] = rec.Value
 		case *benchfmt.Result:
-			name := rec.Name.String()
-			names = append(names, name)
-			cfg := func(k string) string { return rec.GetConfig(k) }
-			srv := "gnet"
-			if strings.Contains(name, "server=ext") {
-				srv = "ext"
-			}
-			if cfg("server") != srv || cfg("goos") != "linux" || cfg("size") != "64" {
-				t.Errorf("%s: config server=%q goos=%q size=%q", name, cfg("server"), cfg("goos"), cfg("size"))
-			}
-			if srv == "ext" && (cfg("launch") != "external" || cfg("protocol") != "http" || cfg("loops") != "") {
-				t.Errorf("%s: launch %q protocol %q loops %q", name, cfg("launch"), cfg("protocol"), cfg("loops"))
-			}
-			if srv == "gnet" && (cfg("launch") != "child" || cfg("loops") != "2") {
-				t.Errorf("%s: launch %q loops %q", name, cfg("launch"), cfg("loops"))
-			}
-			if strings.HasPrefix(name, "Knee/") {
-				if v, ok := rec.Value("conns"); !ok || v != 64 {
-					t.Errorf("%s: conns %v %v, want 64", name, v, ok)
-				}
-				continue
-			}
-			if rec.Iters != 5000 {
-				t.Errorf("%s: iters %d, want the request count", name, rec.Iters)
-			}
-			// The reader tidies ns to sec.
-			for unit, want := range map[string]float64{"req/s": 10000, "p50-sec": 1e-3, "p999-sec": 4e-3, "max-sec": 5e-3,
-				"wait-sec/op": 1e-6, "cpu-sec/op": 20e-6} {
-				v, ok := rec.Value(unit)
-				if !ok || v < want*0.999 || v > want*1.001 {
-					t.Errorf("%s: %s = %v (%v), want %v", name, unit, v, ok, want)
-				}
-			}
-			_, hasRSS := rec.Value("rss-B/conn")
-			if hasRSS != (srv == "gnet") {
-				t.Errorf("%s: rss-B/conn present %v, want only for the child server", name, hasRSS)
-			}
-			if d, _ := rec.Value("dials"); !strings.Contains(name, fmtConns(int(d))) {
-				t.Errorf("%s: dials %v, want the conns", name, d)
-			}
-			// Error classes appear only when non-zero, and add up.
-			e, _ := rec.Value("errors")
-			reset, _ := rec.Value("reset-errors")
-			timeout, _ := rec.Value("timeout-errors")
-			_, refused := rec.Value("refused-errors")
-			if e != reset+timeout || refused {
-				t.Errorf("%s: errors %v, reset %v, timeout %v, refused present %v", name, e, reset, timeout, refused)
-			}
-			if e > 0 {
-				errored++
-			}
+			results = append(results, rec.Clone())
 		}
 	}
 	if err := r.Err(); err != nil {
 		t.Fatal(err)
+	}
+	return results, better
+}
+
+// TestWriteReadBack reads the output back with benchfmt.Reader, as
+// benchstat and the report do.
+func TestWriteReadBack(t *testing.T) {
+	var buf bytes.Buffer
+	if err := sampleResults().Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	results, better := readBack(t, buf.Bytes())
+	var names []string
+	errored := 0
+	for _, rec := range results {
+		name := rec.Name.String()
+		names = append(names, name)
+		cfg := func(k string) string { return rec.GetConfig(k) }
+		srv := "gnet"
+		if strings.Contains(name, "server=ext") {
+			srv = "ext"
+		}
+		if cfg("server") != srv || cfg("goos") != "linux" || cfg("size") != "64" {
+			t.Errorf("%s: config server=%q goos=%q size=%q", name, cfg("server"), cfg("goos"), cfg("size"))
+		}
+		if srv == "ext" && (cfg("launch") != "external" || cfg("protocol") != "http" || cfg("loops") != "") {
+			t.Errorf("%s: launch %q protocol %q loops %q", name, cfg("launch"), cfg("protocol"), cfg("loops"))
+		}
+		if srv == "gnet" && (cfg("launch") != "child" || cfg("loops") != "2") {
+			t.Errorf("%s: launch %q loops %q", name, cfg("launch"), cfg("loops"))
+		}
+		if strings.HasPrefix(name, "Knee/") {
+			if v, ok := rec.Value("conns"); !ok || v != 64 {
+				t.Errorf("%s: conns %v %v, want 64", name, v, ok)
+			}
+			continue
+		}
+		if rec.Iters != 5000 {
+			t.Errorf("%s: iters %d, want the request count", name, rec.Iters)
+		}
+		// The reader tidies ns to sec.
+		for unit, want := range map[string]float64{"req/s": 10000, "p50-sec": 1e-3, "p999-sec": 4e-3, "max-sec": 5e-3,
+			"wait-sec/op": 1e-6, "cpu-sec/op": 20e-6} {
+			v, ok := rec.Value(unit)
+			if !ok || v < want*0.999 || v > want*1.001 {
+				t.Errorf("%s: %s = %v (%v), want %v", name, unit, v, ok, want)
+			}
+		}
+		_, hasRSS := rec.Value("rss-B/conn")
+		if hasRSS != (srv == "gnet") {
+			t.Errorf("%s: rss-B/conn present %v, want only for the child server", name, hasRSS)
+		}
+		if d, _ := rec.Value("dials"); !strings.Contains(name, fmtConns(int(d))) {
+			t.Errorf("%s: dials %v, want the conns", name, d)
+		}
+		// Error classes appear only when non-zero, and add up.
+		e, _ := rec.Value("errors")
+		reset, _ := rec.Value("reset-errors")
+		timeout, _ := rec.Value("timeout-errors")
+		_, refused := rec.Value("refused-errors")
+		if e != reset+timeout || refused {
+			t.Errorf("%s: errors %v, reset %v, timeout %v, refused present %v", name, e, reset, timeout, refused)
+		}
+		if e > 0 {
+			errored++
+		}
 	}
 	want := []string{
 		"Echo/server=gnet/pool=ring/conns=1-2", "Echo/server=gnet/pool=ring/conns=64-2", "Echo/server=gnet/pool=ring/conns=64-2",

@@ -51,7 +51,8 @@ type RestartResult struct {
 	// Settled is when the last request that failed after up ended; 0 when
 	// none did. From then on, every request succeeded.
 	Settled time.Duration
-	// ErrorsAfter and OKAfter count the requests that ended after up.
+	// ErrorsAfter and OKAfter count the requests that ended after up,
+	// except failed Gets begun before up (the server was down then).
 	ErrorsAfter, OKAfter int64
 	// LastOK is when the last successful request ended.
 	LastOK time.Duration
@@ -163,9 +164,10 @@ type observedPool struct {
 }
 
 func (p *observedPool) Get(ctx context.Context) (net.Conn, error) {
+	began := time.Since(p.rec.base)
 	c, err := p.Pool.Get(ctx)
 	if err != nil {
-		p.rec.observe(false)
+		p.rec.failedGet(began)
 	}
 	return c, err
 }
@@ -208,11 +210,22 @@ func (p *restartPoint) restarted(killed, up time.Duration, err error) {
 }
 
 // observe records a request that just ended.
-func (p *restartPoint) observe(ok bool) {
+func (p *restartPoint) observe(ok bool) { p.record(ok, -1) }
+
+// failedGet records a Get, begun at began, that just failed. One begun
+// before the relaunched server accepted failed because the server was
+// down (a refused dial), not by the pool's doing, however late its
+// goroutine got to report it: with many workers on a busy machine that
+// report can come milliseconds after up, and counting it would bury the
+// failures that tell pools apart (stale conns handed out after up).
+func (p *restartPoint) failedGet(began time.Duration) { p.record(false, began) }
+
+// record records a request that just ended; began < 0 when unknown.
+func (p *restartPoint) record(ok bool, began time.Duration) {
 	t := time.Since(p.base)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.up < 0 || t > p.span {
+	if p.up < 0 || t > p.span || began >= 0 && began < p.up {
 		return
 	}
 	t -= p.up

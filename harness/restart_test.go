@@ -80,12 +80,13 @@ func TestRestartPointAccounting(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		p.restarted(290*time.Millisecond, 300*time.Millisecond, nil)
 		time.Sleep(time.Millisecond)
-		p.observe(false)
+		p.failedGet(300 * time.Millisecond) // a Get begun once the server was back
 		time.Sleep(time.Millisecond)
 		p.observe(true)
 		time.Sleep(time.Millisecond)
 		p.observe(false) // a stale conn's one failed use
 		time.Sleep(time.Millisecond)
+		p.failedGet(299 * time.Millisecond) // a dial refused before up, reported late
 		p.observe(true)
 		time.Sleep(time.Second) // past the point's end
 		p.observe(false)

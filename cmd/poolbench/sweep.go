@@ -67,7 +67,7 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	addr := fs.String("addr", "", "`host:port` of a running server to load instead of starting the designs")
 	out := fs.String("out", "results/echo.txt", "result `file`, replaced atomically")
 	fault := fs.String("fault", "", "fault `spec` injected by a proxy between pools and servers: latency=10ms, reset_peer, timeout, slow_close, none")
-	restart := fs.Duration("restart", 0, "fault: kill each point's server this long after it starts and start it again on the same port; logs recovery per point")
+	restart := fs.Duration("restart", 0, "fault: kill each point's server this long after it starts and start it again on the same port; writes a BenchmarkRestart result per point")
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
 	}
@@ -99,8 +99,10 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	if err := s.Validate(); err != nil {
 		return badInput("sweep: %v", err)
 	}
+	var rs *harness.Restart
 	if *restart != 0 {
-		if err := (&harness.Restart{At: *restart, Log: stderr}).Apply(s); err != nil {
+		rs = &harness.Restart{At: *restart, Log: stderr}
+		if err := rs.Apply(s); err != nil {
 			return badInput("sweep: -restart: %v", err)
 		}
 	}
@@ -120,13 +122,17 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := s.Run(ctx)
-	if res != nil { // record the faults, so benchstat never pools faulty and clean runs
-		if *fault != "" {
-			res.Config = append(res.Config, harness.Setting{Key: "fault", Value: *fault})
+	if res != nil {
+		// Record the faults, so benchstat never pools faulty and clean
+		// runs. Both keys are always written, empty when unset, which
+		// clears them for a reader of result files appended one after
+		// another (make bench-faults).
+		restartAt := ""
+		if rs != nil {
+			restartAt = restart.String()
+			rs.Record(res)
 		}
-		if *restart != 0 {
-			res.Config = append(res.Config, harness.Setting{Key: "restart", Value: restart.String()})
-		}
+		res.Config = append(res.Config, harness.Setting{Key: "fault", Value: *fault}, harness.Setting{Key: "restart", Value: restartAt})
 	}
 	if errors.Is(err, harness.ErrInterrupted) {
 		if len(res.Points) == 0 {
