@@ -81,8 +81,9 @@ func (s *backlogServer) close() {
 // other connects' SYNs: every request fails, and each failure is classified
 // as a timeout, reset or refusal, never anything else; no point hangs; no
 // pool has more than MaxConns conns open or dialing at any dial, and each
-// closes them all when it is closed. Once the server accepts again, every
-// pool's requests succeed, and a small load runs without a single failure.
+// closes them all when it is closed. Once the server accepts again, the burst
+// fails only in those classes, and then a small load runs through every pool
+// without a single failure.
 func TestBacklogOverflow(t *testing.T) {
 	const burst = 8
 	srv := startBacklogServer(t, 1)
@@ -107,10 +108,11 @@ func TestBacklogOverflow(t *testing.T) {
 	// a dropped SYN is resent after 1s, so the op timeout lets it through.
 	pools, counts = countedPools()
 	for _, pt := range sweepExternal(t, target, pools, burst, 200*time.Millisecond, 1200*time.Millisecond) {
+		// Not asserted: that some request succeeds inside this short window.
+		// A pool that dials under its lock (silenceper) dials one conn at a
+		// time, and a dropped SYN costs 1s each, so its first success may
+		// fall after the window; recovery is asserted by the load below.
 		t.Logf("accepting: %s: %d ok, failures %v", pt.Pool, pt.Requests, pt.Errors)
-		if pt.Requests == 0 {
-			t.Errorf("accepting: %s: no request succeeded", pt.Pool)
-		}
 		checkClasses(t, "accepting:", pt, overflow...)
 		if _, maxOpen := counts[pt.Pool].snapshot(); maxOpen > burst {
 			t.Errorf("accepting: %s had %d conns open or dialing, MaxConns %d", pt.Pool, maxOpen, burst)
