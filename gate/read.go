@@ -66,6 +66,16 @@ func ReadFile(path string) (Set, []string, error) {
 	return Read(f, path)
 }
 
+// NoResults is the error for a file that yielded no results: "PATH holds
+// no WHAT results", with how many malformed lines were skipped and the
+// first, which is usually why.
+func NoResults(path, what string, warnings []string) error {
+	if len(warnings) == 0 {
+		return fmt.Errorf("%s holds no %s results", path, what)
+	}
+	return fmt.Errorf("%s holds no %s results (%d malformed line(s) skipped; the first: %s)", path, what, len(warnings), warnings[0])
+}
+
 // Append adds other's results and unit metadata to s.
 func (s *Set) Append(other Set) {
 	s.Results = append(s.Results, other.Results...)

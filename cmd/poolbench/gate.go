@@ -97,7 +97,7 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 				return badInput("gate: %v", err)
 			}
 			if len(s.Results) == 0 {
-				return badInput("gate: %s holds no benchmark results%s", fs.Arg(i), skipped(w))
+				return badInput("gate: %w", gate.NoResults(fs.Arg(i), "benchmark", w))
 			}
 			warnings = append(warnings, w...)
 		}
@@ -153,13 +153,4 @@ func saveSets(stderr io.Writer, dir string, old, new gate.Set) error {
 		}
 	}
 	return nil
-}
-
-// skipped says how many malformed lines a file had, and the first: why a
-// file of benchmark-looking text yielded no results.
-func skipped(warnings []string) string {
-	if len(warnings) == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" (%d malformed line(s) skipped; the first: %s)", len(warnings), warnings[0])
 }
