@@ -110,7 +110,7 @@ func writeMethodology(b *strings.Builder, c *cube, sw *sweep, runs []faultRun, r
 		"no distributional assumption: exactly benchstat's summary). Ratios are ratios of medians. " +
 		"\"± ∞\" marks a cell with fewer than 6 values, too few for a 95% interval of the median.\n" +
 		"- **Regression gate** (`poolbench gate`, CI): base and candidate test binaries run interleaved " +
-		"(old new, new old, ...), 10 processes each with -test.count 1; a row regresses when the Mann-Whitney U test is " +
+		"(old new, new old, ...), 20 processes each in CI (.ci/run) with -test.count 1; a row regresses when the Mann-Whitney U test is " +
 		"significant at α = 0.05 after Holm-Bonferroni over all rows and the median is more than 5% worse.\n" +
 		"- **Conformance**: pooltest.Check for every registered pool (impls.TestConformanceMatrix, build tag conformance), each property on a fresh pool, " +
 		"timeouts in testing/synctest virtual time; `make test` also runs each design's suite under -race.\n\n")
