@@ -81,3 +81,17 @@ func TestFaultCeilingOnlyClosedLoop(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartNoFailures: when no pool let a failure through, the finding
+// says so instead of ranking ties at zero.
+func TestRestartNoFailures(t *testing.T) {
+	got := reportWithFaults(t, "restart: 200ms\n"+
+		"BenchmarkRestart/server=net/pool=ring/model=closed/conns=4-2 1 0 failures 11000000 down-ns 300000 first-ok-ns 1 recovered\n"+
+		"BenchmarkRestart/server=net/pool=puddle/model=closed/conns=4-2 1 0 failures 12000000 down-ns 400000 first-ok-ns 1 recovered\n")
+	want := "No pool let a failure through to its callers; every pool recovered in every point.\n\n" +
+		"| pool | failures, conns=4 | first ok | settled | recovered |\n| --- | ---: | ---: | ---: | ---: |\n" +
+		"| ring | 0 | 300.0µs ± ∞ | - | 1 of 1 points |\n"
+	if !strings.Contains(got, want) || strings.Contains(got, "fewest failures") {
+		t.Errorf("report lacks %q:\n%s", want, got)
+	}
+}

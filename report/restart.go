@@ -151,6 +151,10 @@ func (r *restarts) finding(srv, model string) string {
 		}
 	}
 	line := "fewest failures per point: " + rank(cands, false, unitFailures)
+	if !slices.ContainsFunc(cands, func(c candidate) bool { return r.byPool.sum(srv, model, c.name, unitFailures) != 0 }) {
+		// A ranking of ties at zero says nothing; say what they tie at.
+		line = "no pool let a failure through to its callers"
+	}
 	if len(stuck) > 0 {
 		return line + "; not recovered in every point: " + strings.Join(stuck, ", ") + "."
 	}
