@@ -100,26 +100,19 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 // wait parks on w until it is granted a conn, a slot or ErrClosed, or ctx ends.
 func (p *Pool) wait(ctx context.Context, w *waiter) (net.Conn, error) {
 	p.stats.Waits.Add(1)
-	start := time.Now()
+	start := counters.WaitStart()
 	var g grant
-	select {
-	case g = <-w.ch:
-	case <-ctx.Done():
-		p.mu.Lock()
-		queued := w.queued
-		if queued {
-			p.waiters.remove(w)
+	if done := ctx.Done(); done == nil {
+		// ctx cannot end: a plain receive costs a fraction of a select,
+		// which under exhaustion every Get pays.
+		g = <-w.ch
+	} else {
+		select {
+		case g = <-w.ch:
+		case <-done:
+			p.cancel(w, start)
+			return nil, fmt.Errorf("pool: waiting for a conn: %w", ctx.Err())
 		}
-		p.mu.Unlock()
-		if !queued {
-			// A grant raced the cancel and was sent before w left the
-			// queue; the caller is gone, so pass it on.
-			p.refuse(<-w.ch)
-		}
-		p.spare.Put(w)
-		p.stats.Waited(start)
-		p.stats.Cancels.Add(1)
-		return nil, fmt.Errorf("pool: waiting for a conn: %w", ctx.Err())
 	}
 	p.spare.Put(w)
 	p.stats.Waited(start)
@@ -139,6 +132,25 @@ func (p *Pool) wait(ctx context.Context, w *waiter) (net.Conn, error) {
 	}
 	p.mu.Unlock()
 	return p.dial(ctx)
+}
+
+// cancel takes w, whose ctx ended while it waited since start, out of the
+// queue.
+func (p *Pool) cancel(w *waiter, start time.Time) {
+	p.mu.Lock()
+	queued := w.queued
+	if queued {
+		p.waiters.remove(w)
+	}
+	p.mu.Unlock()
+	if !queued {
+		// A grant raced the cancel and was sent before w left the queue;
+		// the caller is gone, so pass it on.
+		p.refuse(<-w.ch)
+	}
+	p.spare.Put(w)
+	p.stats.Waited(start)
+	p.stats.Cancels.Add(1)
 }
 
 // refuse passes on a grant whose waiter has gone: a conn to the next waiter

@@ -21,3 +21,23 @@ func TestSnapshot(t *testing.T) {
 		}
 	})
 }
+
+// TestWaitStart checks that a wait timed from WaitStart, which reads only the
+// monotonic clock, records the time that passed, inside a synctest bubble
+// (whose clock is not the one epoch was read from), and that outside one it
+// agrees with time.Now.
+func TestWaitStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var c Counters
+		start := WaitStart()
+		time.Sleep(2 * time.Second)
+		c.Waited(start)
+		if got := c.Snapshot().WaitTime; got != 2*time.Second {
+			t.Fatalf("WaitTime %v after a 2s wait, want 2s", got)
+		}
+	})
+	before := time.Now()
+	if start := WaitStart(); start.Before(before) || time.Since(start) < 0 {
+		t.Fatalf("WaitStart %v is before time.Now %v read earlier", start, before)
+	}
+}
