@@ -151,16 +151,17 @@ func (p *Pool) Put(c net.Conn) error {
 	if err != nil {
 		return err
 	}
-	var now time.Time
-	if p.timed {
-		now = time.Now()
-		if e.TooOld(now, p.cfg.MaxLifetime) {
-			p.retire(e)
-			p.freeSlot()
-			return nil
-		}
-		e.IdleSince = now
+	if !p.timed {
+		p.keep(e) // offer without the clock and the reaper
+		return nil
 	}
+	now := time.Now()
+	if e.TooOld(now, p.cfg.MaxLifetime) {
+		p.retire(e)
+		p.freeSlot()
+		return nil
+	}
+	e.IdleSince = now
 	p.offer(e, now)
 	return nil
 }
@@ -232,8 +233,14 @@ func (p *Pool) freeSlot() {
 }
 
 // fresh reports whether an idle entry may be handed out: not expired and,
-// unless NoAliveCheck, its peer still there.
+// unless NoAliveCheck, its peer still there. The common case, nothing to
+// check, inlines into Get; the rest is freshCheck.
 func (p *Pool) fresh(e *lease.Entry) bool {
+	return !p.timed && (p.cfg.NoAliveCheck || !e.Peeks()) || p.freshCheck(e)
+}
+
+// freshCheck is fresh when there is a clock or a socket to read.
+func (p *Pool) freshCheck(e *lease.Entry) bool {
 	if p.timed && e.Expired(time.Now(), p.cfg.IdleTimeout, p.cfg.MaxLifetime) {
 		return false
 	}
@@ -267,26 +274,31 @@ func (p *Pool) offer(e *lease.Entry, now time.Time) {
 		}
 		expiry = e.ExpiresAt(p.cfg.IdleTimeout, p.cfg.MaxLifetime)
 	}
-	if p.waiters.Load() != 0 && p.handOff(e) {
-		return
-	}
-	if p.idle.push(e) {
-		if p.closed.Load() {
-			p.drain() // Close may have drained before our push
-			return
-		}
-		if p.spilled.Load() != 0 {
-			p.rebalance()
-		}
-		if p.waiters.Load() != 0 {
-			p.serve() // a Get parked after our check above
-		}
-	} else if !p.spillOrDrop(e) {
-		return
-	}
-	if p.timed {
+	if p.keep(e) && p.timed {
 		p.reaper.ArmBy(expiry, now)
 	}
+}
+
+// keep is offer less the reaper: it gives e to the oldest waiter, keeps it
+// idle or closes it, and reports whether it kept it idle.
+func (p *Pool) keep(e *lease.Entry) bool {
+	if p.waiters.Load() != 0 && p.handOff(e) {
+		return false
+	}
+	if !p.idle.push(e) {
+		return p.spillOrDrop(e)
+	}
+	if p.closed.Load() {
+		p.drain() // Close may have drained before our push
+		return false
+	}
+	if p.spilled.Load() != 0 {
+		p.rebalance()
+	}
+	if p.waiters.Load() != 0 {
+		p.serve() // a Get parked after our check above
+	}
+	return true
 }
 
 // drain closes every idle entry. Each pop hands one entry to one caller,
