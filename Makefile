@@ -25,8 +25,10 @@ bench-faults:
 	$(GO) tool benchstat -col /pool -row /conns -filter '.unit:(req/s OR p99-ns OR failures OR recovered)' results/faults.txt
 
 ## sweep: every server x every pool at rising concurrency, into results/echo.txt.
-## Extra flags: make sweep SWEEPFLAGS='-conns 1,2,4,8 -duration 2s -count 5'.
-SWEEPFLAGS ?= -conns 1,4,16,64,256,1024
+## The default takes about 3 minutes: six interleaved repetitions, the fewest for which
+## benchstat gives a 95% interval, of short points.
+## Extra flags: make sweep SWEEPFLAGS='-conns 1,2,4,8 -duration 2s -count 10'.
+SWEEPFLAGS ?= -conns 1,4,16,64,256,1024 -duration 100ms -warmup 100ms -count 6
 sweep:
 	$(POOLBENCH) sweep -out results/echo.txt $(SWEEPFLAGS)
 
