@@ -16,10 +16,17 @@ func (e ErrorCounts) String() string { return errorSummary(e) }
 // timeout, slow_close, none) on each conn. Every point gets its own proxy,
 // started after its server and closed before it. Apply it after Restart,
 // if both: the restarted server keeps its port, so the proxy's upstream
-// stays right.
+// stays right. Under latency=D every dial also waits D (Sweep.DialDelay):
+// on a real network with that round trip, the handshake costs one too, and
+// that is where pool designs differ (how many dials, and whether they are
+// made one at a time under a lock).
 func Fault(s *Sweep, spec string) error {
-	if _, err := faults.ParseSpec(spec); err != nil {
+	f, err := faults.ParseSpec(spec)
+	if err != nil {
 		return err
+	}
+	if f.Kind == faults.Latency {
+		s.DialDelay = f.Duration
 	}
 	servers := slices.Clone(s.Servers)
 	for i := range servers {

@@ -82,6 +82,9 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd impls.PoolDesign, c
 	p, err := pd.New(pool.Config{
 		Dial: func(ctx context.Context) (net.Conn, error) {
 			dials.Add(1)
+			if err := sleepCtx(ctx, s.DialDelay); err != nil {
+				return nil, err
+			}
 			return dialer.DialContext(ctx, "tcp", addr)
 		},
 		MaxConns: conns,
@@ -175,5 +178,20 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 		return true
 	case <-ctx.Done():
 		return false
+	}
+}
+
+// sleepCtx waits d, or until ctx ends (returning its error).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }

@@ -66,6 +66,11 @@ type Sweep struct {
 	Warmup time.Duration
 	// Count is the number of repetitions of every point; 0 means 1.
 	Count int
+	// DialDelay is added to every dial the pools make, as the round trip of
+	// a TCP handshake across a real network; Fault sets it for latency=D,
+	// since a proxy cannot delay a connect (the kernel completes the
+	// handshake before any accept). 0 means none.
+	DialDelay time.Duration
 	// Size is the message (echo payload, HTTP body) in bytes; 0 means DefaultSize.
 	Size int
 	// Rate selects the open-loop model: total requests per second over all

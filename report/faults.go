@@ -68,8 +68,9 @@ func writeFaults(b *strings.Builder, in *input, runs []faultRun) {
 	b.WriteString("The echo sweep again, through a fault proxy between the pools and the server (package faults, " +
 		"`poolbench sweep -fault SPEC`), from results/faults.txt. Under `latency=D` the proxy holds every chunk " +
 		"from the server for D, as a distant server would: each request waits at least D for its echo, so a design " +
-		"pays for every conn it is not reusing while a request waits. (The proxy accepts on loopback, so the dial " +
-		"itself is not delayed.) Cells: median req/s / median p99 latency, each with its 95% confidence interval.\n\n")
+		"pays for every conn it is not reusing while a request waits. The harness also makes every dial wait D " +
+		"(a handshake costs a round trip; the proxy itself cannot delay a connect), so a pool that dials one conn " +
+		"at a time under its lock fills slowly. Cells: median req/s / median p99 latency, each with its 95% confidence interval.\n\n")
 	for _, r := range runs {
 		for _, srv := range r.sw.c.values["/server"] {
 			pools := r.sw.pools(srv)

@@ -7,7 +7,8 @@
 # 1,4,16,64), each point COUNT (default 2) times, appended into one file:
 #
 #   fault: latency=1ms    closed loop through a toxiproxy hop that holds
-#   fault: latency=10ms   every chunk from the server that long
+#   fault: latency=10ms   every chunk from the server that long; every dial
+#                         also waits that long (a handshake's round trip)
 #   restart: 200ms        the server is SIGKILLed at the middle of each
 #                         400ms point and started again on the same port;
 #                         closed loop, then open loop at RATE req/s
