@@ -8,18 +8,10 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/impls/pool/counters"
 	"github.com/poolbench/poolbench/impls/pool/dialer"
 	"github.com/poolbench/poolbench/impls/pool/lease"
 )
-
-// epoch anchors monoNow.
-var epoch = time.Now()
-
-// monoNow is time.Now for timing a wait: it reads only the monotonic clock,
-// half the cost of time.Now, which reads the wall clock too and costs
-// ~100ns on a VM without a fast vDSO clock. Its wall reading is as far
-// from epoch's as its monotonic one.
-func monoNow() time.Time { return epoch.Add(time.Since(epoch)) }
 
 // waiter is one parked Get. A granter removes it from Pool.wq under Pool.mu,
 // fills in exactly one of the grant fields and then sends on ready; the
@@ -99,12 +91,12 @@ func (p *Pool) wait(ctx context.Context) (net.Conn, error) {
 	case done == nil:
 		// ctx cannot end, so a plain receive will do: cheaper than a select.
 		p.counters.Waits.Add(1)
-		start := monoNow()
+		start := counters.WaitStart()
 		<-w.ready
 		p.counters.Waited(start)
 	default:
 		p.counters.Waits.Add(1)
-		start := monoNow()
+		start := counters.WaitStart()
 		select {
 		case <-w.ready:
 			p.counters.Waited(start)
