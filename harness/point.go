@@ -188,10 +188,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
+	if !sleepTimer(ctx, t, d) {
 		return ctx.Err()
 	}
+	return nil
 }

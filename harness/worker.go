@@ -105,11 +105,18 @@ func (l *load) request(x exchanger, sh *shard, seq uint64, start, getAt time.Dur
 
 // sleep waits d on timer; false when ctx ended first.
 func (l *load) sleep(timer *time.Timer, d time.Duration) bool {
+	return sleepTimer(l.ctx, timer, d)
+}
+
+// sleepTimer waits d on timer (stopped or fired, so Reset is safe), or until
+// ctx ends; it reports whether the full d passed. Reusing one timer keeps a
+// worker's waits free of allocations.
+func sleepTimer(ctx context.Context, timer *time.Timer, d time.Duration) bool {
 	timer.Reset(d)
 	select {
 	case <-timer.C:
 		return true
-	case <-l.ctx.Done():
+	case <-ctx.Done():
 		timer.Stop()
 		return false
 	}
