@@ -5,8 +5,11 @@ BASE      ?= HEAD~1
 
 .PHONY: test bench bench-pool bench-faults sweep report gate
 
-## test: vet, then every test under the race detector.
+## test: the Debian tools tests drive (installed when absent), go.mod tidy, vet, then every
+## test under the race detector.
 test:
+	scripts/test-deps.sh
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) test -race -timeout 9m ./...
 

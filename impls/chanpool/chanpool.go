@@ -23,11 +23,11 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/impls/pool/counters"
-	"github.com/poolbench/poolbench/impls/pool/dialer"
-	"github.com/poolbench/poolbench/impls/pool/expiry"
-	"github.com/poolbench/poolbench/impls/pool/lease"
-	"github.com/poolbench/poolbench/impls/pool/reaper"
+	"github.com/poolbench/poolbench/internal/counters"
+	"github.com/poolbench/poolbench/internal/dialer"
+	"github.com/poolbench/poolbench/internal/expiry"
+	"github.com/poolbench/poolbench/internal/lease"
+	"github.com/poolbench/poolbench/internal/reaper"
 )
 
 // Pool is a channel-based pool.Pool. Build it with New.

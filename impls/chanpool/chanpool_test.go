@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/impls/pool/lease"
+	"github.com/poolbench/poolbench/internal/lease"
 	"github.com/poolbench/poolbench/impls/pool/pooltest"
 )
 

@@ -4,8 +4,8 @@ import (
 	"container/list"
 	"time"
 
-	"github.com/poolbench/poolbench/impls/pool/expiry"
-	"github.com/poolbench/poolbench/impls/pool/lease"
+	"github.com/poolbench/poolbench/internal/expiry"
+	"github.com/poolbench/poolbench/internal/lease"
 )
 
 // idleList holds the idle entries, most recently returned first. Get takes

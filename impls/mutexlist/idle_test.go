@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/impls/pool/expiry"
-	"github.com/poolbench/poolbench/impls/pool/lease"
+	"github.com/poolbench/poolbench/internal/expiry"
+	"github.com/poolbench/poolbench/internal/lease"
 )
 
 func entryAt(created, idleSince time.Time) *lease.Entry {

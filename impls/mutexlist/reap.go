@@ -3,7 +3,7 @@ package mutexlist
 import (
 	"time"
 
-	"github.com/poolbench/poolbench/impls/pool/lease"
+	"github.com/poolbench/poolbench/internal/lease"
 )
 
 // sweep closes the idle conns that have expired, without waiting for a Get

@@ -1,6 +1,6 @@
 package mutexlist
 
-import "github.com/poolbench/poolbench/impls/pool/lease"
+import "github.com/poolbench/poolbench/internal/lease"
 
 // grant is what a parked Get is woken with: a conn handed over by Put (e),
 // pool.ErrClosed from Close (err), or, when both are nil, leave to dial in a

@@ -35,8 +35,8 @@ import (
 	puddlev2 "github.com/jackc/puddle/v2"
 
 	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/impls/pool/counters"
-	"github.com/poolbench/poolbench/impls/pool/lease"
+	"github.com/poolbench/poolbench/internal/counters"
+	"github.com/poolbench/poolbench/internal/lease"
 	"github.com/poolbench/poolbench/impls/pool/pooltest"
 )
 

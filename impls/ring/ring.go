@@ -22,9 +22,9 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/impls/pool/counters"
-	"github.com/poolbench/poolbench/impls/pool/lease"
-	"github.com/poolbench/poolbench/impls/pool/reaper"
+	"github.com/poolbench/poolbench/internal/counters"
+	"github.com/poolbench/poolbench/internal/lease"
+	"github.com/poolbench/poolbench/internal/reaper"
 )
 
 // Pool is the ring connection pool. Create it with New.

@@ -3,7 +3,7 @@ package ring
 import (
 	"time"
 
-	"github.com/poolbench/poolbench/impls/pool/lease"
+	"github.com/poolbench/poolbench/internal/lease"
 )
 
 // The spill keeps idle conns that the ring refused although the pool holds

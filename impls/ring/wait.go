@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/impls/pool/counters"
-	"github.com/poolbench/poolbench/impls/pool/dialer"
-	"github.com/poolbench/poolbench/impls/pool/lease"
+	"github.com/poolbench/poolbench/internal/counters"
+	"github.com/poolbench/poolbench/internal/dialer"
+	"github.com/poolbench/poolbench/internal/lease"
 )
 
 // waiter is one parked Get. A granter removes it from Pool.wq under Pool.mu,

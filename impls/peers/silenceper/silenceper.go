@@ -29,7 +29,7 @@ import (
 	spool "github.com/silenceper/pool"
 
 	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/impls/pool/lease"
+	"github.com/poolbench/poolbench/internal/lease"
 	"github.com/poolbench/poolbench/impls/pool/pooltest"
 )
 

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/impls/pool/lease"
+	"github.com/poolbench/poolbench/internal/lease"
 )
 
 // bug selects one deliberate defect of refPool; correct has none. Each bug

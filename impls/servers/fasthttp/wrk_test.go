@@ -72,7 +72,7 @@ end
 func TestWrk(t *testing.T) {
 	wrk, err := exec.LookPath("wrk")
 	if err != nil {
-		t.Fatalf("wrk is not installed: this test loads the fasthttp design with it; install it (Debian: apt-get install wrk; .ci/run does)")
+		t.Fatalf("wrk is not installed: this test loads the fasthttp design with it; install it (Debian: apt-get install wrk; make test does, through scripts/test-deps.sh)")
 	}
 	srv, err := fasthttp.Start(server.Config{Loops: 2})
 	if err != nil {

@@ -8,8 +8,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/poolbench/poolbench/impls/pool/counters"
-	"github.com/poolbench/poolbench/impls/pool/lease"
+	"github.com/poolbench/poolbench/internal/counters"
+	"github.com/poolbench/poolbench/internal/lease"
 )
 
 type owner struct{}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/impls/pool/lease"
+	"github.com/poolbench/poolbench/internal/lease"
 )
 
 // Policy decides whether an entry may be handed out or kept idle.
