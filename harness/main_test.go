@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 func runChildServer(proto server.Protocol) int {
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
-	s, err := listenTestServer(proto, faultNone)
+	s, err := listenTestServerAt(childAddr(os.Args[1:]), proto, faultNone)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -41,9 +41,20 @@ func runChildServer(proto server.Protocol) int {
 	return 0
 }
 
+// childAddr is the value of -addr in args, as "poolbench serve" takes it,
+// so that a restart starts the child again on the same address.
+func childAddr(args []string) string {
+	for i, a := range args {
+		if a == "-addr" && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return "127.0.0.1:0"
+}
+
 // childProcess launches the test binary as a server child process.
 func childProcess(proto server.Protocol) Process {
-	return Process{Path: os.Args[0], Env: []string{childServerEnv + "=" + string(proto)}, Stderr: os.Stderr}
+	return Process{Path: os.Args[0], Args: []string{"-addr", "127.0.0.1:0"}, Env: []string{childServerEnv + "=" + string(proto)}, Stderr: os.Stderr}
 }
 
 // startChild starts a child server that is stopped when tb ends.

@@ -36,7 +36,11 @@ type testServer struct {
 }
 
 func listenTestServer(proto server.Protocol, f fault) (*testServer, error) {
-	ln, err := tracked.Listen(server.Config{Addr: "127.0.0.1:0"}, &server.Counters{})
+	return listenTestServerAt("127.0.0.1:0", proto, f)
+}
+
+func listenTestServerAt(addr string, proto server.Protocol, f fault) (*testServer, error) {
+	ln, err := tracked.Listen(server.Config{Addr: addr}, &server.Counters{})
 	if err != nil {
 		return nil, err
 	}
