@@ -12,7 +12,6 @@ import (
 	"github.com/poolbench/poolbench/impls/peers/fatih"
 	"github.com/poolbench/poolbench/impls/peers/silenceper"
 	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/impls/pool/pooltest"
 	"github.com/poolbench/poolbench/impls/puddle"
 	"github.com/poolbench/poolbench/impls/ring"
 )
@@ -25,14 +24,14 @@ type PoolDesign struct {
 	// New builds a pool from cfg.
 	New func(cfg pool.Config) (pool.Pool, error)
 	// Caps declares what the pool can express, for pooltest.
-	Caps pooltest.Capabilities
+	Caps pool.Capabilities
 }
 
 // pools is the registry of pool designs, in report order.
 var pools = []PoolDesign{
-	{Name: "mutexlist", New: mutexlist.New, Caps: pooltest.Full},
-	{Name: "chanpool", New: chanpool.New, Caps: pooltest.Full},
-	{Name: "ring", New: ring.New, Caps: pooltest.Full},
+	{Name: "mutexlist", New: mutexlist.New, Caps: pool.Full},
+	{Name: "chanpool", New: chanpool.New, Caps: pool.Full},
+	{Name: "ring", New: ring.New, Caps: pool.Full},
 	// Third-party pools, adapted for comparison (impls/puddle, impls/peers).
 	{Name: "puddle", Peer: true, New: puddle.New, Caps: puddle.Caps},
 	{Name: "fatih", Peer: true, New: fatih.New, Caps: fatih.Caps},

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/internal/lease"
 	"github.com/poolbench/poolbench/impls/pool/pooltest"
+	"github.com/poolbench/poolbench/internal/lease"
 )
 
 func newPool(t *testing.T, cfg pool.Config) *Pool {

@@ -116,4 +116,13 @@ var (
 	// already returned: a double Put, or a stale Put after the conn was handed
 	// to someone else. The current holder is not affected.
 	ErrNotHeld = errors.New("pool: conn is not held by the caller (double or stale Put)")
+	// ErrUnsupported is wrapped, with ErrInvalidConfig, by a constructor
+	// given a Config field the pool cannot honour (see Capabilities.Check):
+	// a pool refuses such a Config instead of silently ignoring the field.
+	ErrUnsupported = errors.New("pool: config field not supported by this pool")
 )
+
+// unsupported is the constructor error for a Config field the pool cannot honour.
+func unsupported(field string, value any) error {
+	return fmt.Errorf("%w: %w: %s is %v", ErrInvalidConfig, ErrUnsupported, field, value)
+}

@@ -37,20 +37,18 @@ import (
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/internal/counters"
 	"github.com/poolbench/poolbench/internal/lease"
-	"github.com/poolbench/poolbench/impls/pool/pooltest"
 )
 
 // Caps is what the adapter can express for pooltest.
-var Caps = pooltest.Capabilities{
+var Caps = pool.Capabilities{
 	MaxIdle:     false, // no knob: puddle keeps every returned conn idle
 	IdleTimeout: true,  // checked on Get from Resource.IdleDuration
 	Reaper:      false, // puddle has none; see the package doc
 	MaxLifetime: true,  // checked on Get and Put from Resource.CreationTime
-	AliveCheck:  true,  // lease.Entry.Usable on Get
 	FIFO:        true,  // Acquire queues on x/sync/semaphore, which is FIFO and lets no TryAcquire barge
 	DialCtx:     true,  // Acquire stops waiting for a dial when its ctx ends; the dial goes on, its conn goes idle
-	DoublePut:   pooltest.ReturnsError,
-	StalePut:    pooltest.ReturnsError,
+	DoublePut:   pool.ReturnsError,
+	StalePut:    pool.ReturnsError,
 	Stats:       true,
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/pool/pooltest"
 	"github.com/poolbench/poolbench/impls/ring"
 )
@@ -12,5 +13,5 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestConformance(t *testing.T) {
-	pooltest.Run(t, ring.New, pooltest.Full)
+	pooltest.Run(t, ring.New, pool.Full)
 }

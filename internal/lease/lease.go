@@ -24,11 +24,14 @@ type Owner interface {
 	Discard(c net.Conn) error
 }
 
-// leasesPerEntry is how many hand-out handles an Entry rotates through. A
-// stale Put is detected unless the conn has since been handed out an exact
-// multiple of this many times; a fresh handle per Get would close that gap
-// at the price of an allocation on the fast path.
-const leasesPerEntry = 4
+// handlesPerBlock is how many hand-out handles an Entry allocates at a time.
+// Every hand-out gets a handle of its own that is never reused, because a
+// caller may keep a handle after returning it: a reused handle would let that
+// stale Put, made any number of hand-outs later, take the conn from its
+// current holder. A block amortizes the allocation: one per handlesPerBlock
+// hand-outs of a conn, not one per Get. A stale handle keeps its block (about
+// 2 KiB) alive until it is dropped.
+const handlesPerBlock = 64
 
 // Entry is one dialed conn and the pool's bookkeeping for it.
 type Entry struct {
@@ -47,12 +50,13 @@ type Entry struct {
 	Tag any
 
 	// state is gen<<1 | held. gen counts hand-outs; the low bit is set while a
-	// caller holds the Entry. Hand-out gen uses leases[gen%leasesPerEntry],
-	// so a handle needs no generation of its own (one atomic store less per
-	// Get), and Release wins only with a CAS from the state it checked, so
-	// two racing Puts cannot both win.
-	state  atomic.Uint64
-	leases [leasesPerEntry]Conn
+	// caller holds the Entry. The handle of hand-out gen records gen, and
+	// Release wins only with a CAS from the state it checked, so two racing
+	// Puts cannot both win.
+	state atomic.Uint64
+	// handles are the unused handles of the current block, for the coming
+	// hand-outs. Owned, like IdleSince, by whoever owns the Entry.
+	handles []Conn
 
 	raw     syscall.RawConn // nil when conn is not a kernel socket
 	peek    func(fd uintptr) bool
@@ -63,11 +67,6 @@ type Entry struct {
 // NewEntry wraps a freshly dialed conn for owner. now is its creation time.
 func NewEntry(owner Owner, c net.Conn, now time.Time) *Entry {
 	e := &Entry{conn: c, owner: owner, Created: now, IdleSince: now}
-	for i := range e.leases {
-		e.leases[i].Conn = c
-		e.leases[i].entry = e
-		e.leases[i].slot = uint64(i)
-	}
 	if sc, ok := c.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			e.raw = raw
@@ -83,9 +82,15 @@ func (e *Entry) Raw() net.Conn { return e.conn }
 // Acquire marks e held by a new caller and returns the handle to give it.
 // The pool must own e exclusively (it was idle or just dialed).
 func (e *Entry) Acquire() net.Conn {
+	if len(e.handles) == 0 {
+		e.handles = make([]Conn, handlesPerBlock)
+	}
+	h := &e.handles[0]
+	e.handles = e.handles[1:]
 	gen := e.state.Load()>>1 + 1
+	h.Conn, h.entry, h.gen = e.conn, e, gen
 	e.state.Store(gen<<1 | 1)
-	return &e.leases[gen%leasesPerEntry]
+	return h
 }
 
 // Release takes back a conn that owner handed out. It fails with
@@ -108,11 +113,10 @@ func Release[O interface {
 	if o, ok := l.entry.owner.(O); !ok || o != owner {
 		return nil, pool.ErrForeignConn
 	}
-	// A handle is current when the entry is held and the hand-out's
-	// generation maps to the handle's slot; the CAS makes one of two racing
-	// Releases of the same hand-out lose.
+	// A handle is current when the entry is held by the hand-out the handle
+	// was made for; the CAS makes one of two racing Releases of it lose.
 	st := l.entry.state.Load()
-	if st&1 == 0 || (st>>1)%leasesPerEntry != l.slot || !l.entry.state.CompareAndSwap(st, st&^1) {
+	if st != l.gen<<1|1 || !l.entry.state.CompareAndSwap(st, st&^1) {
 		return nil, pool.ErrNotHeld
 	}
 	return l.entry, nil
@@ -184,7 +188,7 @@ func (e *Entry) peekFD(fd uintptr) bool {
 type Conn struct {
 	net.Conn
 	entry *Entry
-	slot  uint64 // index in entry.leases: the hand-outs it serves are those with gen%leasesPerEntry == slot
+	gen   uint64 // the hand-out this handle was made for; a handle serves one hand-out only
 }
 
 // Close returns the conn to its pool as broken (Discard), so a caller that

@@ -40,10 +40,10 @@ func TestReleaseRejectsMisuse(t *testing.T) {
 		t.Fatalf("double Release: got %v, want ErrNotHeld", err)
 	}
 
-	// A stale handle must not release the next holder's hand-out, for every
-	// number of later hand-outs short of a full rotation.
+	// A stale handle must not release the current holder's hand-out however
+	// many hand-outs later it comes back, across several handle blocks.
 	stale := first
-	for i := 1; i < leasesPerEntry; i++ {
+	for i := 1; i <= 3*handlesPerBlock+1; i++ {
 		cur := e.Acquire()
 		if _, err := Release(o, stale); !errors.Is(err, pool.ErrNotHeld) {
 			t.Fatalf("stale Release after %d hand-outs: got %v, want ErrNotHeld", i, err)

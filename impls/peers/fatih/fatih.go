@@ -26,21 +26,20 @@ import (
 	fpool "github.com/fatih/pool"
 
 	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/impls/pool/pooltest"
 )
 
 // Caps is what fatih/pool can express. Every false field is a property the
 // library has no API for, so the suite reports it n/a; properties it does not
 // gate (the total-open cap among them) are checked and fail where the library
 // falls short.
-var Caps = pooltest.Capabilities{
+var Caps = pool.Capabilities{
 	MaxIdle: true, // maxCap bounds the idle channel
 	// No IdleTimeout, reaper, MaxLifetime or alive check: no API for them.
 	// FIFO: Get never waits, so there is no waiter order to declare.
 	// FailFast: Get neither waits nor fails when MaxConns are open; it dials.
 	// DialCtx: the factory takes no ctx.
-	DoublePut: pooltest.Undetected, // PoolConn.Close twice puts the conn twice
-	StalePut:  pooltest.Undetected,
+	DoublePut: pool.Undetected, // PoolConn.Close twice puts the conn twice
+	StalePut:  pool.Undetected,
 	// Stats: Len counts idle conns only; open and in-use are unknown.
 }
 

@@ -38,7 +38,7 @@ var expected = map[string]pooltest.Status{
 	"IdleExpiry":                na,   // no IdleTimeout
 	"Reaper":                    na,   // no IdleTimeout, no reaper
 	"MaxLifetime":               na,   // no MaxLifetime
-	"DeadPeer":                  na,   // no alive-check hook
+	"DeadPeer":                  fail, // no alive check: hands out a conn whose peer closed it
 	"CancelWhileWaiting":        fail, // Get ignores ctx and returns a conn past the cap instead of waiting
 	"CancelDuringDial":          pass, // only the late-conn half applies: the factory has no ctx
 	"CancelGrantRace":           fail, // the racing Get dials a second conn with MaxConns 1

@@ -30,22 +30,20 @@ import (
 
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/internal/lease"
-	"github.com/poolbench/poolbench/impls/pool/pooltest"
 )
 
 // Caps is what silenceper/pool can express. Every false field is a property
 // the library has no API for, so the suite reports it n/a; properties it does
 // not gate (cancel while waiting, dial outside the lock, Close waking
 // waiters...) are checked and fail where the library falls short.
-var Caps = pooltest.Capabilities{
+var Caps = pool.Capabilities{
 	MaxIdle:     true, // Config.MaxIdle sizes the idle channel
 	IdleTimeout: true, // checked on Get
 	// Reaper, MaxLifetime: no API.
-	AliveCheck: true, // the Ping hook, fed lease's peek
-	FIFO:       true, // waiters queue in a slice served from the front
+	FIFO: true, // waiters queue in a slice served from the front
 	// FailFast: Get waits. DialCtx: the factory takes no ctx.
-	DoublePut: pooltest.Undetected, // Put(any) keeps no record of hand-outs
-	StalePut:  pooltest.Undetected,
+	DoublePut: pool.Undetected, // Put(any) keeps no record of hand-outs
+	StalePut:  pool.Undetected,
 	// Stats: Len counts idle conns only; open and in-use are unknown.
 }
 

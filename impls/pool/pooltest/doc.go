@@ -7,7 +7,7 @@
 // Give the suite a constructor and declare what the pool can express:
 //
 //	func TestConformance(t *testing.T) {
-//		pooltest.Run(t, ring.New, pooltest.Full)
+//		pooltest.Run(t, ring.New, pool.Full)
 //	}
 //
 // Run runs one subtest per property, named as in Properties, so
@@ -27,17 +27,18 @@
 //
 // # Capabilities and n/a
 //
-// Capabilities says what the pool has an API or a mechanism for. A property
-// whose capability is false is not applicable: Run skips its subtest with a
-// line starting "n/a:" (so it shows as SKIP, never as PASS) and Check reports
-// NA. MaxIdle gates IdleBound; IdleTimeout gates IdleExpiry; IdleTimeout and
-// Reaper gate Reaper; MaxLifetime gates MaxLifetime; AliveCheck gates
-// DeadPeer; FIFO gates FIFO; DoublePut and StalePut (Undetected) gate the
-// properties of the same names; Stats gates StatsConsistent. FailFast (Get
-// fails at once instead of waiting) makes every property about a waiting Get
-// n/a: PutHandsToWaiter, PutGetRace, FIFO, CancelWhileWaiting,
-// CancelGrantRace, AcquireTimeout, NoStrandedWaiter. DialCtx false makes the
-// prompt-return half of CancelDuringDial n/a; its late-conn half still runs.
+// pool.Capabilities says what the pool can be configured for and which
+// policies it declares. A property whose capability is false is not
+// applicable: Run skips its subtest with a line starting "n/a:" (so it shows
+// as SKIP, never as PASS) and Check reports NA. MaxIdle gates IdleBound;
+// IdleTimeout gates IdleExpiry; IdleTimeout and Reaper gate Reaper;
+// MaxLifetime gates MaxLifetime; FIFO gates FIFO; Stats gates
+// StatsConsistent. FailFast (Get fails at once instead of waiting) makes
+// every property about a waiting Get n/a: PutHandsToWaiter, PutGetRace, FIFO,
+// CancelWhileWaiting, CancelGrantRace, AcquireTimeout, NoStrandedWaiter.
+// DialCtx false makes the prompt-return half of CancelDuringDial n/a; its
+// late-conn half still runs. DeadPeer is checked for every pool: a dead-peer
+// check is behaviour a pool has or lacks, not an API.
 //
 // # The properties
 //

@@ -3,6 +3,8 @@ package pooltest
 import (
 	"testing"
 	"time"
+
+	"github.com/poolbench/poolbench/impls/pool"
 )
 
 // WaitAbandoned waits up to limit for the goroutine of the last property
@@ -24,7 +26,7 @@ func SetPropertyLimit(d time.Duration) (restore func()) {
 
 // CheckOnly is Check of the named properties only, so the mutation test
 // can run each broken pool against the properties it must fail quickly.
-func CheckOnly(t *testing.T, newPool NewPool, caps Capabilities, names ...string) Report {
+func CheckOnly(t *testing.T, newPool NewPool, caps pool.Capabilities, names ...string) Report {
 	t.Helper()
 	return check(t, newPool, caps, names)
 }

@@ -3,6 +3,7 @@ package pooltest_test
 import (
 	"testing"
 
+	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/pool/pooltest"
 )
 
@@ -40,7 +41,7 @@ var mutants = []struct {
 func TestMutants(t *testing.T) {
 	for _, m := range mutants {
 		t.Run(m.name, func(t *testing.T) {
-			report := pooltest.CheckOnly(t, refNew(m.bug), pooltest.Full, m.mustFail...)
+			report := pooltest.CheckOnly(t, refNew(m.bug), pool.Full, m.mustFail...)
 			for _, name := range m.mustFail {
 				if got := report.Status(name); got != pooltest.Fail {
 					t.Errorf("%s: %v, want fail: the suite let the %s bug through", name, got, m.name)

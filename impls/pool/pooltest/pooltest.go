@@ -17,13 +17,13 @@ type Property struct {
 	Number  int    // its number in CONFORMANCE.md (PutHandsToWaiter and PutGetRace share 6)
 	Summary string // one line
 
-	virtual bool                      // runs in a testing/synctest bubble
-	needs   func(Capabilities) string // why it is n/a for caps, or ""
+	virtual bool                           // runs in a testing/synctest bubble
+	needs   func(pool.Capabilities) string // why it is n/a for caps, or ""
 	check   func(*checkT)
 }
 
 // na returns why p does not apply to a pool with caps, or "".
-func (p Property) na(caps Capabilities) string {
+func (p Property) na(caps pool.Capabilities) string {
 	if p.needs == nil {
 		return ""
 	}
@@ -38,7 +38,7 @@ func Properties() []Property { return append([]Property(nil), properties...) }
 // one. A failing property fails its subtest with the reason. A property that
 // caps says the pool cannot express is skipped with a line starting "n/a:",
 // so it shows as SKIP, never as PASS.
-func Run(t *testing.T, newPool NewPool, caps Capabilities) {
+func Run(t *testing.T, newPool NewPool, caps pool.Capabilities) {
 	t.Helper()
 	for _, p := range properties {
 		t.Run(p.Name, func(t *testing.T) {
@@ -57,13 +57,13 @@ func Run(t *testing.T, newPool NewPool, caps Capabilities) {
 // failing t, and returns them in order. It logs one line per property. Use it
 // to assert a third-party pool's known failures (Report.Diff), to build a
 // conformance matrix, or to test the suite itself.
-func Check(t *testing.T, newPool NewPool, caps Capabilities) Report {
+func Check(t *testing.T, newPool NewPool, caps pool.Capabilities) Report {
 	t.Helper()
 	return check(t, newPool, caps, nil)
 }
 
 // check is Check of the properties named in only (all when only is nil).
-func check(t *testing.T, newPool NewPool, caps Capabilities, only []string) Report {
+func check(t *testing.T, newPool NewPool, caps pool.Capabilities, only []string) Report {
 	t.Helper()
 	report := make(Report, 0, len(properties))
 	for _, p := range properties {
@@ -78,8 +78,8 @@ func check(t *testing.T, newPool NewPool, caps Capabilities, only []string) Repo
 }
 
 // needs returns a Property.needs that reports reason unless has(caps).
-func needs(has func(Capabilities) bool, reason string) func(Capabilities) string {
-	return func(c Capabilities) string {
+func needs(has func(pool.Capabilities) bool, reason string) func(pool.Capabilities) string {
+	return func(c pool.Capabilities) string {
 		if has(c) {
 			return ""
 		}
@@ -88,8 +88,8 @@ func needs(has func(Capabilities) bool, reason string) func(Capabilities) string
 }
 
 // both returns the first reason a or b gives.
-func both(a, b func(Capabilities) string) func(Capabilities) string {
-	return func(c Capabilities) string {
+func both(a, b func(pool.Capabilities) string) func(pool.Capabilities) string {
+	return func(c pool.Capabilities) string {
 		if r := a(c); r != "" {
 			return r
 		}
@@ -99,22 +99,20 @@ func both(a, b func(Capabilities) string) func(Capabilities) string {
 
 // Reasons a property is n/a.
 var (
-	needWaiters = needs(func(c Capabilities) bool { return !c.FailFast },
+	needWaiters = needs(func(c pool.Capabilities) bool { return !c.FailFast },
 		"the pool fails fast instead of queueing waiters")
-	needFIFO = both(needWaiters, needs(func(c Capabilities) bool { return c.FIFO },
+	needFIFO = both(needWaiters, needs(func(c pool.Capabilities) bool { return c.FIFO },
 		"the pool does not declare FIFO waiters (it lets newcomers barge)"))
-	needMaxIdle     = needs(func(c Capabilities) bool { return c.MaxIdle }, "the pool has no MaxIdle")
-	needIdleTimeout = needs(func(c Capabilities) bool { return c.IdleTimeout }, "the pool has no IdleTimeout")
-	needReaper      = both(needIdleTimeout, needs(func(c Capabilities) bool { return c.Reaper },
+	needMaxIdle     = needs(func(c pool.Capabilities) bool { return c.MaxIdle }, "the pool has no MaxIdle")
+	needIdleTimeout = needs(func(c pool.Capabilities) bool { return c.IdleTimeout }, "the pool has no IdleTimeout")
+	needReaper      = both(needIdleTimeout, needs(func(c pool.Capabilities) bool { return c.Reaper },
 		"the pool has no reaper: idle conns expire only on Get"))
-	needMaxLifetime = needs(func(c Capabilities) bool { return c.MaxLifetime }, "the pool has no MaxLifetime")
-	needAliveCheck  = needs(func(c Capabilities) bool { return c.AliveCheck },
-		"the pool does not check idle conns for a dead peer")
-	needDoublePut = needs(func(c Capabilities) bool { return c.DoublePut != Undetected },
+	needMaxLifetime = needs(func(c pool.Capabilities) bool { return c.MaxLifetime }, "the pool has no MaxLifetime")
+	needDoublePut   = needs(func(c pool.Capabilities) bool { return c.DoublePut != pool.Undetected },
 		"the pool cannot detect a double Put")
-	needStalePut = needs(func(c Capabilities) bool { return c.StalePut != Undetected },
+	needStalePut = needs(func(c pool.Capabilities) bool { return c.StalePut != pool.Undetected },
 		"the pool cannot detect a stale Put")
-	needStats = needs(func(c Capabilities) bool { return c.Stats }, "the pool's Stats do not report real values")
+	needStats = needs(func(c pool.Capabilities) bool { return c.Stats }, "the pool's Stats do not report real values")
 )
 
 // properties is the suite, in CONFORMANCE.md order.
@@ -148,7 +146,7 @@ var properties = []Property{
 	{Name: "MaxLifetime", Number: 13, Summary: "a conn older than MaxLifetime is never handed out and is closed when returned",
 		virtual: true, needs: needMaxLifetime, check: checkMaxLifetime},
 	{Name: "DeadPeer", Number: 14, Summary: "an idle conn whose peer closed it is not handed out (real TCP)",
-		needs: needAliveCheck, check: checkDeadPeer},
+		check: checkDeadPeer},
 	{Name: "CancelWhileWaiting", Number: 15, Summary: "cancelling a waiting Get returns ctx.Err() promptly; capacity unchanged",
 		virtual: true, needs: needWaiters, check: checkCancelWhileWaiting},
 	{Name: "CancelDuringDial", Number: 16, Summary: "a Get cancelled during its dial returns promptly; the late conn is not leaked",

@@ -8,18 +8,18 @@ import (
 )
 
 // rejects calls op, a Put or Discard the pool must refuse, and checks the
-// refusal against the declared Misuse.
-func (f *fixture) rejects(m Misuse, what string, op func() error) {
+// refusal against the declared pool.Misuse.
+func (f *fixture) rejects(m pool.Misuse, what string, op func() error) {
 	err, panicked := func() (err error, panicked any) {
 		defer func() { panicked = recover() }()
 		return op(), nil
 	}()
 	switch {
-	case m == ReturnsError && panicked != nil:
+	case m == pool.ReturnsError && panicked != nil:
 		f.Errorf("%s panicked (%v), but the pool declares it returns an error", what, panicked)
-	case m == ReturnsError && err == nil:
+	case m == pool.ReturnsError && err == nil:
 		f.Errorf("%s was accepted (nil error), want an error", what)
-	case m == Panics && panicked == nil:
+	case m == pool.Panics && panicked == nil:
 		f.Errorf("%s returned %v, but the pool declares it panics", what, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/pool/pooltest"
 )
 
@@ -92,7 +93,7 @@ func TestPropertiesStable(t *testing.T) {
 // TestNAIsNotPass: a capability set to false turns its property n/a in
 // Check, and Run skips it rather than passing it.
 func TestNAIsNotPass(t *testing.T) {
-	caps := pooltest.Full
+	caps := pool.Full
 	caps.Reaper = false
 	report := pooltest.CheckOnly(t, refNew(correct), caps, "Reaper", "IdleExpiry")
 	if r, _ := report.Result("Reaper"); r.Status != pooltest.NA || !strings.Contains(r.Message, "reaper") {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/poolbench/poolbench/impls/pool"
 )
 
 // propertyLimit bounds one property in real time. Properties finish within
@@ -42,7 +44,7 @@ var errAbort = errors.New("pooltest: property aborted")
 type checkT struct {
 	t       *testing.T
 	newPool NewPool
-	caps    Capabilities
+	caps    pool.Capabilities
 
 	mu sync.Mutex
 	// Guarded by mu.
@@ -159,7 +161,7 @@ func (c *checkT) finish(p Property) Result {
 
 // runProperty checks one property of the pool, under the watchdog. It never
 // fails t: the outcome is in the Result.
-func runProperty(t *testing.T, p Property, newPool NewPool, caps Capabilities) Result {
+func runProperty(t *testing.T, p Property, newPool NewPool, caps pool.Capabilities) Result {
 	if reason := p.na(caps); reason != "" {
 		return Result{Property: p.Name, Number: p.Number, Status: NA, Message: reason}
 	}

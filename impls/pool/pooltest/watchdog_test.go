@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/pool/pooltest"
 )
 
@@ -31,7 +32,7 @@ func TestWatchdog(t *testing.T) {
 			defer pooltest.SetPropertyLimit(tc.limit)()
 			stopSpinning.Store(false)
 			start := time.Now()
-			report := pooltest.CheckOnly(t, refNew(tc.bug), pooltest.Full, tc.property)
+			report := pooltest.CheckOnly(t, refNew(tc.bug), pool.Full, tc.property)
 			if tc.bug == spinningWait {
 				stopSpinning.Store(true)
 				if !pooltest.WaitAbandoned(10 * time.Second) {
