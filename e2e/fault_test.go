@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/harness"
-	"github.com/poolbench/poolbench/impls"
 )
 
 // TestSweepThroughFaultProxy runs points through harness.Fault against a
@@ -29,7 +28,7 @@ func TestSweepThroughFaultProxy(t *testing.T) {
 				Servers: []harness.Server{{Name: d.Name, Protocol: d.Protocol, Loops: 1, Launch: harness.Process{
 					Path: poolbench, Args: []string{"serve", "-design", d.Name, "-addr", "127.0.0.1:0", "-loops", "1"},
 				}}},
-				Pools:     impls.Pools()[:1],
+				Pools:     registeredPools()[:1],
 				Conns:     []int{2},
 				Duration:  200 * time.Millisecond,
 				OpTimeout: 50 * time.Millisecond,

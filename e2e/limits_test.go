@@ -20,7 +20,7 @@ const runDeadline = 60 * time.Second
 // sweepExternal runs one point per pool design against the server at addr
 // and returns the points in pool order. A sweep that overruns runDeadline
 // fails the test as a hang.
-func sweepExternal(t *testing.T, srv harness.Server, pools []impls.PoolDesign, conns int, window, opTimeout time.Duration) []harness.Point {
+func sweepExternal(t *testing.T, srv harness.Server, pools []harness.Pool, conns int, window, opTimeout time.Duration) []harness.Point {
 	t.Helper()
 	s := &harness.Sweep{
 		Servers:   []harness.Server{srv},
@@ -110,9 +110,9 @@ func (c *countedConn) Close() error {
 
 // countedPools returns the registered pool designs with their dialers
 // counted, one dialCount per design (each design runs one point at a time).
-func countedPools() ([]impls.PoolDesign, map[string]*dialCount) {
+func countedPools() ([]harness.Pool, map[string]*dialCount) {
 	counts := map[string]*dialCount{}
-	pools := impls.Pools()
+	pools := registeredPools()
 	for i, pd := range pools {
 		d := &dialCount{}
 		counts[pd.Name] = d
@@ -140,4 +140,14 @@ func waitAllClosed(t *testing.T, name string, d *dialCount) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// registeredPools passes every registered pool design to the harness as a
+// value, as poolbench sweep does.
+func registeredPools() []harness.Pool {
+	var ps []harness.Pool
+	for _, d := range impls.Pools() {
+		ps = append(ps, harness.Pool{Name: d.Name, New: d.New})
+	}
+	return ps
 }

@@ -43,7 +43,7 @@ func TestRestartRecovery(t *testing.T) {
 				Servers: []harness.Server{{Name: d.Name, Protocol: d.Protocol, Loops: 1, Launch: harness.Process{
 					Path: poolbench, Args: []string{"serve", "-design", d.Name, "-addr", "127.0.0.1:0", "-loops", "1"},
 				}}},
-				Pools:     impls.Pools(),
+				Pools:     registeredPools(),
 				Conns:     []int{conns},
 				Warmup:    100 * time.Millisecond,
 				Duration:  400 * time.Millisecond,

@@ -18,6 +18,8 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
+
+	"github.com/poolbench/poolbench/results"
 )
 
 // Options configure a comparison.
@@ -124,7 +126,7 @@ func Compare(old, new Set, opt Options) (*Outcome, error) {
 	}
 	for _, set := range []Set{old, new} {
 		for _, r := range set.Results {
-			if err := finite(r); err != nil {
+			if err := results.Finite(r); err != nil {
 				return nil, err
 			}
 		}

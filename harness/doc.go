@@ -27,19 +27,20 @@
 //
 // # Output
 //
-// Results.Write (and WriteFile, atomically) emits:
+// Results.Write (and WriteFile, atomically) emits, through package results
+// (which owns the names' keys, the units and the configuration keys):
 //
 // Unit metadata lines ("Unit req/s better=higher", every other unit
 // better=lower), then one configuration block per server:
 //
 //	goos, goarch, cpu, go      as the testing package writes them
 //	model                      closed | open
-//	rate                       total req/s, open loop only
+//	rate                       total req/s; none in closed loop
 //	size                       message bytes (raw echo payload, HTTP body)
 //	duration, warmup, count    the sweep's settings
 //	server                     server design name (also in the names, below)
 //	protocol                   echo | http
-//	loops                      the server's event loops; absent for an external server
+//	loops                      the server's event loops; none for an external server
 //	launch                     child | external
 //
 // The pool is deliberately not a configuration key, so that
@@ -96,8 +97,9 @@
 // happen (no relaunch; nothing succeeded after it).
 //
 // The keys rate (closed loop), and fault and restart (set by poolbench
-// sweep) are written empty when unset, which clears them: result files
-// appended one after another keep their configurations apart.
+// sweep) are written as "none" when unset, never empty (benchstat prints
+// an empty value as a header line of its own): result files appended one
+// after another keep their configurations apart.
 //
 // # Checks
 //

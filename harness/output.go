@@ -1,27 +1,21 @@
 package harness
 
 import (
-	"bufio"
 	"cmp"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"time"
 
-	"golang.org/x/perf/benchfmt"
-	"golang.org/x/perf/benchunit"
-
-	"github.com/poolbench/poolbench/atomicfile"
 	"github.com/poolbench/poolbench/impls/server"
+	"github.com/poolbench/poolbench/results"
 )
 
-// Results is what a sweep measured, ready to be written as benchfmt.
+// Results is what a sweep measured, ready to be written through package
+// results.
 type Results struct {
-	Config  []Setting    // file configuration common to every result
+	Config  []results.KV // file configuration common to every result
 	Servers []ServerInfo // in sweep order; each opens a configuration block
 	Points  []Point      // in run order
 	Knees   []Knee       // one per (server, pool)
@@ -32,9 +26,6 @@ type Results struct {
 	Procs    int // the client's GOMAXPROCS, the -N suffix of names
 }
 
-// Setting is one file configuration line, "key: value".
-type Setting struct{ Key, Value string }
-
 // ServerInfo is the per-server configuration recorded with its results.
 type ServerInfo struct {
 	Name     string
@@ -44,53 +35,40 @@ type ServerInfo struct {
 }
 
 // config returns the file configuration of s's results.
-func (s *Sweep) config() []Setting {
-	model := "closed"
+func (s *Sweep) config() []results.KV {
+	model, rate := "closed", results.None
 	if s.Rate > 0 {
-		model = "open"
+		model, rate = "open", strconv.FormatFloat(s.Rate, 'f', -1, 64)
 	}
-	cfg := []Setting{
-		{"goos", runtime.GOOS}, {"goarch", runtime.GOARCH}, {"cpu", cpuModel()}, {"go", runtime.Version()},
-		{"model", model},
+	return []results.KV{
+		{Key: "goos", Value: runtime.GOOS}, {Key: "goarch", Value: runtime.GOARCH},
+		{Key: "cpu", Value: cpuModel()}, {Key: results.GoVersion, Value: runtime.Version()},
+		{Key: results.Model, Value: model},
+		{Key: results.Rate, Value: rate},
+		{Key: results.Size, Value: strconv.Itoa(s.Size)},
+		{Key: results.Duration, Value: s.Duration.String()},
+		{Key: results.Warmup, Value: s.Warmup.String()},
+		{Key: results.Count, Value: strconv.Itoa(s.Count)},
 	}
-	// rate is written empty in closed loop, which clears it for a reader
-	// of files appended one after another (an open-loop file, then a
-	// closed-loop one), instead of leaking the open loop's rate.
-	rate := ""
-	if s.Rate > 0 {
-		rate = strconv.FormatFloat(s.Rate, 'f', -1, 64)
-	}
-	return append(cfg,
-		Setting{"rate", rate},
-		Setting{"size", strconv.Itoa(s.Size)},
-		Setting{"duration", s.Duration.String()},
-		Setting{"warmup", s.Warmup.String()},
-		Setting{"count", strconv.Itoa(s.Count)},
-	)
 }
 
-// unitBetter is a unit and whether higher or lower values are better.
-type unitBetter struct{ unit, better string }
-
-// units are the value units written for every point, with whether higher
-// is better; benchstat reads the latter from "Unit" metadata lines.
-var units = []unitBetter{
-	{"req/s", "higher"},
-	{"p50-ns", "lower"}, {"p90-ns", "lower"}, {"p99-ns", "lower"}, {"p999-ns", "lower"}, {"max-ns", "lower"},
-	{"errors", "lower"}, {"dials", "lower"}, {"wait-ns/op", "lower"}, {"cpu-ns/op", "lower"}, {"rss-B/conn", "lower"},
-}
-
-// Write writes r to w in the Go benchmark format, grouped by server (one
+// Write writes r to w through results.Writer, grouped by server (one
 // configuration block each), then pool, concurrency and repetition, each
 // server's knees after its points, then its restart results.
 func (r *Results) Write(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	out := benchfmt.NewWriter(bw)
-	if err := writeUnits(out, units); err != nil {
+	out := results.NewWriter(w)
+	if err := r.write(out); err != nil {
+		return err
+	}
+	return out.Flush()
+}
+
+func (r *Results) write(out *results.Writer) error {
+	if err := out.Declare(results.EchoUnits...); err != nil {
 		return err
 	}
 	if len(r.Restarts) > 0 {
-		if err := writeUnits(out, restartUnits); err != nil {
+		if err := out.Declare(results.RestartUnits...); err != nil {
 			return err
 		}
 	}
@@ -101,41 +79,26 @@ func (r *Results) Write(w io.Writer) error {
 		}
 	}
 	for _, srv := range r.Servers {
-		pts := inOrder(r.Points, srv.Name, poolRank, func(p Point) (string, string, int) { return p.Server, p.Pool, p.Conns })
 		cfg := r.fileConfig(srv)
-		for _, p := range pts {
+		for _, p := range inOrder(r.Points, srv.Name, poolRank, func(p Point) (string, string, int) { return p.Server, p.Pool, p.Conns }) {
 			if err := out.Write(r.pointResult(cfg, p)); err != nil {
 				return err
 			}
 		}
 		for _, k := range r.Knees {
 			if k.Server == srv.Name && k.Found {
-				res := &benchfmt.Result{Config: cfg, Iters: 1,
-					Name:   benchfmt.Name(fmt.Sprintf("Knee/server=%s/pool=%s-%d", k.Server, k.Pool, r.procs())),
-					Values: []benchfmt.Value{{Value: float64(k.Conns), Unit: "conns"}}}
+				res := results.Result{Config: cfg, Procs: r.procs(),
+					Name:   results.Name{Bench: results.Knee, Keys: []results.KV{{Key: results.Server, Value: k.Server}, {Key: results.PoolKey, Value: k.Pool}}},
+					Values: []results.Value{{Unit: results.KneeConns, Value: float64(k.Conns)}}}
 				if err := out.Write(res); err != nil {
 					return err
 				}
 			}
 		}
-		restarts := inOrder(r.Restarts, srv.Name, poolRank, func(rr RestartResult) (string, string, int) { return rr.Server, rr.Pool, rr.Conns })
-		for _, rr := range restarts {
+		for _, rr := range inOrder(r.Restarts, srv.Name, poolRank, func(rr RestartResult) (string, string, int) { return rr.Server, rr.Pool, rr.Conns }) {
 			if err := out.Write(r.restartResult(cfg, rr)); err != nil {
 				return err
 			}
-		}
-	}
-	return bw.Flush()
-}
-
-// writeUnits writes a "Unit U better=B" metadata line per unit.
-func writeUnits(out *benchfmt.Writer, us []unitBetter) error {
-	for _, u := range us {
-		md := &benchfmt.UnitMetadata{OrigUnit: u.unit, Value: u.better}
-		_, md.Unit = benchunit.Tidy(1, u.unit)
-		md.Key = "better"
-		if err := out.Write(md); err != nil {
-			return err
 		}
 	}
 	return nil
@@ -160,23 +123,20 @@ func inOrder[T any](items []T, srv string, poolRank map[string]int, key func(T) 
 }
 
 // fileConfig returns the configuration lines of srv's block.
-func (r *Results) fileConfig(srv ServerInfo) []benchfmt.Config {
-	var cfg []benchfmt.Config
-	add := func(k, v string) { cfg = append(cfg, benchfmt.Config{Key: k, Value: []byte(v), File: true}) }
-	for _, s := range r.Config {
-		add(s.Key, s.Value)
-	}
-	add("server", srv.Name)
-	add("protocol", string(srv.Protocol))
+func (r *Results) fileConfig(srv ServerInfo) []results.KV {
+	loops, launch := results.None, "child"
 	if srv.Loops > 0 {
-		add("loops", strconv.Itoa(srv.Loops))
+		loops = strconv.Itoa(srv.Loops)
 	}
-	launch := "child"
 	if srv.External {
 		launch = "external"
 	}
-	add("launch", launch)
-	return cfg
+	return append(slices.Clone(r.Config),
+		results.KV{Key: results.Server, Value: srv.Name},
+		results.KV{Key: results.Protocol, Value: string(srv.Protocol)},
+		results.KV{Key: results.Loops, Value: loops},
+		results.KV{Key: results.Launch, Value: launch},
+	)
 }
 
 func (r *Results) procs() int {
@@ -186,47 +146,47 @@ func (r *Results) procs() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// pointResult is p as a benchfmt result. Latency, wait and CPU are left out
-// when no request succeeded; per-class error counts only when non-zero.
-func (r *Results) pointResult(cfg []benchfmt.Config, p Point) *benchfmt.Result {
-	v := []benchfmt.Value{{Value: p.ReqPerSec(), Unit: "req/s"}}
-	ns := func(unit string, d time.Duration) {
-		v = append(v, benchfmt.Value{Value: float64(d.Nanoseconds()), Unit: unit})
+// pointResult is p as a result. Latency, wait and CPU are left out when no
+// request succeeded; per-class error counts only when non-zero.
+func (r *Results) pointResult(cfg []results.KV, p Point) results.Result {
+	v := []results.Value{{Unit: results.ReqPerSec, Value: p.ReqPerSec()}}
+	ns := func(u results.Unit, d time.Duration) {
+		v = append(v, results.Value{Unit: u, Value: float64(d.Nanoseconds())})
 	}
 	if p.Requests > 0 {
-		ns("p50-ns", p.Latency.P50)
-		ns("p90-ns", p.Latency.P90)
-		ns("p99-ns", p.Latency.P99)
-		ns("p999-ns", p.Latency.P999)
-		ns("max-ns", p.Latency.Max)
+		ns(results.P50, p.Latency.P50)
+		ns(results.P90, p.Latency.P90)
+		ns(results.P99, p.Latency.P99)
+		ns(results.P999, p.Latency.P999)
+		ns(results.MaxLat, p.Latency.Max)
 	}
-	v = append(v, benchfmt.Value{Value: float64(p.Errors.Total()), Unit: "errors"})
+	v = append(v, results.Value{Unit: results.Errors, Value: float64(p.Errors.Total())})
 	for c, n := range p.Errors {
 		if n > 0 {
-			v = append(v, benchfmt.Value{Value: float64(n), Unit: Class(c).String() + "-errors"})
+			v = append(v, results.Value{Unit: results.ErrorClass(Class(c).String()), Value: float64(n)})
 		}
 	}
-	v = append(v, benchfmt.Value{Value: float64(p.Dials), Unit: "dials"})
+	v = append(v, results.Value{Unit: results.Dials, Value: float64(p.Dials)})
 	if p.Requests > 0 {
-		ns("wait-ns/op", p.Wait)
-		ns("cpu-ns/op", p.CPU)
+		ns(results.WaitPerOp, p.Wait)
+		ns(results.CPUPerOp, p.CPU)
 	}
 	if p.HasRSS {
-		v = append(v, benchfmt.Value{Value: p.RSSPerConn, Unit: "rss-B/conn"})
+		v = append(v, results.Value{Unit: results.RSSPerConn, Value: p.RSSPerConn})
 	}
-	return &benchfmt.Result{
+	return results.Result{
 		Config: cfg,
-		Name:   benchfmt.Name(fmt.Sprintf("Echo/server=%s/pool=%s/conns=%d-%d", p.Server, p.Pool, p.Conns, r.procs())),
-		Iters:  int(max(p.Requests, 1)),
+		Name: results.Name{Bench: results.Echo, Keys: []results.KV{
+			{Key: results.Server, Value: p.Server}, {Key: results.PoolKey, Value: p.Pool},
+			{Key: results.Conns, Value: strconv.Itoa(p.Conns)}}},
+		Procs:  r.procs(),
+		Iters:  int(p.Requests),
 		Values: v,
 	}
 }
 
-// WriteFile writes r to path atomically (see package atomicfile): a
-// failed or interrupted write leaves the previous file at path untouched.
+// WriteFile writes r to path atomically (results.WriteFile): a failed or
+// interrupted write leaves the previous file at path untouched.
 func WriteFile(path string, r *Results) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return atomicfile.Write(path, r.Write)
+	return results.WriteFile(path, r.write)
 }

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/poolbench/poolbench/impls/server"
+	"github.com/poolbench/poolbench/results"
 )
 
 func sampleResults() *Results {
@@ -25,7 +26,7 @@ func sampleResults() *Results {
 	bad := pt("gnet", "ring", 64, 2)
 	bad.Errors[Reset], bad.Errors[Timeout] = 2, 1
 	return &Results{
-		Config:  []Setting{{"goos", "linux"}, {"model", "closed"}, {"size", "64"}},
+		Config:  []results.KV{{Key: "goos", Value: "linux"}, {Key: "model", Value: "closed"}, {Key: "size", Value: "64"}},
 		Servers: []ServerInfo{{Name: "gnet", Protocol: server.Echo, Loops: 2}, {Name: "ext", Protocol: server.HTTP, External: true}},
 		// Run order (rep outermost); Write groups by server, pool, conns.
 		Points: []Point{pt("gnet", "ring", 64, 1), pt("gnet", "chan", 1, 1), pt("ext", "ring", 1, 1), pt("gnet", "ring", 1, 1), bad},
@@ -39,7 +40,7 @@ func sampleResults() *Results {
 func readBack(t *testing.T, text []byte) ([]*benchfmt.Result, map[string]string) {
 	t.Helper()
 	r := benchfmt.NewReader(bytes.NewReader(text), "results.txt")
-	var results []*benchfmt.Result
+	var recs []*benchfmt.Result
 	better := map[string]string{}
 	for r.Scan() {
 		switch rec := r.Result().(type) {
@@ -48,13 +49,13 @@ func readBack(t *testing.T, text []byte) ([]*benchfmt.Result, map[string]string)
 		case *benchfmt.UnitMetadata:
 			better[rec.OrigUnit] = rec.Value
 		case *benchfmt.Result:
-			results = append(results, rec.Clone())
+			recs = append(recs, rec.Clone())
 		}
 	}
 	if err := r.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return results, better
+	return recs, better
 }
 
 // TestWriteReadBack reads the output back with benchfmt.Reader, as
@@ -64,10 +65,10 @@ func TestWriteReadBack(t *testing.T) {
 	if err := sampleResults().Write(&buf); err != nil {
 		t.Fatal(err)
 	}
-	results, better := readBack(t, buf.Bytes())
+	recs, better := readBack(t, buf.Bytes())
 	var names []string
 	errored := 0
-	for _, rec := range results {
+	for _, rec := range recs {
 		name := rec.Name.String()
 		names = append(names, name)
 		cfg := func(k string) string { return rec.GetConfig(k) }
@@ -78,7 +79,7 @@ func TestWriteReadBack(t *testing.T) {
 		if cfg("server") != srv || cfg("goos") != "linux" || cfg("size") != "64" {
 			t.Errorf("%s: config server=%q goos=%q size=%q", name, cfg("server"), cfg("goos"), cfg("size"))
 		}
-		if srv == "ext" && (cfg("launch") != "external" || cfg("protocol") != "http" || cfg("loops") != "") {
+		if srv == "ext" && (cfg("launch") != "external" || cfg("protocol") != "http" || cfg("loops") != results.None) {
 			t.Errorf("%s: launch %q protocol %q loops %q", name, cfg("launch"), cfg("protocol"), cfg("loops"))
 		}
 		if srv == "gnet" && (cfg("launch") != "child" || cfg("loops") != "2") {
@@ -126,10 +127,10 @@ func TestWriteReadBack(t *testing.T) {
 		"Echo/server=ext/pool=ring/conns=1-2",
 	}
 	if !slices.Equal(names, want) {
-		t.Errorf("results in order\n%q\nwant\n%q", names, want)
+		t.Errorf("recs in order\n%q\nwant\n%q", names, want)
 	}
 	if errored != 1 {
-		t.Errorf("%d results with errors, want 1", errored)
+		t.Errorf("%d recs with errors, want 1", errored)
 	}
 	if better["req/s"] != "higher" || better["p99-ns"] != "lower" || better["errors"] != "lower" {
 		t.Errorf("unit metadata %v", better)

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/poolbench/poolbench/impls"
 	"github.com/poolbench/poolbench/impls/pool"
 )
 
@@ -58,7 +57,7 @@ func (e ErrorCounts) Total() int64 {
 
 // runPoint launches srv, loads it through a fresh pool of design pd with
 // conns workers for Warmup+Duration, stops it and returns the measurement.
-func (s *Sweep) runPoint(ctx context.Context, srv Server, pd impls.PoolDesign, conns, rep int) (pt Point, err error) {
+func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep int) (pt Point, err error) {
 	inst, err := srv.Launch.Launch(ctx)
 	if err != nil {
 		return pt, fmt.Errorf("server %s: %w", srv.Name, err)

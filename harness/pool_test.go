@@ -5,7 +5,6 @@ import (
 	"net"
 	"sync/atomic"
 
-	"github.com/poolbench/poolbench/impls"
 	"github.com/poolbench/poolbench/impls/pool"
 )
 
@@ -20,7 +19,7 @@ type testPool struct {
 	closed atomic.Bool
 }
 
-var testDesign = impls.PoolDesign{Name: "test", New: newTestPool}
+var testDesign = Pool{Name: "test", New: newTestPool}
 
 func newTestPool(cfg pool.Config) (pool.Pool, error) {
 	cfg, err := cfg.Normalized()

@@ -1,18 +1,11 @@
 package harness
 
 import (
-	"fmt"
+	"strconv"
 	"time"
 
-	"golang.org/x/perf/benchfmt"
+	"github.com/poolbench/poolbench/results"
 )
-
-// restartUnits are the value units of a BenchmarkRestart result. Only
-// recovered is better higher; every other one counts harm or delay.
-var restartUnits = []unitBetter{
-	{"failures", "lower"}, {"down-ns", "lower"}, {"first-ok-ns", "lower"}, {"settle-ns", "lower"},
-	{"recovered", "higher"},
-}
 
 // Record puts r's results into res, one per point of res: the sweep's
 // Results hold only finished points, while r also recorded the point an
@@ -41,36 +34,38 @@ func (r *Restart) Record(res *Results) {
 // A settle-ns of 0 would not read back as 0: benchfmt's reader tidies
 // "-ns" values to "-sec" only when that changes the number, so a 0 keeps
 // its raw unit and benchstat would split it into a table of its own.
-func (r *Results) restartResult(cfg []benchfmt.Config, rr RestartResult) *benchfmt.Result {
-	v := []benchfmt.Value{{Value: float64(rr.ErrorsAfter), Unit: "failures"}}
-	ns := func(unit string, d time.Duration) {
-		v = append(v, benchfmt.Value{Value: float64(d.Nanoseconds()), Unit: unit})
+func (r *Results) restartResult(cfg []results.KV, rr RestartResult) results.Result {
+	v := []results.Value{{Unit: results.Failures, Value: float64(rr.ErrorsAfter)}}
+	ns := func(u results.Unit, d time.Duration) {
+		v = append(v, results.Value{Unit: u, Value: float64(d.Nanoseconds())})
 	}
 	if rr.Err == nil {
-		ns("down-ns", rr.Down)
+		ns(results.Down, rr.Down)
 	}
 	if rr.OKAfter > 0 {
-		ns("first-ok-ns", rr.FirstOK)
+		ns(results.FirstOK, rr.FirstOK)
 	}
 	if rr.Err == nil && rr.ErrorsAfter > 0 {
-		ns("settle-ns", rr.Settled)
+		ns(results.Settle, rr.Settled)
 	}
 	recovered := 0.0
 	if rr.Recovered() {
 		recovered = 1
 	}
-	v = append(v, benchfmt.Value{Value: recovered, Unit: "recovered"})
-	return &benchfmt.Result{
+	v = append(v, results.Value{Unit: results.Recovered, Value: recovered})
+	return results.Result{
 		Config: cfg,
-		Name: benchfmt.Name(fmt.Sprintf("Restart/server=%s/pool=%s/model=%s/conns=%d-%d",
-			rr.Server, rr.Pool, r.setting("model"), rr.Conns, r.procs())),
+		Name: results.Name{Bench: results.Restart, Keys: []results.KV{
+			{Key: results.Server, Value: rr.Server}, {Key: results.PoolKey, Value: rr.Pool},
+			{Key: results.Model, Value: r.setting(results.Model)}, {Key: results.Conns, Value: strconv.Itoa(rr.Conns)}}},
+		Procs:  r.procs(),
 		Iters:  1,
 		Values: v,
 	}
 }
 
 // setting returns the value of the file configuration key, "" if unset.
-func (r *Results) setting(key string) string {
+func (r *Results) setting(key results.Key) string {
 	for _, s := range r.Config {
 		if s.Key == key {
 			return s.Value

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/poolbench/poolbench/results"
 )
 
 // TestWriteRestartResults writes the restart results of a sweep and reads
@@ -25,7 +27,7 @@ func TestWriteRestartResults(t *testing.T) {
 	if err := res.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
-	results, better := readBack(t, buf.Bytes())
+	recs, better := readBack(t, buf.Bytes())
 	type want struct {
 		values map[string]float64
 		absent []string
@@ -41,7 +43,7 @@ func TestWriteRestartResults(t *testing.T) {
 			[]string{"settle-sec", "settle-ns"}}, // nothing failed, nothing to settle
 	}
 	var names []string
-	for _, rec := range results {
+	for _, rec := range recs {
 		name := rec.Name.String()
 		w, ok := wants[name]
 		if !ok {
@@ -70,9 +72,9 @@ func TestWriteRestartResults(t *testing.T) {
 		"Restart/server=gnet/pool=chan/model=open/conns=1-2",
 	}
 	if !slices.Equal(names, wantOrder) {
-		t.Errorf("restart results in order\n%q\nwant\n%q", names, wantOrder)
+		t.Errorf("restart recs in order\n%q\nwant\n%q", names, wantOrder)
 	}
-	if last := results[len(results)-1].Name.String(); last != "Echo/server=ext/pool=ring/conns=1-2" {
+	if last := recs[len(recs)-1].Name.String(); last != "Echo/server=ext/pool=ring/conns=1-2" {
 		t.Errorf("last result %s, want the ext server's block after gnet's restarts", last)
 	}
 	for unit, b := range map[string]string{"failures": "lower", "down-ns": "lower", "first-ok-ns": "lower", "settle-ns": "lower", "recovered": "higher", "req/s": "higher"} {
@@ -96,7 +98,7 @@ func TestWriteNoRestartUnits(t *testing.T) {
 
 // TestAppendedFilesClearRate: result files appended one after another
 // (make bench-faults) keep their configurations apart; the closed-loop
-// file clears the open loop's rate instead of inheriting it.
+// file says its rate is none instead of inheriting the open loop's.
 func TestAppendedFilesClearRate(t *testing.T) {
 	var buf bytes.Buffer
 	for _, rate := range []float64{400, 0} {
@@ -106,12 +108,12 @@ func TestAppendedFilesClearRate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	results, _ := readBack(t, buf.Bytes())
-	half := len(results) / 2
-	for i, rec := range results {
+	recs, _ := readBack(t, buf.Bytes())
+	half := len(recs) / 2
+	for i, rec := range recs {
 		model, rate := "open", "400"
 		if i >= half {
-			model, rate = "closed", ""
+			model, rate = "closed", results.None
 		}
 		if rec.GetConfig("model") != model || rec.GetConfig("rate") != rate {
 			t.Fatalf("result %d %s: model %q rate %q, want %q %q", i, rec.Name, rec.GetConfig("model"), rec.GetConfig("rate"), model, rate)

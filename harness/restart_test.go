@@ -7,8 +7,6 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"github.com/poolbench/poolbench/impls"
 )
 
 func TestProcessWithAddr(t *testing.T) {
@@ -38,7 +36,7 @@ func TestRestartApplyRejects(t *testing.T) {
 	sweep := func(l Launcher) *Sweep {
 		return &Sweep{
 			Servers:  []Server{{Name: "s", Protocol: "echo", Launch: l}},
-			Pools:    impls.Pools()[:1],
+			Pools:    []Pool{testDesign},
 			Duration: time.Second, Warmup: 100 * time.Millisecond,
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/poolbench/poolbench/impls"
+	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/server"
 )
 
@@ -34,6 +34,14 @@ const (
 // bulk-transfer test, not a pool benchmark.
 const MaxSize = 1 << 20
 
+// Pool is one pool design under load, as a value: the harness knows
+// pools only through the contract (impls/pool), never a design by name.
+type Pool struct {
+	Name string // design name, as in pool=NAME
+	// New builds a pool from cfg; called afresh for every point.
+	New func(cfg pool.Config) (pool.Pool, error)
+}
+
 // Server is one server design under load.
 type Server struct {
 	Name     string          // design name, as in server=NAME
@@ -55,7 +63,7 @@ type Server struct {
 // of landing on one. Fill in the fields and call Run.
 type Sweep struct {
 	Servers []Server
-	Pools   []impls.PoolDesign
+	Pools   []Pool
 	// Conns are the concurrency levels; empty means DefaultConns. Levels
 	// above MaxConnsThreaded are skipped for servers that are not event loops.
 	Conns []int
@@ -145,7 +153,7 @@ func (s *Sweep) defaults() {
 // planned is one point to run.
 type planned struct {
 	srv        Server
-	pool       impls.PoolDesign
+	pool       Pool
 	conns, rep int
 }
 

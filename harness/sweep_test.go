@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolbench/poolbench/impls"
 	"github.com/poolbench/poolbench/impls/server"
 )
 
@@ -18,7 +17,7 @@ import (
 func shortSweep(servers ...Server) *Sweep {
 	return &Sweep{
 		Servers:  servers,
-		Pools:    []impls.PoolDesign{testDesign},
+		Pools:    []Pool{testDesign},
 		Conns:    []int{4, 1},
 		Duration: 100 * time.Millisecond,
 		Warmup:   20 * time.Millisecond,

@@ -10,14 +10,13 @@ import (
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
 
-	"github.com/poolbench/poolbench/gate"
+	"github.com/poolbench/poolbench/results"
 )
 
 // input is one benchfmt result file, or nil results when it does not exist.
 type input struct {
-	name     string // file name as the report shows it, e.g. "pool.txt"
-	set      gate.Set
-	warnings []string // malformed lines, shown in the report
+	name string       // file name as the report shows it, e.g. "pool.txt"
+	set  *results.Set // Warnings: malformed lines, shown in the report
 }
 
 // InputError is a result file the report cannot use: unreadable, not
@@ -33,27 +32,27 @@ func (e *InputError) Unwrap() error { return e.Err }
 // there must hold results of at least one of the benchmarks named (such as
 // "Echo"): an empty or garbled file is a failed run, and a report saying
 // "no results yet" over it would hide that.
-func readInput(path, name string, benchmarks ...string) (*input, error) {
-	set, warnings, err := gate.ReadFile(path)
+func readInput(path, name string, benchmarks ...results.Bench) (*input, error) {
+	set, err := results.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &input{name: name}, nil
+		return &input{name: name, set: &results.Set{}}, nil
 	}
 	if err != nil {
 		return nil, &InputError{err}
 	}
 	for _, res := range set.Results {
-		if slices.Contains(benchmarks, string(res.Name.Base())) {
-			return &input{name: name, set: set, warnings: warnings}, nil
+		if slices.Contains(benchmarks, results.Bench(res.Name.Base())) {
+			return &input{name: name, set: set}, nil
 		}
 	}
-	return nil, &InputError{gate.NoResults(path, benchmarkList(benchmarks), warnings)}
+	return nil, &InputError{results.NoResults(path, benchmarkList(benchmarks), set.Warnings)}
 }
 
 // benchmarkList is "BenchmarkEcho" or "BenchmarkEcho or BenchmarkRestart".
-func benchmarkList(names []string) string {
+func benchmarkList(names []results.Bench) string {
 	full := make([]string, len(names))
 	for i, n := range names {
-		full[i] = "Benchmark" + n
+		full[i] = "Benchmark" + string(n)
 	}
 	return strings.Join(full, " or ")
 }
@@ -169,7 +168,7 @@ func configValues(in *input) (keys []string, values map[string][]string) {
 func resultsWarnings(ins ...*input) []string {
 	var w []string
 	for _, in := range ins {
-		for _, s := range in.warnings {
+		for _, s := range in.set.Warnings {
 			w = append(w, in.name+": "+s)
 		}
 	}

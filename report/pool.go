@@ -3,15 +3,21 @@ package report
 import (
 	"fmt"
 	"strings"
+
+	"github.com/poolbench/poolbench/results"
 )
 
-// Units of BenchmarkPool as benchfmt tidies them.
+// Units of BenchmarkPool (schema: package results) as benchfmt tidies them.
+var (
+	unitTime    = results.TimePerOp.Tidied()
+	unitBytes   = results.BytesPerOp.Tidied()
+	unitAllocs  = results.AllocsPerOp.Tidied()
+	unitP99Wait = results.WaitP99.Tidied()
+	unitMaxWait = results.WaitMax.Tidied()
+)
+
+// The designs the pool tables compare every design with.
 const (
-	unitTime     = "sec/op"
-	unitBytes    = "B/op"
-	unitAllocs   = "allocs/op"
-	unitP99Wait  = "p99-wait-sec"
-	unitMaxWait  = "max-wait-sec"
 	floorImpl    = "floor"
 	referenceImp = "puddle"
 )

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/poolbench/poolbench/atomicfile"
+	"github.com/poolbench/poolbench/results"
 )
 
 // Input file names inside the results directory.
@@ -45,15 +46,15 @@ type Options struct {
 // Generate reads the results and writes the report and its plots, each
 // file atomically.
 func Generate(opt Options) error {
-	pool, err := readInput(filepath.Join(opt.Results, PoolFile), PoolFile, "Pool")
+	pool, err := readInput(filepath.Join(opt.Results, PoolFile), PoolFile, results.Pool)
 	if err != nil {
 		return err
 	}
-	echo, err := readInput(filepath.Join(opt.Results, EchoFile), EchoFile, "Echo")
+	echo, err := readInput(filepath.Join(opt.Results, EchoFile), EchoFile, results.Echo)
 	if err != nil {
 		return err
 	}
-	faultsIn, err := readInput(filepath.Join(opt.Results, FaultsFile), FaultsFile, "Echo", "Restart")
+	faultsIn, err := readInput(filepath.Join(opt.Results, FaultsFile), FaultsFile, results.Echo, results.Restart)
 	if err != nil {
 		return err
 	}

@@ -4,16 +4,17 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/poolbench/poolbench/results"
 )
 
-// Units of BenchmarkRestart (poolbench sweep -restart; harness/doc.go) as
-// benchfmt tidies them.
-const (
-	unitFailures  = "failures"     // caller-visible failures after the restart
-	unitDown      = "down-sec"     // kill to the new server accepting
-	unitFirstOK   = "first-ok-sec" // from then to the first success
-	unitSettle    = "settle-sec"   // from then to the last failure; absent when none failed
-	unitRecovered = "recovered"    // 1 when requests succeeded after the last failure
+// Units of BenchmarkRestart (schema: package results) as benchfmt tidies them.
+var (
+	unitFailures  = results.Failures.Tidied()
+	unitDown      = results.Down.Tidied()
+	unitFirstOK   = results.FirstOK.Tidied()
+	unitSettle    = results.Settle.Tidied()
+	unitRecovered = results.Recovered.Tidied()
 )
 
 // restarts are the Restart/server=S/pool=P/model=M/conns=N results,

@@ -6,15 +6,17 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/poolbench/poolbench/results"
 )
 
-// Units of BenchmarkEcho (written by harness) as benchfmt tidies them.
-const (
-	unitRate   = "req/s"
-	unitP50    = "p50-sec"
-	unitP99    = "p99-sec"
-	unitErrors = "errors"
-	unitKnee   = "conns"
+// Units of BenchmarkEcho (schema: package results) as benchfmt tidies them.
+var (
+	unitRate   = results.ReqPerSec.Tidied()
+	unitP50    = results.P50.Tidied()
+	unitP99    = results.P99.Tidied()
+	unitErrors = results.Errors.Tidied()
+	unitKnee   = results.KneeConns.Tidied()
 )
 
 // echoDims are the dimensions of Echo/server=S/pool=P/conns=N-PROCS.

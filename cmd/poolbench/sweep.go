@@ -18,6 +18,7 @@ import (
 	"github.com/poolbench/poolbench/harness"
 	"github.com/poolbench/poolbench/impls"
 	"github.com/poolbench/poolbench/impls/server"
+	schema "github.com/poolbench/poolbench/results"
 )
 
 func init() {
@@ -127,12 +128,15 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 		// runs. Both keys are always written, empty when unset, which
 		// clears them for a reader of result files appended one after
 		// another (make bench-faults).
-		restartAt := ""
+		faultSpec, restartAt := schema.None, schema.None
+		if *fault != "" {
+			faultSpec = *fault
+		}
 		if rs != nil {
 			restartAt = restart.String()
 			rs.Record(res)
 		}
-		res.Config = append(res.Config, harness.Setting{Key: "fault", Value: *fault}, harness.Setting{Key: "restart", Value: restartAt})
+		res.Config = append(res.Config, schema.KV{Key: schema.Fault, Value: faultSpec}, schema.KV{Key: schema.RestartAt, Value: restartAt})
 	}
 	if errors.Is(err, harness.ErrInterrupted) {
 		if len(res.Points) == 0 {
@@ -161,19 +165,28 @@ func (e interrupted) Unwrap() error { return e.err }
 func (interrupted) ExitCode() int   { return 130 }
 
 // selectPools returns the named pool designs, or all when names is empty.
-func selectPools(names string) ([]impls.PoolDesign, error) {
-	if names == "" {
-		return impls.Pools(), nil
-	}
-	var ds []impls.PoolDesign
-	for _, name := range splitList(names) {
-		d, err := impls.LookupPool(name)
-		if err != nil {
-			return nil, err
+func selectPools(names string) ([]harness.Pool, error) {
+	ds := impls.Pools()
+	if names != "" {
+		ds = nil
+		for _, name := range splitList(names) {
+			d, err := impls.LookupPool(name)
+			if err != nil {
+				return nil, err
+			}
+			ds = append(ds, d)
 		}
-		ds = append(ds, d)
 	}
-	return ds, nil
+	return harnessPools(ds), nil
+}
+
+// harnessPools passes registered pool designs to the harness as values.
+func harnessPools(ds []impls.PoolDesign) []harness.Pool {
+	ps := make([]harness.Pool, len(ds))
+	for i, d := range ds {
+		ps[i] = harness.Pool{Name: d.Name, New: d.New}
+	}
+	return ps
 }
 
 // selectServers returns the named server designs as child processes of

@@ -1,0 +1,97 @@
+package results
+
+import "golang.org/x/perf/benchunit"
+
+// Better says which way a unit improves; its values match the sign
+// convention of benchfmt.UnitMetadataMap.GetBetter.
+type Better int
+
+// Directions. Every unit poolbench writes declares one ("Unit U better=B").
+const (
+	Lower  Better = -1 // a cost: time, bytes, failures
+	Higher Better = 1  // a rate or a share of good outcomes
+)
+
+func (b Better) String() string {
+	if b == Higher {
+		return "higher"
+	}
+	return "lower"
+}
+
+// Unit is a value unit as written ("p99-ns") with its direction.
+type Unit struct {
+	Name   string
+	Better Better
+}
+
+// Tidied is the unit as benchfmt's reader and benchstat report it:
+// "p99-ns" reads back as "p99-sec", "wait-ns/op" as "wait-sec/op".
+func (u Unit) Tidied() string {
+	_, t := benchunit.Tidy(1, u.Name)
+	return t
+}
+
+// Units of an Echo point (harness: one per point and repetition).
+var (
+	ReqPerSec = Unit{"req/s", Higher} // successful requests per second of the window
+	P50       = Unit{"p50-ns", Lower} // latency of successful requests (HDR histogram, 3 digits)
+	P90       = Unit{"p90-ns", Lower}
+	P99       = Unit{"p99-ns", Lower}
+	P999      = Unit{"p999-ns", Lower}
+	MaxLat    = Unit{"max-ns", Lower}      // exact maximum latency
+	Errors    = Unit{"errors", Lower}      // failed requests, warm-up included
+	Dials     = Unit{"dials", Lower}       // dials the pool started, warm-up included
+	WaitPerOp = Unit{"wait-ns/op", Lower}  // mean time a successful request spent in Get
+	WaitP50   = Unit{"p50-wait-ns", Lower} // acquire wait (time in Get) of the window's Gets
+	WaitP99   = Unit{"p99-wait-ns", Lower}
+	WaitMax   = Unit{"max-wait-ns", Lower}
+	// Waited is the share of the window's Gets that waited: that found no
+	// idle conn and had to dial or park (time in Get >= WaitThreshold).
+	Waited = Unit{"waited-frac", Lower}
+	// Fairness is Jain's index over the workers' completed requests:
+	// (sum x)^2 / (n sum x^2), 1 when every worker completed as many, 1/n
+	// when one worker completed them all.
+	Fairness = Unit{"jain", Higher}
+	// Stall is the longest time any worker went without completing a
+	// request inside the window.
+	Stall      = Unit{"stall-ns", Lower}
+	CPUPerOp   = Unit{"cpu-ns/op", Lower}  // client CPU (user+system) per successful request
+	RSSPerConn = Unit{"rss-B/conn", Lower} // server VmRSS growth per conn; child servers only
+)
+
+// WaitThreshold is the time in Get above which a Get counts as having
+// waited (Waited): an idle conn is handed out in well under a microsecond,
+// a dial or a park on a loopback takes tens of microseconds.
+const WaitThreshold = 5_000 // ns
+
+// ErrorClass is the unit counting failed requests of one class ("reset"
+// gives "reset-errors"), written only when non-zero.
+func ErrorClass(class string) Unit { return Unit{class + "-errors", Lower} }
+
+// Units of a Restart point.
+var (
+	Failures  = Unit{"failures", Lower}    // requests that failed after the relaunched server accepted
+	Down      = Unit{"down-ns", Lower}     // from the kill until the relaunched server accepted
+	FirstOK   = Unit{"first-ok-ns", Lower} // from then until the first success
+	Settle    = Unit{"settle-ns", Lower}   // from then until the last failure; absent when none failed
+	Recovered = Unit{"recovered", Higher}  // 1 when requests succeeded after the last failure
+)
+
+// KneeConns is a Knee result's value: the knee's concurrency level.
+var KneeConns = Unit{"conns", Lower}
+
+// Units of a Pool micro-benchmark, as go test -bench writes them.
+var (
+	TimePerOp   = Unit{"ns/op", Lower}
+	BytesPerOp  = Unit{"B/op", Lower}
+	AllocsPerOp = Unit{"allocs/op", Lower}
+)
+
+// EchoUnits are the units of an Echo point, in the order they are
+// written; error classes come after Errors.
+var EchoUnits = []Unit{ReqPerSec, P50, P90, P99, P999, MaxLat, Errors, Dials,
+	WaitPerOp, WaitP50, WaitP99, WaitMax, Waited, Fairness, Stall, CPUPerOp, RSSPerConn}
+
+// RestartUnits are the units of a Restart point, in the order they are written.
+var RestartUnits = []Unit{Failures, Down, FirstOK, Settle, Recovered}
