@@ -108,12 +108,13 @@ func (p *Pool) reuse(e *lease.Entry, held bool) (net.Conn, bool) {
 	if held {
 		p.free()
 	}
-	if p.policy.Reusable(e) {
+	cause := p.policy.OnGet(&e.Life)
+	if cause == expiry.Fresh {
 		p.stats.Reuses.Add(1)
 		return e.Acquire(), true
 	}
 	e.Raw().Close()
-	p.stats.Expired.Add(1)
+	p.stats.Expired(cause)
 	return nil, false
 }
 
@@ -193,9 +194,9 @@ func (p *Pool) Put(c net.Conn) error {
 // putEntry takes back an entry the caller owns, with its token.
 func (p *Pool) putEntry(e *lease.Entry) {
 	now := p.policy.Now()
-	expiresAt, keep := p.policy.Returned(e, now)
-	if !keep {
-		p.stats.Expired.Add(1)
+	expiresAt, cause := p.policy.Returned(&e.Life, now)
+	if cause != expiry.Fresh {
+		p.stats.Expired(cause)
 		p.closeEntry(e)
 		return
 	}
@@ -214,6 +215,7 @@ func (p *Pool) idleOrClose(e *lease.Entry, expiresAt, now time.Time) {
 	case p.idle <- e:
 	default:
 		p.closeEntry(e)
+		p.stats.MaxIdle.Add(1)
 		return
 	}
 	if p.closed.Load() {

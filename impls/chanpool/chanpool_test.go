@@ -69,8 +69,8 @@ func TestBadIdleConnsKeepOneToken(t *testing.T) {
 	}
 	defer (<-accepted).Close()
 	s := p.Stats()
-	if s.Expired != 2 || s.Dials != 3 || s.Open != 1 || s.InUse != 1 || len(p.sem) != 1 {
-		t.Fatalf("after Get over two dead conns: %+v, %d tokens; want 2 expired, 3 dials, 1 open, 1 token", s, len(p.sem))
+	if s.DeadPeerClosed != 2 || s.Expired() != 2 || s.Dials != 3 || s.Open != 1 || s.InUse != 1 || len(p.sem) != 1 {
+		t.Fatalf("after Get over two dead conns: %+v, %d tokens; want 2 closed for a dead peer, 3 dials, 1 open, 1 token", s, len(p.sem))
 	}
 	p.Put(c)
 }
@@ -91,8 +91,8 @@ func TestSweepKeepsQueueOrder(t *testing.T) {
 		p.Put(second)
 		time.Sleep(9 * time.Second)
 		synctest.Wait()
-		if s := p.Stats(); s.Expired != 1 || s.Idle != 2 {
-			t.Fatalf("after the sweep at +10s: %+v, want 1 expired, 2 idle", s)
+		if s := p.Stats(); s.MaxLifetimeClosed != 1 || s.Expired() != 1 || s.Idle != 2 {
+			t.Fatalf("after the sweep at +10s: %+v, want 1 closed for its lifetime, 2 idle", s)
 		}
 		for _, want := range []net.Conn{first, second} {
 			c, _ := p.Get(ctx)

@@ -1,6 +1,10 @@
 package chanpool
 
-import "time"
+import (
+	"time"
+
+	"github.com/poolbench/poolbench/internal/expiry"
+)
 
 // sweep closes the idle conns that have expired, without waiting for a Get
 // to find them. It runs on the reaper's timer goroutine. A channel cannot be
@@ -13,12 +17,12 @@ func (p *Pool) sweep() {
 	for range len(p.idle) {
 		select {
 		case e := <-p.idle:
-			if p.policy.Expired(e, now) {
-				p.stats.Expired.Add(1)
+			if cause := p.policy.Expired(&e.Life, now); cause != expiry.Fresh {
+				p.stats.Expired(cause)
 				p.closeEntry(e)
 				continue
 			}
-			p.idleOrClose(e, p.policy.ExpiresAt(e), now)
+			p.idleOrClose(e, p.policy.ExpiresAt(&e.Life), now)
 		default:
 			return
 		}

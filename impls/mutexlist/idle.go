@@ -56,17 +56,23 @@ func (il *idleList) free(el *list.Element) {
 	il.n--
 }
 
+// expiredEntry is an idle entry the policy refused, and why.
+type expiredEntry struct {
+	e     *lease.Entry
+	cause expiry.Cause
+}
+
 // removeExpired removes the entries expired at now, appending them to dead,
 // and returns the earliest expiry among the entries it kept (zero if none).
-func (il *idleList) removeExpired(now time.Time, policy expiry.Policy, dead []*lease.Entry) ([]*lease.Entry, time.Time) {
+func (il *idleList) removeExpired(now time.Time, policy expiry.Policy, dead []expiredEntry) ([]expiredEntry, time.Time) {
 	var next time.Time
 	el := il.l.Front()
 	for range il.n {
 		e, after := el.Value.(*lease.Entry), el.Next()
-		if policy.Expired(e, now) {
-			dead = append(dead, e)
+		if cause := policy.Expired(&e.Life, now); cause != expiry.Fresh {
+			dead = append(dead, expiredEntry{e, cause})
 			il.free(el)
-		} else if at := policy.ExpiresAt(e); next.IsZero() || at.Before(next) {
+		} else if at := policy.ExpiresAt(&e.Life); next.IsZero() || at.Before(next) {
 			next = at
 		}
 		el = after

@@ -10,7 +10,9 @@ import (
 )
 
 func entryAt(created, idleSince time.Time) *lease.Entry {
-	return &lease.Entry{Created: created, IdleSince: idleSince}
+	e := &lease.Entry{}
+	e.Created, e.IdleSince = created, idleSince
+	return e
 }
 
 func TestIdleListMostRecentFirstAndRecycled(t *testing.T) {
@@ -55,8 +57,9 @@ func TestIdleListRemoveExpired(t *testing.T) {
 	}
 	policy := expiry.New(pool.Config{IdleTimeout: idle, MaxLifetime: life})
 	dead, next := il.removeExpired(t0.Add(11*time.Second), policy, nil)
-	if len(dead) != 2 || !(dead[0] == old && dead[1] == stale) {
-		t.Fatalf("removed %v, want old then stale", dead)
+	want := []expiredEntry{{old, expiry.MaxLifetime}, {stale, expiry.IdleTimeout}}
+	if len(dead) != 2 || dead[0] != want[0] || dead[1] != want[1] {
+		t.Fatalf("removed %v, want old (max lifetime) then stale (idle timeout)", dead)
 	}
 	if want := t0.Add(15 * time.Second); !next.Equal(want) {
 		t.Fatalf("next expiry %v, want lateLife's end of life %v", next, want)

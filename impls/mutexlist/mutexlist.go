@@ -67,12 +67,13 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 		if p.idle.len() > 0 {
 			e := p.idle.popFront()
 			p.mu.Unlock()
-			if p.policy.Reusable(e) {
+			cause := p.policy.OnGet(&e.Life)
+			if cause == expiry.Fresh {
 				p.stats.Reuses.Add(1)
 				return e.Acquire(), nil
 			}
 			e.Raw().Close()
-			p.stats.Expired.Add(1)
+			p.stats.Expired(cause)
 			// Keep going with the slot it held: no waiter can be owed it,
 			// since waiters park only behind an empty idle list.
 			p.mu.Lock()
@@ -229,9 +230,9 @@ func (p *Pool) Put(c net.Conn) error {
 // putEntry takes back an entry the pool owns again.
 func (p *Pool) putEntry(e *lease.Entry) {
 	now := p.policy.Now()
-	expiresAt, keep := p.policy.Returned(e, now)
-	if !keep {
-		p.stats.Expired.Add(1)
+	expiresAt, cause := p.policy.Returned(&e.Life, now)
+	if cause != expiry.Fresh {
+		p.stats.Expired(cause)
 		p.closeEntry(e)
 		return
 	}
@@ -242,9 +243,13 @@ func (p *Pool) putEntry(e *lease.Entry) {
 		return
 	}
 	if p.closed || p.idle.len() >= p.cfg.MaxIdle {
+		overflow := !p.closed
 		p.numOpen--
 		p.mu.Unlock()
 		e.Raw().Close()
+		if overflow {
+			p.stats.MaxIdle.Add(1)
+		}
 		return
 	}
 	p.idle.pushFront(e)

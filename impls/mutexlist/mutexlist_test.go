@@ -163,12 +163,12 @@ func TestReaperFollowsEarliestExpiry(t *testing.T) {
 		p.Put(older) // put later, dies sooner: at +20s
 		time.Sleep(14*time.Second + time.Millisecond)
 		synctest.Wait()
-		if s := p.Stats(); s.Idle != 1 || s.Expired != 1 || d.Stats().Live != 1 {
+		if s := p.Stats(); s.Idle != 1 || s.MaxLifetimeClosed != 1 || s.Expired() != 1 || d.Stats().Live != 1 {
 			t.Fatalf("at +20s: %+v, live %d; want the older conn reaped", s, d.Stats().Live)
 		}
 		time.Sleep(5 * time.Second)
 		synctest.Wait()
-		if s := p.Stats(); s.Idle != 0 || s.Expired != 2 || d.Stats().Live != 0 {
+		if s := p.Stats(); s.Idle != 0 || s.MaxLifetimeClosed != 2 || s.Expired() != 2 || d.Stats().Live != 0 {
 			t.Fatalf("at +25s: %+v, live %d; want both reaped", s, d.Stats().Live)
 		}
 	})

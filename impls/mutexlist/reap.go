@@ -24,10 +24,13 @@ func (p *Pool) sweep() {
 	if !next.IsZero() {
 		p.reaper.ArmBy(next, now)
 	}
-	closeAll(dead)
-	p.stats.Expired.Add(uint64(len(dead)))
+	for _, d := range dead {
+		d.e.Raw().Close()
+		p.stats.Expired(d.cause)
+	}
 }
 
+// closeAll closes entries that the pool closes without counting a cause.
 func closeAll(entries []*lease.Entry) {
 	for _, e := range entries {
 		e.Raw().Close()

@@ -8,9 +8,9 @@
 // its conn goes idle. The adapter adds what pool.Pool asks for and puddle
 // leaves to its caller, each on top of puddle's own API:
 //
-//   - idle timeout, max lifetime and the dead-peer check on Get, from the
-//     resource's IdleDuration and CreationTime and lease.Entry.Usable: a stale
-//     conn is closed and Acquire is called again;
+//   - idle timeout, max lifetime and the dead-peer check on Get, and max
+//     lifetime on Put, decided by expiry.Policy as in every design of ours:
+//     a stale conn is closed and Acquire is called again;
 //   - rejection of a double or stale Put with lease (puddle itself panics);
 //   - a Discard that has closed the conn and freed its slot when it
 //     returns: it closes the conn itself and hijacks the resource, where
@@ -36,15 +36,16 @@ import (
 
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/internal/counters"
+	"github.com/poolbench/poolbench/internal/expiry"
 	"github.com/poolbench/poolbench/internal/lease"
 )
 
 // Caps is what the adapter can express for pooltest.
 var Caps = pool.Capabilities{
 	MaxIdle:     false, // no knob: puddle keeps every returned conn idle
-	IdleTimeout: true,  // checked on Get from Resource.IdleDuration
+	IdleTimeout: true,  // checked on Get by expiry.Policy
 	Reaper:      false, // puddle has none; see the package doc
-	MaxLifetime: true,  // checked on Get and Put from Resource.CreationTime
+	MaxLifetime: true,  // checked on Get and Put by expiry.Policy
 	FIFO:        true,  // Acquire queues on x/sync/semaphore, which is FIFO and lets no TryAcquire barge
 	DialCtx:     true,  // Acquire stops waiting for a dial when its ctx ends; the dial goes on, its conn goes idle
 	DoublePut:   pool.ReturnsError,
@@ -58,8 +59,9 @@ type resource = puddlev2.Resource[*lease.Entry]
 
 // Pool is the adapter. Create it with New.
 type Pool struct {
-	cfg pool.Config
-	pp  *puddlev2.Pool[*lease.Entry]
+	cfg    pool.Config
+	policy expiry.Policy
+	pp     *puddlev2.Pool[*lease.Entry]
 
 	// closing ends when Close is called. Get acquires with it (or with a
 	// ctx merged with it), so Close wakes Gets parked in puddle.
@@ -81,7 +83,7 @@ func New(cfg pool.Config) (pool.Pool, error) {
 	if cfg.MaxConns > 1<<31-1 {
 		return nil, fmt.Errorf("puddle: %w: MaxConns %d does not fit puddle's int32 MaxSize", pool.ErrInvalidConfig, cfg.MaxConns)
 	}
-	p := &Pool{cfg: cfg}
+	p := &Pool{cfg: cfg, policy: expiry.New(cfg)}
 	p.closing, p.close = context.WithCancel(context.Background())
 	p.pp, err = puddlev2.NewPool(&puddlev2.Config[*lease.Entry]{
 		Constructor: p.construct,
@@ -147,8 +149,8 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 			p.fresh.Add(1)
 			return e.Acquire(), nil
 		}
-		if p.stale(r) {
-			p.counters.Expired.Add(1)
+		if cause := p.policy.OnGet(&e.Life); cause != expiry.Fresh {
+			p.counters.Expired(cause)
 			p.destroy(r)
 			continue
 		}
@@ -173,21 +175,6 @@ func (p *Pool) acquireCtx(ctx context.Context) (context.Context, func()) {
 	}
 }
 
-// stale reports whether an idle conn must not be handed out.
-func (p *Pool) stale(r *resource) bool {
-	if p.cfg.IdleTimeout > 0 && r.IdleDuration() > p.cfg.IdleTimeout {
-		return true
-	}
-	if p.tooOld(r) {
-		return true
-	}
-	return !p.cfg.NoAliveCheck && !r.Value().Usable()
-}
-
-func (p *Pool) tooOld(r *resource) bool {
-	return p.cfg.MaxLifetime > 0 && time.Since(r.CreationTime()) >= p.cfg.MaxLifetime
-}
-
 // destroy closes an acquired resource's conn and takes it out of puddle.
 // It closes the conn itself and then hijacks the resource, instead of
 // puddle's Destroy, because Destroy closes on a goroutine and frees the slot
@@ -204,16 +191,19 @@ func (p *Pool) Put(c net.Conn) error {
 		return err
 	}
 	r := e.Tag.(*resource)
-	switch {
-	case p.closed.Load():
+	if p.closed.Load() {
 		p.destroy(r)
 		p.closeUpstreamIfDrained()
-	case p.tooOld(r):
-		p.counters.Expired.Add(1)
-		p.destroy(r)
-	default:
-		r.Release()
+		return nil
 	}
+	// Returned stamps e idle before Release hands it to puddle: while we
+	// hold r, e is ours.
+	if _, cause := p.policy.Returned(&e.Life, p.policy.Now()); cause != expiry.Fresh {
+		p.counters.Expired(cause)
+		p.destroy(r)
+		return nil
+	}
+	r.Release()
 	return nil
 }
 

@@ -199,12 +199,12 @@ func TestReaperClosesIdleWithoutTraffic(t *testing.T) {
 		p.Put(b)
 		time.Sleep(600 * time.Millisecond) // a is 1.2s idle, b 0.6s
 		synctest.Wait()
-		if live, s := d.live.Load(), p.Stats(); live != 1 || s.Idle != 1 || s.Expired != 1 {
+		if live, s := d.live.Load(), p.Stats(); live != 1 || s.Idle != 1 || s.IdleTimeoutClosed != 1 {
 			t.Fatalf("after 1.2s: live %d, stats %+v; want only b left", live, s)
 		}
 		time.Sleep(time.Second)
 		synctest.Wait()
-		if live, s := d.live.Load(), p.Stats(); live != 0 || s.Open != 0 || s.Expired != 2 {
+		if live, s := d.live.Load(), p.Stats(); live != 0 || s.Open != 0 || s.IdleTimeoutClosed != 2 {
 			t.Fatalf("after 2.2s: live %d, stats %+v; want none", live, s)
 		}
 	})
@@ -312,7 +312,7 @@ func TestReaperSweepsSpill(t *testing.T) {
 		}
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
-		if s := p.Stats(); d.live.Load() != 1 || s.Idle != 0 || s.Expired != 1 {
+		if s := p.Stats(); d.live.Load() != 1 || s.Idle != 0 || s.IdleTimeoutClosed != 1 {
 			t.Fatalf("2s after spilling: live %d, stats %+v; want the spilled conn reaped", d.live.Load(), s)
 		}
 		p.Discard(a)

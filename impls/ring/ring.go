@@ -23,6 +23,7 @@ import (
 
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/internal/counters"
+	"github.com/poolbench/poolbench/internal/expiry"
 	"github.com/poolbench/poolbench/internal/lease"
 	"github.com/poolbench/poolbench/internal/reaper"
 )
@@ -41,9 +42,9 @@ import (
 type Pool struct {
 	// Read-only after New.
 	cfg     pool.Config
-	timed   bool // IdleTimeout or MaxLifetime set: Get and Put read the clock
+	policy  expiry.Policy
 	idle    *queue[*lease.Entry]
-	reaper  *reaper.Reaper // nil unless timed
+	reaper  *reaper.Reaper // nil unless policy.Timed()
 	waiterp sync.Pool      // of *waiter; per pool, since a synctest bubble owns its channels
 
 	// closed is set once, by Close, and read by every Get and Put.
@@ -84,12 +85,12 @@ func New(cfg pool.Config) (pool.Pool, error) {
 		return nil, fmt.Errorf("ring: %w", err)
 	}
 	p := &Pool{
-		cfg:   cfg,
-		timed: cfg.IdleTimeout > 0 || cfg.MaxLifetime > 0,
-		idle:  newQueue[*lease.Entry](cfg.MaxIdle),
-		spill: make([]*lease.Entry, 0, cfg.MaxIdle),
+		cfg:    cfg,
+		policy: expiry.New(cfg),
+		idle:   newQueue[*lease.Entry](cfg.MaxIdle),
+		spill:  make([]*lease.Entry, 0, cfg.MaxIdle),
 	}
-	if p.timed {
+	if p.policy.Timed() {
 		p.reaper = reaper.New(p.sweep)
 	}
 	return p, nil
@@ -108,21 +109,23 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 			return p.wait(ctx)
 		}
 		if e, ok := p.idle.pop(); ok {
-			if p.fresh(e) {
+			cause := p.policy.OnGet(&e.Life)
+			if cause == expiry.Fresh {
 				return e.Acquire(), nil // counted by the ring's head, see otherPops
 			}
 			p.otherPops.Add(1)
-			p.retire(e)
+			p.retire(e, cause)
 			p.freeSlot()
 			continue
 		}
 		if p.spilled.Load() != 0 {
 			if e, ok := p.unspill(); ok {
-				if p.fresh(e) {
+				cause := p.policy.OnGet(&e.Life)
+				if cause == expiry.Fresh {
 					p.counters.Reuses.Add(1)
 					return e.Acquire(), nil
 				}
-				p.retire(e)
+				p.retire(e, cause)
 				p.freeSlot()
 				continue
 			}
@@ -151,17 +154,16 @@ func (p *Pool) Put(c net.Conn) error {
 	if err != nil {
 		return err
 	}
-	if !p.timed {
+	if !p.policy.Timed() {
 		p.keep(e) // offer without the clock and the reaper
 		return nil
 	}
 	now := time.Now()
-	if e.TooOld(now, p.cfg.MaxLifetime) {
-		p.retire(e)
+	if _, cause := p.policy.Returned(&e.Life, now); cause != expiry.Fresh {
+		p.retire(e, cause)
 		p.freeSlot()
 		return nil
 	}
-	e.IdleSince = now
 	p.offer(e, now)
 	return nil
 }
@@ -232,26 +234,11 @@ func (p *Pool) freeSlot() {
 	}
 }
 
-// fresh reports whether an idle entry may be handed out: not expired and,
-// unless NoAliveCheck, its peer still there. The common case, nothing to
-// check, inlines into Get; the rest is freshCheck.
-func (p *Pool) fresh(e *lease.Entry) bool {
-	return !p.timed && (p.cfg.NoAliveCheck || !e.Peeks()) || p.freshCheck(e)
-}
-
-// freshCheck is fresh when there is a clock or a socket to read.
-func (p *Pool) freshCheck(e *lease.Entry) bool {
-	if p.timed && e.Expired(time.Now(), p.cfg.IdleTimeout, p.cfg.MaxLifetime) {
-		return false
-	}
-	return p.cfg.NoAliveCheck || e.Usable()
-}
-
-// retire closes an entry that expired or whose peer left. The caller still
-// owns its slot.
-func (p *Pool) retire(e *lease.Entry) {
+// retire closes an entry that the reuse policy refused for cause. The
+// caller still owns its slot.
+func (p *Pool) retire(e *lease.Entry, cause expiry.Cause) {
 	e.Raw().Close()
-	p.counters.Expired.Add(1)
+	p.counters.Expired(cause)
 }
 
 // drop closes an entry and frees its slot.
@@ -267,15 +254,15 @@ func (p *Pool) drop(e *lease.Entry) {
 func (p *Pool) offer(e *lease.Entry, now time.Time) {
 	// Read e's expiry while we own it: once pushed, a Get may take it and
 	// its Put rewrite IdleSince.
-	var expiry time.Time
-	if p.timed {
+	var expiresAt time.Time
+	if p.policy.Timed() {
 		if now.IsZero() {
 			now = time.Now()
 		}
-		expiry = e.ExpiresAt(p.cfg.IdleTimeout, p.cfg.MaxLifetime)
+		expiresAt = p.policy.ExpiresAt(&e.Life)
 	}
-	if p.keep(e) && p.timed {
-		p.reaper.ArmBy(expiry, now)
+	if p.keep(e) && p.policy.Timed() {
+		p.reaper.ArmBy(expiresAt, now)
 	}
 }
 
@@ -332,8 +319,8 @@ func (p *Pool) sweep() {
 		if !ok {
 			break
 		}
-		if e.Expired(now, p.cfg.IdleTimeout, p.cfg.MaxLifetime) {
-			p.retire(e)
+		if cause := p.policy.Expired(&e.Life, now); cause != expiry.Fresh {
+			p.retire(e, cause)
 			p.freeSlot()
 			continue
 		}

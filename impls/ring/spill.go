@@ -3,6 +3,7 @@ package ring
 import (
 	"time"
 
+	"github.com/poolbench/poolbench/internal/expiry"
 	"github.com/poolbench/poolbench/internal/lease"
 )
 
@@ -42,9 +43,13 @@ func (p *Pool) spillOrDrop(e *lease.Entry) bool {
 			kept = false
 		}
 	}
+	overflow := !kept && !p.closed.Load()
 	p.mu.Unlock()
 	if !kept {
 		p.drop(e)
+		if overflow {
+			p.counters.MaxIdle.Add(1)
+		}
 	}
 	return kept
 }
@@ -69,6 +74,7 @@ func (p *Pool) rebalance() {
 		p.mu.Unlock()
 		if over {
 			p.drop(e)
+			p.counters.MaxIdle.Add(1)
 		}
 	}
 }
@@ -104,21 +110,22 @@ func (p *Pool) sweepSpill(now time.Time) (next time.Time) {
 			return next
 		}
 		e := p.spill[i]
-		expired := e.Expired(now, p.cfg.IdleTimeout, p.cfg.MaxLifetime)
+		cause := p.policy.Expired(&e.Life, now)
+		expired := cause != expiry.Fresh
 		if expired {
 			last := len(p.spill) - 1
 			p.spill[i], p.spill[last] = p.spill[last], nil
 			p.spill = p.spill[:last]
 			p.spilled.Add(-1)
 		} else {
-			if at := e.ExpiresAt(p.cfg.IdleTimeout, p.cfg.MaxLifetime); next.IsZero() || at.Before(next) {
+			if at := p.policy.ExpiresAt(&e.Life); next.IsZero() || at.Before(next) {
 				next = at
 			}
 			i++
 		}
 		p.mu.Unlock()
 		if expired {
-			p.retire(e)
+			p.retire(e, cause)
 			p.freeSlot()
 		}
 	}

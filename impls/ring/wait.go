@@ -10,6 +10,7 @@ import (
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/internal/counters"
 	"github.com/poolbench/poolbench/internal/dialer"
+	"github.com/poolbench/poolbench/internal/expiry"
 	"github.com/poolbench/poolbench/internal/lease"
 )
 
@@ -114,14 +115,14 @@ func (p *Pool) wait(ctx context.Context) (net.Conn, error) {
 		return nil, err
 	case dial:
 		return p.dial(ctx)
-	case p.fresh(e):
-		p.counters.Reuses.Add(1)
-		return e.Acquire(), nil
-	default:
+	}
+	if cause := p.policy.OnGet(&e.Life); cause != expiry.Fresh {
 		// The conn expired while idle: its slot is ours to dial with.
-		p.retire(e)
+		p.retire(e, cause)
 		return p.dial(ctx)
 	}
+	p.counters.Reuses.Add(1)
+	return e.Acquire(), nil
 }
 
 // cancel takes a waiter whose ctx ended out of the queue. If a grant beat

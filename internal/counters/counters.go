@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/internal/expiry"
 )
 
 // Counters counts pool events. Each field is bumped once per event by
@@ -18,11 +19,20 @@ type Counters struct {
 	Dials      atomic.Uint64 // dials started
 	DialErrors atomic.Uint64 // dials that failed (including ones cut short by ctx)
 	Reuses     atomic.Uint64 // Gets served without a dial
-	Expired    atomic.Uint64 // conns closed for IdleTimeout, MaxLifetime or a dead peer
 	Discards   atomic.Uint64 // conns closed by Discard
+	MaxIdle    atomic.Uint64 // conns a Put closed because MaxIdle were idle
 	Waits      atomic.Uint64 // Gets that parked waiting for a conn
 	Cancels    atomic.Uint64 // Gets that ended because their ctx ended
 	waitNanos  atomic.Int64  // total time Gets spent parked
+	// expired counts the conns the reuse policy refused, by expiry.Cause
+	// (index 0, Fresh, stays zero); see Expired.
+	expired [expiry.DeadPeer + 1]atomic.Uint64
+}
+
+// Expired counts one conn closed because the reuse policy refused it for
+// cause c (not expiry.Fresh).
+func (c *Counters) Expired(cause expiry.Cause) {
+	c.expired[cause].Add(1)
 }
 
 // epoch anchors WaitStart.
@@ -45,10 +55,15 @@ func (c *Counters) Snapshot() pool.Stats {
 		Dials:      c.Dials.Load(),
 		DialErrors: c.DialErrors.Load(),
 		Reuses:     c.Reuses.Load(),
-		Expired:    c.Expired.Load(),
 		Discards:   c.Discards.Load(),
-		Waits:      c.Waits.Load(),
-		WaitTime:   time.Duration(c.waitNanos.Load()),
-		Cancels:    c.Cancels.Load(),
+
+		IdleTimeoutClosed: c.expired[expiry.IdleTimeout].Load(),
+		MaxLifetimeClosed: c.expired[expiry.MaxLifetime].Load(),
+		DeadPeerClosed:    c.expired[expiry.DeadPeer].Load(),
+		MaxIdleClosed:     c.MaxIdle.Load(),
+
+		Waits:    c.Waits.Load(),
+		WaitTime: time.Duration(c.waitNanos.Load()),
+		Cancels:  c.Cancels.Load(),
 	}
 }

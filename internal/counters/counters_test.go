@@ -4,6 +4,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/poolbench/poolbench/internal/expiry"
 )
 
 func TestSnapshot(t *testing.T) {
@@ -15,9 +17,17 @@ func TestSnapshot(t *testing.T) {
 		time.Sleep(1500 * time.Millisecond)
 		c.Waited(start)
 		c.Waited(start)
+		c.Expired(expiry.IdleTimeout)
+		c.Expired(expiry.MaxLifetime)
+		c.Expired(expiry.MaxLifetime)
+		c.Expired(expiry.DeadPeer)
+		c.MaxIdle.Add(1)
 		s := c.Snapshot()
 		if s.Dials != 3 || s.Reuses != 2 || s.WaitTime != 3*time.Second || s.Open != 0 {
 			t.Fatalf("snapshot %+v", s)
+		}
+		if s.IdleTimeoutClosed != 1 || s.MaxLifetimeClosed != 2 || s.DeadPeerClosed != 1 || s.MaxIdleClosed != 1 || s.Expired() != 4 {
+			t.Fatalf("closes by cause in snapshot %+v", s)
 		}
 	})
 }

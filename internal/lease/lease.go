@@ -1,7 +1,9 @@
-// Package lease is the conn bookkeeping that every poolbench design shares:
-// an Entry per dialed conn, and the Conn handed to callers, which lets a pool
-// reject a foreign conn, a double Put and a stale Put without a map lookup or
-// an allocation per Get.
+// Package lease is the hand-out bookkeeping that every poolbench design
+// shares: an Entry per dialed conn, and the Conn handed to callers, which
+// lets a pool reject a foreign conn, a double Put and a stale Put without a
+// map lookup or an allocation per Get. Whether a conn may be reused is not
+// lease's to decide: the Entry carries the conn's expiry.Life, and
+// expiry.Policy judges it.
 //
 // A pool owns an Entry exclusively while it is idle (or being dialed) and
 // calls Acquire to hand it out; Put and Discard call Release to take it back.
@@ -12,10 +14,10 @@ package lease
 import (
 	"net"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/internal/expiry"
 )
 
 // Owner is the pool an Entry belongs to. Closing a handed-out Conn calls
@@ -38,11 +40,9 @@ type Entry struct {
 	conn  net.Conn
 	owner Owner
 
-	// Created is when the conn was dialed. Set once, before first hand-out.
-	Created time.Time
-	// IdleSince is when the conn was last returned; written by the pool
-	// that owns the idle Entry.
-	IdleSince time.Time
+	// Life is the conn's reuse-policy state (Created, IdleSince, the peer
+	// probe), for expiry.Policy; written by the pool that owns the Entry.
+	expiry.Life
 	// Tag is the owning pool's own per-conn data, such as an adapter's
 	// handle on the third-party pool's resource, found again from the
 	// Entry that Release returns without a map. It belongs to whoever owns
@@ -57,22 +57,12 @@ type Entry struct {
 	// handles are the unused handles of the current block, for the coming
 	// hand-outs. Owned, like IdleSince, by whoever owns the Entry.
 	handles []Conn
-
-	raw     syscall.RawConn // nil when conn is not a kernel socket
-	peek    func(fd uintptr) bool
-	peekBad bool
-	buf     [1]byte
 }
 
 // NewEntry wraps a freshly dialed conn for owner. now is its creation time.
 func NewEntry(owner Owner, c net.Conn, now time.Time) *Entry {
-	e := &Entry{conn: c, owner: owner, Created: now, IdleSince: now}
-	if sc, ok := c.(syscall.Conn); ok {
-		if raw, err := sc.SyscallConn(); err == nil {
-			e.raw = raw
-			e.peek = e.peekFD // bound once, so Usable does not allocate
-		}
-	}
+	e := &Entry{conn: c, owner: owner}
+	e.Life.Init(c, now)
 	return e
 }
 
@@ -120,67 +110,6 @@ func Release[O interface {
 		return nil, pool.ErrNotHeld
 	}
 	return l.entry, nil
-}
-
-// Expired reports whether e must not be handed out or kept idle at now:
-// idle longer than idleTimeout, or older than maxLifetime (0 disables each).
-func (e *Entry) Expired(now time.Time, idleTimeout, maxLifetime time.Duration) bool {
-	if idleTimeout > 0 && now.Sub(e.IdleSince) > idleTimeout {
-		return true
-	}
-	return maxLifetime > 0 && now.Sub(e.Created) >= maxLifetime
-}
-
-// ExpiresAt returns the first instant at which Expired(t, idleTimeout,
-// maxLifetime) holds, or the zero Time when both are 0. A reaper arms its
-// timer for it.
-func (e *Entry) ExpiresAt(idleTimeout, maxLifetime time.Duration) time.Time {
-	var at time.Time
-	if idleTimeout > 0 {
-		at = e.IdleSince.Add(idleTimeout + 1) // Expired wants strictly longer
-	}
-	if maxLifetime > 0 {
-		if end := e.Created.Add(maxLifetime); at.IsZero() || end.Before(at) {
-			at = end
-		}
-	}
-	return at
-}
-
-// TooOld reports whether e is older than maxLifetime at now (0 disables).
-func (e *Entry) TooOld(now time.Time, maxLifetime time.Duration) bool {
-	return maxLifetime > 0 && now.Sub(e.Created) >= maxLifetime
-}
-
-// Usable reports whether an idle conn may be handed out: false when its peer
-// has closed it, reset it, or sent bytes nobody asked for (a request-response
-// conn with unread bytes is out of step). Conns that are not kernel sockets
-// are always usable. It costs one non-blocking recv.
-func (e *Entry) Usable() bool {
-	return e.raw == nil || e.peekUsable()
-}
-
-// Peeks reports whether Usable has a socket to peek at; when it has not,
-// Usable is always true, and a pool's fast path can skip the call.
-func (e *Entry) Peeks() bool { return e.raw != nil }
-
-// peekUsable is Usable for a kernel socket.
-func (e *Entry) peekUsable() bool {
-	e.peekBad = false
-	if err := e.raw.Read(e.peek); err != nil {
-		return false
-	}
-	return !e.peekBad
-}
-
-// peekFD always returns true: returning false would make RawConn.Read block
-// until the socket is readable, and an idle socket should never be.
-func (e *Entry) peekFD(fd uintptr) bool {
-	_, _, err := syscall.Recvfrom(int(fd), e.buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-	// EAGAIN means nothing to read: alive and in step. Anything else is EOF
-	// (n == 0), unasked-for bytes (n > 0) or a socket error.
-	e.peekBad = err != syscall.EAGAIN && err != syscall.EINTR
-	return true
 }
 
 // Conn is the handle a caller holds: the dialed conn plus the hand-out it

@@ -13,7 +13,7 @@
 //   - The factory runs under the pool's mutex and takes no ctx, so every dial
 //     runs with context.Background and blocks the whole pool while it lasts.
 //   - Ping is the library's hook for an alive check; the adapter supplies the
-//     same non-blocking peek poolbench's designs use (lease.Entry.Usable),
+//     same non-blocking peek poolbench's designs use (expiry.Life.PeerAlive),
 //     unless Config.NoAliveCheck.
 //   - Put takes any value and cannot tell a double or stale Put.
 //   - Len is the only counter: the number of idle conns.
@@ -29,7 +29,7 @@ import (
 	spool "github.com/silenceper/pool"
 
 	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/internal/lease"
+	"github.com/poolbench/poolbench/internal/expiry"
 )
 
 // Caps is what silenceper/pool can express. Every false field is a property
@@ -56,11 +56,11 @@ type Pool struct {
 }
 
 // conn is what the factory makes and the caller holds: the dialed conn, plus
-// a lease.Entry used only for its dead-peer peek (made once per dial so Ping
-// does not allocate).
+// an expiry.Life used only for its dead-peer peek (set up once per dial so
+// Ping does not allocate).
 type conn struct {
 	net.Conn
-	peek *lease.Entry
+	peek expiry.Life
 }
 
 // New builds a silenceper/pool channel pool from cfg: InitialCap 0, MaxCap
@@ -81,13 +81,15 @@ func New(cfg pool.Config) (pool.Pool, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &conn{Conn: c, peek: lease.NewEntry(nil, c, time.Time{})}, nil
+			pc := &conn{Conn: c}
+			pc.peek.Init(c, time.Time{})
+			return pc, nil
 		},
 		Close: func(v any) error { return v.(*conn).Conn.Close() },
 	}
 	if !cfg.NoAliveCheck {
 		lc.Ping = func(v any) error {
-			if !v.(*conn).peek.Usable() {
+			if !v.(*conn).peek.PeerAlive() {
 				return errDeadPeer
 			}
 			return nil

@@ -78,7 +78,7 @@ func checkStatsConsistent(c *checkT) {
 	s.give(b, "a Put")
 	if s.caps.IdleTimeout {
 		time.Sleep(2 * time.Minute)
-		a = s.take("a Get after both idle conns expired", func(w *pool.Stats) { w.Dials++; w.Expired += 2 })
+		a = s.take("a Get after both idle conns expired", func(w *pool.Stats) { w.Dials++; w.IdleTimeoutClosed += 2 })
 		s.give(a, "a Put")
 	}
 }
@@ -132,7 +132,11 @@ func (s *statsCheck) verify(event string, moved ...func(*pool.Stats)) {
 		got, want uint64
 	}{
 		{"Dials", got.Dials, w.Dials}, {"DialErrors", got.DialErrors, w.DialErrors},
-		{"Reuses", got.Reuses, w.Reuses}, {"Expired", got.Expired, w.Expired},
+		{"Reuses", got.Reuses, w.Reuses},
+		{"IdleTimeoutClosed", got.IdleTimeoutClosed, w.IdleTimeoutClosed},
+		{"MaxLifetimeClosed", got.MaxLifetimeClosed, w.MaxLifetimeClosed},
+		{"DeadPeerClosed", got.DeadPeerClosed, w.DeadPeerClosed},
+		{"MaxIdleClosed", got.MaxIdleClosed, w.MaxIdleClosed},
 		{"Discards", got.Discards, w.Discards}, {"Waits", got.Waits, w.Waits},
 		{"Cancels", got.Cancels, w.Cancels},
 	} {

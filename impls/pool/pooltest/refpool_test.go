@@ -113,8 +113,8 @@ func (p *refPool) Get(ctx context.Context) (net.Conn, error) {
 	for len(p.idle) > 0 {
 		e := p.idle[len(p.idle)-1]
 		p.idle = p.idle[:len(p.idle)-1]
-		if p.expired(e, true) {
-			p.closeLocked(e, true)
+		if cause := p.expired(e, true); cause != nil {
+			p.closeLocked(e, cause)
 			continue
 		}
 		if p.bug == doubleHandout {
@@ -263,32 +263,29 @@ func (p *refPool) freeSlotLocked() {
 	p.open--
 }
 
-// closeLocked closes an entry the pool owns and frees its slot; expired
-// says whether to count it in Stats.Expired.
-func (p *refPool) closeLocked(e *lease.Entry, expired bool) {
+// closeLocked closes an entry the pool owns and frees its slot; cause, when
+// not nil, is the Stats counter of why it closes.
+func (p *refPool) closeLocked(e *lease.Entry, cause *uint64) {
 	e.Raw().Close()
-	if expired {
-		p.stats.Expired++
+	if cause != nil {
+		*cause++
 	}
 	p.freeSlotLocked()
 }
 
-// expired reports whether an owned entry must not be handed out or kept;
-// onGet adds the dead-peer peek.
-func (p *refPool) expired(e *lease.Entry, onGet bool) bool {
+// expired returns the Stats counter of the reason an owned entry must not be
+// handed out or kept, or nil when it may; onGet adds the dead-peer peek.
+func (p *refPool) expired(e *lease.Entry, onGet bool) *uint64 {
 	now := time.Now()
-	idle := p.cfg.IdleTimeout
-	if p.bug == noIdleExpiry {
-		idle = 0
+	switch {
+	case p.bug != noMaxLifetime && p.cfg.MaxLifetime > 0 && now.Sub(e.Created) >= p.cfg.MaxLifetime:
+		return &p.stats.MaxLifetimeClosed
+	case p.bug != noIdleExpiry && p.cfg.IdleTimeout > 0 && now.Sub(e.IdleSince) > p.cfg.IdleTimeout:
+		return &p.stats.IdleTimeoutClosed
+	case onGet && !p.cfg.NoAliveCheck && p.bug != noAliveCheck && !e.PeerAlive():
+		return &p.stats.DeadPeerClosed
 	}
-	life := p.cfg.MaxLifetime
-	if p.bug == noMaxLifetime {
-		life = 0
-	}
-	if e.Expired(now, idle, life) {
-		return true
-	}
-	return onGet && !p.cfg.NoAliveCheck && p.bug != noAliveCheck && !e.Usable()
+	return nil
 }
 
 func (p *refPool) Put(c net.Conn) error {
@@ -311,17 +308,18 @@ func (p *refPool) Put(c net.Conn) error {
 // returnLocked takes back an owned entry: to a waiter, to the idle stack,
 // or closed.
 func (p *refPool) returnLocked(e *lease.Entry) {
+	expired := p.expired(e, false)
 	switch {
 	case p.closed || p.bug == noReuse:
-		p.closeLocked(e, false)
-	case p.expired(e, false):
-		p.closeLocked(e, true)
+		p.closeLocked(e, nil)
+	case expired != nil:
+		p.closeLocked(e, expired)
 	case len(p.waiters) > 0 && p.bug != lostWakeup:
 		w := p.waiters[0]
 		p.waiters = p.waiters[1:]
 		w.ch <- grant{e: e}
 	case len(p.idle) >= p.cfg.MaxIdle:
-		p.closeLocked(e, false)
+		p.closeLocked(e, &p.stats.MaxIdleClosed)
 	default:
 		e.IdleSince = time.Now()
 		p.idle = append(p.idle, e)
@@ -359,7 +357,7 @@ func (p *refPool) Close() error {
 	}
 	if p.bug != closeLeaksIdle {
 		for _, e := range p.idle {
-			p.closeLocked(e, false)
+			p.closeLocked(e, nil)
 		}
 		p.idle = nil
 	}
@@ -402,8 +400,8 @@ func (p *refPool) reap(every time.Duration) {
 		p.mu.Lock()
 		kept := p.idle[:0]
 		for _, e := range p.idle {
-			if p.expired(e, false) {
-				p.closeLocked(e, true)
+			if cause := p.expired(e, false); cause != nil {
+				p.closeLocked(e, cause)
 			} else {
 				kept = append(kept, e)
 			}
