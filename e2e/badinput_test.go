@@ -76,6 +76,14 @@ var badInputs = []badCase{
 	sweepCase("restart-after-point", "-restart", "10s", "-duration", "100ms", "-warmup", "0s").want("-restart"),
 	sweepCase("restart-external", "-restart", "50ms").want("restart needs a child server process"),
 	sweepCase("fault-unknown", "-fault", "bogus").want("unknown fault"),
+	sweepCase("restart-idle-without-restart", "-restart-idle", "-addr", "", "-servers", "net").want("-restart-idle needs -restart"),
+	sweepCase("restart-idle-external", "-restart-idle", "-restart", "50ms").want("without -addr"),
+	sweepCase("cold-burst-small", "-cold-burst", "2", "-addr", "", "-servers", "net").want("-cold-burst 2"),
+	sweepCase("cold-burst-bad-delay", "-cold-burst", "4", "-dial-delays", "1ms,x", "-addr", "", "-servers", "net").want("\"x\" is not a duration"),
+	sweepCase("cold-burst-delay-too-long", "-cold-burst", "4", "-dial-delays", "2s", "-addr", "", "-servers", "net").want("dial delay 2s"),
+	sweepCase("cold-burst-too-many", "-cold-burst", "4", "-conns", "512", "-addr", "", "-servers", "net").want("callers"),
+	sweepCase("cap-below-count", "-cold-burst", "4", "-count", "6", "-cap", "3", "-addr", "", "-servers", "net").want("-cap 3"),
+	sweepCase("cap-time-negative", "-cold-burst", "4", "-cap-time", "-1s", "-addr", "", "-servers", "net").want("-cap-time -1s"),
 	sweepCase("fault-sub-millisecond", "-fault", "latency=500us").want("whole milliseconds"),
 
 	// report: every case names the existing REPORT.md as -out; it must survive.

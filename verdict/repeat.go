@@ -21,12 +21,15 @@ func (c Cap) Reached(reps int, began, now time.Time) bool {
 }
 
 // Status is a short phrase for a verdict in a table: "told apart" when
-// decided, otherwise why not: too few repetitions for an interval, or the
+// decided, "tied exactly" when the leaders gave one value every time,
+// otherwise why not: too few repetitions for an interval, or the
 // cap reached with the repetitions it allowed.
 func (v Verdict) Status(capReached bool) string {
 	switch {
 	case v.Decided:
 		return "told apart"
+	case v.ExactTie():
+		return "tied exactly: every repetition gave " + strconv.FormatFloat(v.Ranked[0].Median, 'g', 4, 64)
 	case len(v.Ranked) < 2:
 		return "one design only"
 	}

@@ -145,3 +145,23 @@ func Decide(better Better, samples []Sample) Verdict {
 	v.Decided = len(v.Ranked) >= 2 && len(v.Tied) == 0
 	return v
 }
+
+// ExactTie reports whether the best and every design tied with it gave
+// the same value in every repetition: a tie more repetitions cannot
+// break (two pools that both let no request fail).
+func (v Verdict) ExactTie() bool {
+	if len(v.Tied) == 0 || !v.Ranked[0].Finite() {
+		return false
+	}
+	b := v.Ranked[0]
+	for _, d := range append([]Design{b}, v.Tied...) {
+		if d.Lo != b.Median || d.Hi != b.Median || !d.Finite() {
+			return false
+		}
+	}
+	return true
+}
+
+// Settled reports whether more repetitions would not change the verdict's
+// shape: it is decided, or its leaders are tied exactly.
+func (v Verdict) Settled() bool { return v.Decided || v.ExactTie() }

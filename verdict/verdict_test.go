@@ -96,3 +96,21 @@ func TestCapReached(t *testing.T) {
 		}
 	}
 }
+
+func TestExactTie(t *testing.T) {
+	zeros := []float64{0, 0, 0, 0, 0, 0}
+	v := Decide(Lower, []Sample{{"a", zeros}, {"b", zeros}, {"fatih", []float64{4, 4, 4, 4, 4, 4}}})
+	if v.Decided || !v.ExactTie() || !v.Settled() {
+		t.Fatalf("two pools at 0 every time: Decided %v ExactTie %v", v.Decided, v.ExactTie())
+	}
+	if w, _ := v.Worst(); w.Name != "fatih" || w.Overlaps(v.Ranked[0]) {
+		t.Errorf("worst = %v, want fatih apart from the best", w)
+	}
+	if s := v.Status(true); !strings.HasPrefix(s, "tied exactly") {
+		t.Errorf("Status = %q", s)
+	}
+	v = Decide(Lower, []Sample{{"a", zeros}, {"b", []float64{0, 0, 0, 0, 0, 1}}})
+	if v.ExactTie() || v.Settled() {
+		t.Error("a tie with one differing repetition counts as exact")
+	}
+}

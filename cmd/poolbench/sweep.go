@@ -69,6 +69,8 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	out := fs.String("out", "results/echo.txt", "result `file`, replaced atomically")
 	fault := fs.String("fault", "", "fault `spec` injected by a proxy between pools and servers: latency=10ms, reset_peer, timeout, slow_close, none")
 	restart := fs.Duration("restart", 0, "fault: kill each point's server this long after it starts and start it again on the same port; writes a BenchmarkRestart result per point")
+	var scen scenarioFlags
+	scen.register(fs)
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
 	}
@@ -99,6 +101,12 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	}
 	if err := s.Validate(); err != nil {
 		return badInput("sweep: %v", err)
+	}
+	if scen.asked() {
+		if *addr != "" || *fault != "" || s.Rate > 0 {
+			return badInput("sweep: -restart-idle and -cold-burst start their own servers, in closed loop, without -addr, -fault or -rate")
+		}
+		return scen.run(stderr, s, *restart, *out)
 	}
 	var rs *harness.Restart
 	if *restart != 0 {

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/poolbench/poolbench/harness"
+	"github.com/poolbench/poolbench/verdict"
+)
+
+// scenarioFlags are the sweep's flags that run the scenarios of
+// harness.Scenarios instead of the echo points.
+type scenarioFlags struct {
+	restartIdle bool
+	coldBurst   int
+	dialDelays  string
+	capReps     int
+	capTime     time.Duration
+}
+
+func (f *scenarioFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&f.restartIdle, "restart-idle", false, "with -restart D: restart while idle instead of under load: load for D, go quiet, kill and relaunch the server on the same port, resume for -duration; writes BenchmarkRestartIdle results (failures, stale conns handed out, dials to recover, first ok) per -conns level")
+	fs.IntVar(&f.coldBurst, "cold-burst", 0, "cold burst: `F` x MaxConns Gets at once on an empty pool of each -conns size, each dial costing each of -dial-delays (F >= 4); writes BenchmarkColdBurst results")
+	fs.StringVar(&f.dialDelays, "dial-delays", "1ms,10ms", "with -cold-burst: comma-separated dial `costs`")
+	fs.IntVar(&f.capReps, "cap", 0, "scenarios: the most repetitions of an undecided question (0: 2 x -count)")
+	fs.DurationVar(&f.capTime, "cap-time", 0, "scenarios: the most time for each scenario's repetitions (0: no limit)")
+}
+
+func (f *scenarioFlags) asked() bool { return f.restartIdle || f.coldBurst != 0 }
+
+// runScenarios runs the scenarios the flags ask for over s's servers and
+// pools and writes their results to out.
+func (f *scenarioFlags) run(stderr io.Writer, s *harness.Sweep, restart time.Duration, out string) error {
+	sc := &harness.Scenarios{Servers: s.Servers, Count: s.Count, Size: s.Size, OpTimeout: s.OpTimeout, Progress: stderr,
+		Cap: verdict.Cap{Reps: f.capReps, Time: f.capTime}}
+	for _, pd := range s.Pools {
+		sc.Pools = append(sc.Pools, harness.ScenarioPool{Name: pd.Name, New: pd.New})
+	}
+	switch {
+	case f.capReps < 0 || f.capReps > 0 && f.capReps < s.Count:
+		return badInput("sweep: -cap %d, want 0 or at least -count %d", f.capReps, s.Count)
+	case f.capTime < 0:
+		return badInput("sweep: -cap-time %v, want >= 0", f.capTime)
+	case f.restartIdle && restart <= 0:
+		return badInput("sweep: -restart-idle needs -restart D > 0, the load's time before it goes quiet")
+	case f.coldBurst != 0 && f.coldBurst < 4:
+		return badInput("sweep: -cold-burst %d, want >= 4 (Gets per conn of the pool)", f.coldBurst)
+	}
+	if f.restartIdle {
+		sc.Idle = &harness.IdlePlan{Workers: s.Conns, Fill: restart, Resume: s.Duration}
+	}
+	if f.coldBurst != 0 {
+		var delays []time.Duration
+		for _, d := range splitList(f.dialDelays) {
+			v, err := time.ParseDuration(d)
+			if err != nil {
+				return badInput("sweep: -dial-delays: %q is not a duration", d)
+			}
+			delays = append(delays, v)
+		}
+		if len(delays) == 0 {
+			return badInput("sweep: -dial-delays: empty list")
+		}
+		sc.Burst = &harness.BurstPlan{MaxConns: s.Conns, Factor: f.coldBurst, DialDelays: delays}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := sc.Validate(); err != nil {
+		return badInput("sweep: %v", err)
+	}
+	res, err := sc.Run(ctx)
+	if ctx.Err() != nil {
+		return interrupted{err: fmt.Errorf("scenarios interrupted; nothing written: %w", context.Cause(ctx))}
+	}
+	if err != nil {
+		return err // the previous -out is left as it was
+	}
+	if len(res.Idle)+len(res.Burst) == 0 {
+		return errors.New("scenarios: nothing measured; nothing written")
+	}
+	if err := res.WriteFile(out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "sweep: wrote %d scenario results to %s\n", len(res.Idle)+len(res.Burst), out)
+	return nil
+}
