@@ -1,68 +1,49 @@
 package harness
 
 import (
-	"bufio"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
+	"strconv"
 	"time"
 
-	"golang.org/x/perf/benchfmt"
-
-	"github.com/poolbench/poolbench/atomicfile"
+	"github.com/poolbench/poolbench/results"
 )
 
-// scenarioUnits are the value units of the scenarios' results, all better
-// lower: each counts harm, delay or conns.
-var scenarioUnits = []unitBetter{
-	{"failures", "lower"}, {"stale-conns", "lower"}, {"dials", "lower"}, {"first-ok-ns", "lower"},
-	{"down-ns", "lower"}, {"idle-conns", "lower"},
-	{"served-ns", "lower"}, {"acquire-p99-ns", "lower"}, {"acquire-max-ns", "lower"},
-	{"peak-dials", "lower"}, {"over-cap", "lower"},
-}
-
-// Write writes r in the Go benchmark format, one configuration block per
-// server (with "scenario" a configuration key, so that benchstat keeps the
-// two scenarios' tables apart), one result per repetition:
-//
-//	BenchmarkRestartIdle/server=S/pool=P/maxconns=M/workers=W-G  1  F failures S stale-conns D dials T first-ok-ns T down-ns I idle-conns
-//	BenchmarkColdBurst/server=S/pool=P/maxconns=M/burst=B/dial=D-G  1  T served-ns T acquire-p99-ns T acquire-max-ns N peak-dials N dials F failures O over-cap
-//
-// first-ok-ns is left out when nothing succeeded after the resume;
-// over-cap is 1 when more dials than MaxConns were in flight at once.
-func (r *ScenarioResults) Write(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	out := benchfmt.NewWriter(bw)
-	if err := writeUnits(out, scenarioUnits); err != nil {
-		return err
-	}
-	for _, srv := range r.Servers {
-		base := &Results{Config: r.Config}
-		cfg := base.fileConfig(srv)
-		with := func(scenario string) []benchfmt.Config {
-			return append(cfg[:len(cfg):len(cfg)], benchfmt.Config{Key: "scenario", Value: []byte(scenario), File: true})
+// write writes r through package results, one configuration block per
+// server, one result per repetition (see results.RestartIdle and
+// results.ColdBurst for the names and units).
+func (r *ScenarioResults) write(out *results.Writer) error {
+	if len(r.Idle) > 0 {
+		if err := out.Declare(results.RestartIdleUnits...); err != nil {
+			return err
 		}
-		idleCfg := with("restart-idle")
+	}
+	if len(r.Burst) > 0 {
+		if err := out.Declare(results.ColdBurstUnits...); err != nil {
+			return err
+		}
+	}
+	base := &Results{Config: r.Config, Procs: r.Procs}
+	for _, srv := range r.Servers {
+		cfg := base.fileConfig(srv)
 		for _, p := range r.Idle {
 			if p.Server != srv.Name {
 				continue
 			}
-			v := []benchfmt.Value{
-				{Value: float64(p.Failures), Unit: "failures"},
-				{Value: float64(p.Stale), Unit: "stale-conns"},
-				{Value: float64(p.Dials), Unit: "dials"},
+			v := []results.Value{
+				{Unit: results.Failures, Value: float64(p.Failures)},
+				{Unit: results.StaleConns, Value: float64(p.Stale)},
+				{Unit: results.Dials, Value: float64(p.Dials)},
 			}
 			if p.OK > 0 {
-				v = append(v, nsValue("first-ok-ns", p.FirstOK))
+				v = append(v, nsValue(results.FirstOK, p.FirstOK))
 			}
-			v = append(v, nsValue("down-ns", p.Down), benchfmt.Value{Value: float64(p.Idle), Unit: "idle-conns"})
-			name := fmt.Sprintf("RestartIdle/server=%s/pool=%s/maxconns=%d/workers=%d-%d", p.Server, p.Pool, p.MaxConns, p.Workers, r.Procs)
-			if err := out.Write(&benchfmt.Result{Config: idleCfg, Name: benchfmt.Name(name), Iters: 1, Values: v}); err != nil {
+			v = append(v, nsValue(results.Down, p.Down), results.Value{Unit: results.IdleConns, Value: float64(p.Idle)})
+			name := results.Name{Bench: results.RestartIdle, Keys: []results.KV{
+				{Key: results.Server, Value: p.Server}, {Key: results.PoolKey, Value: p.Pool},
+				{Key: results.MaxConns, Value: strconv.Itoa(p.MaxConns)}, {Key: results.Workers, Value: strconv.Itoa(p.Workers)}}}
+			if err := out.Write(results.Result{Name: name, Procs: base.procs(), Config: cfg, Values: v}); err != nil {
 				return err
 			}
 		}
-		burstCfg := with("cold-burst")
 		for _, p := range r.Burst {
 			if p.Server != srv.Name {
 				continue
@@ -71,28 +52,28 @@ func (r *ScenarioResults) Write(w io.Writer) error {
 			if p.OverCap(p.MaxConns) {
 				over = 1
 			}
-			v := []benchfmt.Value{
-				nsValue("served-ns", p.Served), nsValue("acquire-p99-ns", p.AcquireP99), nsValue("acquire-max-ns", p.AcquireMax),
-				{Value: float64(p.PeakDials), Unit: "peak-dials"}, {Value: float64(p.Dials), Unit: "dials"},
-				{Value: float64(p.Failures), Unit: "failures"}, {Value: over, Unit: "over-cap"},
+			v := []results.Value{
+				nsValue(results.Served, p.Served), nsValue(results.AcquireP99, p.AcquireP99), nsValue(results.AcquireMax, p.AcquireMax),
+				{Unit: results.PeakDials, Value: float64(p.PeakDials)}, {Unit: results.Dials, Value: float64(p.Dials)},
+				{Unit: results.Failures, Value: float64(p.Failures)}, {Unit: results.OverCap, Value: over},
 			}
-			name := fmt.Sprintf("ColdBurst/server=%s/pool=%s/maxconns=%d/burst=%d/dial=%v-%d", p.Server, p.Pool, p.MaxConns, p.Burst, p.DialDelay, r.Procs)
-			if err := out.Write(&benchfmt.Result{Config: burstCfg, Name: benchfmt.Name(name), Iters: 1, Values: v}); err != nil {
+			name := results.Name{Bench: results.ColdBurst, Keys: []results.KV{
+				{Key: results.Server, Value: p.Server}, {Key: results.PoolKey, Value: p.Pool},
+				{Key: results.MaxConns, Value: strconv.Itoa(p.MaxConns)}, {Key: results.Burst, Value: strconv.Itoa(p.Burst)},
+				{Key: results.Dial, Value: p.DialDelay.String()}}}
+			if err := out.Write(results.Result{Name: name, Procs: base.procs(), Config: cfg, Values: v}); err != nil {
 				return err
 			}
 		}
 	}
-	return bw.Flush()
+	return nil
 }
 
-func nsValue(unit string, d time.Duration) benchfmt.Value {
-	return benchfmt.Value{Value: float64(d.Nanoseconds()), Unit: unit}
+func nsValue(u results.Unit, d time.Duration) results.Value {
+	return results.Value{Unit: u, Value: float64(d.Nanoseconds())}
 }
 
-// WriteFile writes r to path atomically.
+// WriteFile writes r to path atomically (results.WriteFile).
 func (r *ScenarioResults) WriteFile(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return atomicfile.Write(path, r.Write)
+	return results.WriteFile(path, r.write)
 }

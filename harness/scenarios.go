@@ -6,17 +6,12 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strconv"
 	"time"
 
-	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/results"
 	"github.com/poolbench/poolbench/verdict"
 )
-
-// ScenarioPool is a pool design as a value: its name and its constructor.
-type ScenarioPool struct {
-	Name string
-	New  func(pool.Config) (pool.Pool, error)
-}
 
 // Scenarios runs the scenarios that tell pool designs apart by what their
 // callers see rather than by throughput: restart while idle (IdleRestart)
@@ -27,7 +22,7 @@ type ScenarioPool struct {
 // Cap is reached (see package verdict). Set Idle, Burst or both.
 type Scenarios struct {
 	Servers []Server
-	Pools   []ScenarioPool
+	Pools   []Pool
 	Idle    *IdlePlan
 	Burst   *BurstPlan
 	// Count is the repetitions of every point before deciding; 0 means
@@ -82,7 +77,7 @@ type Question struct {
 
 // ScenarioResults is what Scenarios measured.
 type ScenarioResults struct {
-	Config    []Setting
+	Config    []results.KV
 	Servers   []ServerInfo
 	Idle      []IdleRestartPoint
 	Burst     []ColdBurstPoint
@@ -144,9 +139,16 @@ func (s *Scenarios) Run(ctx context.Context) (*ScenarioResults, error) {
 	if limit.Reps == 0 {
 		limit.Reps = 2 * count
 	}
-	res := &ScenarioResults{Procs: runtime.GOMAXPROCS(0), Config: []Setting{
-		{"count", fmt.Sprint(count)}, {"cap-reps", fmt.Sprint(limit.Reps)}, {"cap-time", limit.Time.String()},
-		{"size", fmt.Sprint(orDefaultInt(s.Size, DefaultSize))},
+	capTime := results.None
+	if limit.Time > 0 {
+		capTime = limit.Time.String()
+	}
+	res := &ScenarioResults{Procs: runtime.GOMAXPROCS(0), Config: []results.KV{
+		{Key: "goos", Value: runtime.GOOS}, {Key: "goarch", Value: runtime.GOARCH},
+		{Key: "cpu", Value: cpuModel()}, {Key: results.GoVersion, Value: runtime.Version()},
+		{Key: results.Size, Value: strconv.Itoa(orDefaultInt(s.Size, DefaultSize))},
+		{Key: results.Count, Value: strconv.Itoa(count)},
+		{Key: results.CapReps, Value: strconv.Itoa(limit.Reps)}, {Key: results.CapTime, Value: capTime},
 	}}
 	for _, srv := range s.Servers {
 		res.Servers = append(res.Servers, ServerInfo{Name: srv.Name, Protocol: srv.Protocol, Loops: srv.Loops, External: isExternal(srv.Launch)})

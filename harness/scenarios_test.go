@@ -10,6 +10,7 @@ import (
 
 	"github.com/poolbench/poolbench/impls"
 	"github.com/poolbench/poolbench/impls/server"
+	"github.com/poolbench/poolbench/results"
 	"github.com/poolbench/poolbench/verdict"
 )
 
@@ -18,13 +19,13 @@ import (
 // against one per idle conn), that the cold burst names fatih over its cap,
 // and that the results read back under the documented names.
 func TestScenariosDecide(t *testing.T) {
-	var pools []ScenarioPool
+	var pools []Pool
 	for _, name := range []string{"mutexlist", "fatih"} {
 		pd, err := impls.LookupPool(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		pools = append(pools, ScenarioPool{Name: pd.Name, New: pd.New})
+		pools = append(pools, Pool{Name: pd.Name, New: pd.New})
 	}
 	s := &Scenarios{
 		Servers: []Server{{Name: "child", Protocol: server.Echo, Launch: childProcess(server.Echo)}},
@@ -57,7 +58,8 @@ func TestScenariosDecide(t *testing.T) {
 	}
 
 	var buf bytes.Buffer
-	if err := res.Write(&buf); err != nil {
+	w := results.NewWriter(&buf)
+	if err := res.write(w); err != nil || w.Flush() != nil {
 		t.Fatal(err)
 	}
 	names := map[string]int{}
@@ -65,8 +67,8 @@ func TestScenariosDecide(t *testing.T) {
 	for rd.Scan() {
 		if r, ok := rd.Result().(*benchfmt.Result); ok {
 			names[string(r.Name)]++
-			if r.GetConfig("scenario") == "" {
-				t.Errorf("%s has no scenario key", r.Name)
+			if r.GetConfig("cap-reps") != "6" {
+				t.Errorf("%s: cap-reps %q, want 6", r.Name, r.GetConfig("cap-reps"))
 			}
 		}
 	}

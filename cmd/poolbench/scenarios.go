@@ -41,7 +41,7 @@ func (f *scenarioFlags) run(stderr io.Writer, s *harness.Sweep, restart time.Dur
 	sc := &harness.Scenarios{Servers: s.Servers, Count: s.Count, Size: s.Size, OpTimeout: s.OpTimeout, Progress: stderr,
 		Cap: verdict.Cap{Reps: f.capReps, Time: f.capTime}}
 	for _, pd := range s.Pools {
-		sc.Pools = append(sc.Pools, harness.ScenarioPool{Name: pd.Name, New: pd.New})
+		sc.Pools = append(sc.Pools, pd)
 	}
 	switch {
 	case f.capReps < 0 || f.capReps > 0 && f.capReps < s.Count:
