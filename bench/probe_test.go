@@ -47,7 +47,7 @@ func exhaustionOf(d design) (exhaustion, error) {
 
 // probeExhaustion holds the only conn of a MaxConns=1 pool, starts a second
 // Get, and returns the held conn after probeGrace if that Get is still
-// running. The dial count then tells a waiting pool from one that dialed
+// running. The most conns open at once then tells a waiting pool from one that dialed
 // past its cap, whatever the timing was.
 func probeExhaustion(newPool func(pool.Config) (pool.Pool, error)) (exhaustion, error) {
 	dialer := &fakeDialer{}
@@ -92,7 +92,9 @@ func probeExhaustion(newPool func(pool.Config) (pool.Pool, error)) (exhaustion, 
 	if err := p.Put(r.c); err != nil {
 		return 0, err
 	}
-	if dialer.dials.Load() > 1 {
+	// Two conns open at once is dialing past the cap; two dials one after
+	// the other is the dial baseline, which closes on Put and waits.
+	if dialer.maxLive.Load() > 1 {
 		return dialsPastCap, nil
 	}
 	return waits, nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/poolbench/poolbench/impls/chanpool"
+	"github.com/poolbench/poolbench/impls/dial"
 	"github.com/poolbench/poolbench/impls/mutexlist"
 	"github.com/poolbench/poolbench/impls/peers/fatih"
 	"github.com/poolbench/poolbench/impls/peers/silenceper"
@@ -21,6 +22,9 @@ type PoolDesign struct {
 	Name string // short, stable, used in benchmark names: impl=NAME / pool=NAME
 	// Peer marks a third-party pool adapted for comparison, not one of ours.
 	Peer bool
+	// Baseline marks the design that does not pool (dial: Get dials, Put
+	// closes), shown next to the pools as the cost of not pooling.
+	Baseline bool
 	// New builds a pool from cfg.
 	New func(cfg pool.Config) (pool.Pool, error)
 	// Caps declares what the pool can express, for pooltest.
@@ -36,6 +40,8 @@ var pools = []PoolDesign{
 	{Name: "puddle", Peer: true, New: puddle.New, Caps: puddle.Caps},
 	{Name: "fatih", Peer: true, New: fatih.New, Caps: fatih.Caps},
 	{Name: "silenceper", Peer: true, New: silenceper.New, Caps: silenceper.Caps},
+	// No pool at all: what the others save (impls/dial).
+	{Name: "dial", Baseline: true, New: dial.New, Caps: dial.Caps},
 }
 
 // Pools returns every registered pool design.

@@ -34,6 +34,11 @@ type Capabilities struct {
 	DoublePut Misuse
 	StalePut  Misuse
 	Stats     bool // Stats() reports real values (property 29)
+	// NeverReuses: Put closes the conn and every Get dials (the dial
+	// baseline). The properties whose subject is an idle or reused conn, or
+	// that can only observe through one, are then n/a; the others expect a
+	// fresh conn where a pool would hand back the returned one.
+	NeverReuses bool
 	// CallerCheck names a check the caller supplies through a hook the
 	// library provides for it (such as a Ping func), on which the dead-peer
 	// verdict depends; "" when the pool checks by itself.

@@ -33,8 +33,12 @@ func checkDoublePut(c *checkT) {
 	f.mustPut(a)
 	f.rejects(f.caps.DoublePut, "a second Put of the same hand-out", func() error { return f.put(a) })
 	f.rejects(f.caps.DoublePut, "a Discard of a hand-out already Put", func() error { return f.discard(a) })
-	if k := f.d.Closes(aid); k != 0 {
-		f.Errorf("a refused Discard closed the idle conn %d", aid)
+	want := 0 // the conn is idle
+	if f.caps.NeverReuses {
+		want = 1 // the first Put closed it; a refused Discard must not again
+	}
+	if k := f.d.Closes(aid); k != want {
+		f.Errorf("after a Put and a refused Discard conn %d was closed %d times, want %d", aid, k, want)
 	}
 	x, xid := f.mustGet("after the double Put")
 	y, yid := f.mustGet("after the double Put")
@@ -42,8 +46,12 @@ func checkDoublePut(c *checkT) {
 		f.Fatalf("after a double Put, conn %d was handed to two callers at once", xid)
 	}
 	w := f.blocked("after a double Put")
-	if d := f.d.Stats().Dials; d > n {
-		f.Errorf("%d dials with MaxConns %d", d, n)
+	maxDials := n // a and then x or y from the idle a
+	if f.caps.NeverReuses {
+		maxDials = n + 1 // a, closed by its Put, then x and y
+	}
+	if d := f.d.Stats().Dials; d > maxDials {
+		f.Errorf("%d dials with MaxConns %d, want at most %d", d, n, maxDials)
 	}
 	f.mustPut(x)
 	f.release(w)

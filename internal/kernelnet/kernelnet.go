@@ -1,0 +1,225 @@
+// Package kernelnet reads what the kernel holds for a server while it is
+// loaded: the TCP sockets on its port by state (TIME_WAIT, CLOSE_WAIT,
+// SYN_RECV), the listen queue's overflow and drop counters, the ephemeral
+// ports in use against ip_local_port_range, and the server process's open
+// fds against its RLIMIT_NOFILE. These are the costs a pool saves and the
+// limits a connection burst runs into.
+//
+// Sockets come from netlink sock_diag (github.com/vishvananda/netlink),
+// which also gives each TIME_WAIT socket's remaining timer, so a window can
+// count the ones it created apart from those earlier load left behind; the
+// counters, the sysctl and the process's fds and limits come from /proc
+// (github.com/prometheus/procfs). Everything read is of the network
+// namespace of the calling process, so the server must share it.
+//
+// It must not know the harness, a pool or a server design: it is given a
+// port and a pid.
+package kernelnet
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/procfs"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// TCP states as sock_diag reports them (include/net/tcp_states.h).
+const (
+	stateSynRecv   = 3
+	stateTimeWait  = 6
+	stateCloseWait = 8
+	stateListen    = 10
+)
+
+// timeWaitLen is how long Linux keeps a socket in TIME_WAIT (TCP_TIMEWAIT_LEN,
+// fixed at compile time): a TIME_WAIT socket whose timer has e left was
+// created timeWaitLen - e ago.
+const timeWaitLen = 60 * time.Second
+
+// Sockets counts the TCP sockets with the server's port at one end.
+type Sockets struct {
+	// TimeWaitClient is TIME_WAIT sockets whose remote port is the server's:
+	// the client closed first and holds the 2MSL wait (and its port).
+	TimeWaitClient int
+	// TimeWaitServer is TIME_WAIT sockets whose local port is the server's:
+	// the server closed first.
+	TimeWaitServer int
+	// CloseWait is CLOSE_WAIT sockets at either end: the peer closed and
+	// this side has not yet.
+	CloseWait int
+	// SynRecv is half-open connections to the server: SYN received, the
+	// final ACK not yet (or dropped because the accept queue was full).
+	SynRecv int
+	// PortsInUse is the distinct local ports inside ip_local_port_range held
+	// by any TCP socket of the namespace (not only the server's): what
+	// connect(2) has left to choose from.
+	PortsInUse int
+}
+
+// Listen is the namespace's listen-queue counters (TcpExt in
+// /proc/net/netstat); they only grow.
+type Listen struct {
+	// Overflows counts final ACKs (or SYNs) dropped because an accept queue
+	// was full; the client sees a timeout or a reset.
+	Overflows uint64
+	// Drops counts every connection dropped at listen, overflows included.
+	Drops uint64
+}
+
+// FDs is a process's open files against its soft RLIMIT_NOFILE.
+type FDs struct {
+	Open, Limit int
+}
+
+// Headroom is how many more fds the process may open: 0 means accept fails
+// with EMFILE ("too many open files").
+func (f FDs) Headroom() int { return max(f.Limit-f.Open, 0) }
+
+// Sample is one reading.
+type Sample struct {
+	At      time.Time
+	Sockets Sockets
+	Listen  Listen
+	// Ports is the size of ip_local_port_range, the ephemeral ports there are.
+	Ports int
+	// FDs is the server process's; zero when Reader has no pid.
+	FDs FDs
+}
+
+// Reader reads Samples for one server: its TCP port and, when it runs on
+// this host as a process of its own, its pid (0 when not).
+type Reader struct {
+	port uint16
+	pid  int
+	fs   procfs.FS
+	// lo, hi are ip_local_port_range, read once: a sweep does not change it.
+	lo, hi int
+}
+
+// New returns a Reader for the server listening on port, whose process is
+// pid (0 for none: its fds are then not read).
+func New(port, pid int) (*Reader, error) {
+	if port <= 0 || port > 65535 {
+		return nil, fmt.Errorf("kernelnet: port %d out of range", port)
+	}
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		return nil, fmt.Errorf("kernelnet: %w", err)
+	}
+	r := &Reader{port: uint16(port), pid: pid, fs: fs}
+	rng, err := fs.SysctlInts("net.ipv4.ip_local_port_range")
+	if err != nil {
+		return nil, fmt.Errorf("kernelnet: ip_local_port_range: %w", err)
+	}
+	if len(rng) != 2 || rng[0] > rng[1] {
+		return nil, fmt.Errorf("kernelnet: ip_local_port_range is %v, want two ports, low first", rng)
+	}
+	r.lo, r.hi = rng[0], rng[1]
+	return r, nil
+}
+
+// Ports returns the size of ip_local_port_range.
+func (r *Reader) Ports() int { return r.hi - r.lo + 1 }
+
+// Sample reads everything once. With since > 0 it counts only the TIME_WAIT
+// sockets younger than since, by their timers, so that a window counts the
+// ones it made and not those earlier load left behind; with 0, all of them.
+func (r *Reader) Sample(since time.Duration) (Sample, error) {
+	s := Sample{At: time.Now(), Ports: r.Ports()}
+	var err error
+	if s.Sockets, err = r.sockets(since); err != nil {
+		return s, err
+	}
+	if s.Listen, err = r.listen(); err != nil {
+		return s, err
+	}
+	if r.pid != 0 {
+		if s.FDs, err = r.fds(); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// sockets dumps the TCP sockets of both families and counts them.
+func (r *Reader) sockets(since time.Duration) (Sockets, error) {
+	var c Sockets
+	ports := map[uint16]struct{}{}
+	for _, family := range []uint8{unix.AF_INET, unix.AF_INET6} {
+		socks, err := netlink.SocketDiagTCP(family)
+		if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+			// An interrupted dump changed under the read; its counts are
+			// still a fair picture of a moment, so it is kept.
+			return c, fmt.Errorf("kernelnet: sock_diag: %w", err)
+		}
+		for _, s := range socks {
+			r.count(&c, s, since)
+			if p := int(s.ID.SourcePort); s.State != stateListen && p >= r.lo && p <= r.hi {
+				ports[s.ID.SourcePort] = struct{}{}
+			}
+		}
+	}
+	c.PortsInUse = len(ports)
+	return c, nil
+}
+
+// count adds socket s to c when the server's port is at one of its ends.
+func (r *Reader) count(c *Sockets, s *netlink.Socket, since time.Duration) {
+	local, remote := s.ID.SourcePort == r.port, s.ID.DestinationPort == r.port
+	if !local && !remote {
+		return
+	}
+	switch s.State {
+	case stateTimeWait:
+		if age := timeWaitLen - time.Duration(s.Expires)*time.Millisecond; since > 0 && age > since {
+			return
+		}
+		if remote {
+			c.TimeWaitClient++
+		} else {
+			c.TimeWaitServer++
+		}
+	case stateCloseWait:
+		c.CloseWait++
+	case stateSynRecv:
+		if local {
+			c.SynRecv++
+		}
+	}
+}
+
+// listen reads TcpExt's ListenOverflows and ListenDrops.
+func (r *Reader) listen() (Listen, error) {
+	self, err := r.fs.Self()
+	if err != nil {
+		return Listen{}, fmt.Errorf("kernelnet: %w", err)
+	}
+	ns, err := self.Netstat()
+	if err != nil {
+		return Listen{}, fmt.Errorf("kernelnet: netstat: %w", err)
+	}
+	if ns.TcpExt.ListenOverflows == nil || ns.TcpExt.ListenDrops == nil {
+		return Listen{}, errors.New("kernelnet: netstat: no TcpExt ListenOverflows or ListenDrops")
+	}
+	return Listen{Overflows: uint64(*ns.TcpExt.ListenOverflows), Drops: uint64(*ns.TcpExt.ListenDrops)}, nil
+}
+
+// fds reads the server process's open fds and soft RLIMIT_NOFILE.
+func (r *Reader) fds() (FDs, error) {
+	p, err := r.fs.Proc(r.pid)
+	if err != nil {
+		return FDs{}, fmt.Errorf("kernelnet: %w", err)
+	}
+	n, err := p.FileDescriptorsLen()
+	if err != nil {
+		return FDs{}, fmt.Errorf("kernelnet: fds of %d: %w", r.pid, err)
+	}
+	lim, err := p.Limits()
+	if err != nil {
+		return FDs{}, fmt.Errorf("kernelnet: limits of %d: %w", r.pid, err)
+	}
+	return FDs{Open: n, Limit: int(min(lim.OpenFiles, 1<<31-1))}, nil
+}

@@ -1,0 +1,268 @@
+package kernelnet
+
+import (
+	"context"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// listen returns a listener on 127.0.0.1 and its port.
+func listen(t *testing.T) (net.Listener, int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln, ln.Addr().(*net.TCPAddr).Port
+}
+
+// waitFor samples r until ok holds, for at most 5s, and returns the sample.
+func waitFor(t *testing.T, r *Reader, since time.Duration, what string, ok func(Sample) bool) Sample {
+	t.Helper()
+	end := time.Now().Add(5 * time.Second)
+	for {
+		s, err := r.Sample(since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok(s) {
+			return s
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%s: not within 5s; last sample %+v", what, s)
+		}
+		time.Sleep(5 * time.Millisecond) // polling for the kernel's state, bounded by end
+	}
+}
+
+// closeFirst makes n conns to ln and closes each from the client side first
+// (serverFirst false) or the server side first, waiting for the other side
+// to see EOF and close too, so that each leaves one TIME_WAIT socket.
+func closeFirst(t *testing.T, ln net.Listener, n int, serverFirst bool) {
+	t.Helper()
+	for range n {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, second := c, s
+		if serverFirst {
+			first, second = s, c
+		}
+		first.Close()
+		second.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.Copy(io.Discard, second); err != nil {
+			t.Fatalf("waiting for EOF: %v", err)
+		}
+		second.Close()
+	}
+}
+
+// TestTimeWaitBySide: the side that closes first holds the TIME_WAIT
+// socket, and the Reader counts it on that side.
+func TestTimeWaitBySide(t *testing.T) {
+	const n = 5
+	for _, serverFirst := range []bool{false, true} {
+		t.Run("serverFirst="+strconv.FormatBool(serverFirst), func(t *testing.T) {
+			ln, port := listen(t)
+			r, err := New(port, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := r.Begin(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			closeFirst(t, ln, n, serverFirst)
+			waitFor(t, r, 0, "TIME_WAIT sockets", func(s Sample) bool {
+				return s.Sockets.TimeWaitClient+s.Sockets.TimeWaitServer >= n
+			})
+			p, err := w.End()
+			if err != nil {
+				t.Fatal(err)
+			}
+			mine, other := p.TimeWaitClient, p.TimeWaitServer
+			if serverFirst {
+				mine, other = other, mine
+			}
+			if mine != n || other != 0 {
+				t.Errorf("after %d closes, TIME_WAIT client %d server %d; want %d on the side that closed first, 0 on the other",
+					n, p.TimeWaitClient, p.TimeWaitServer, n)
+			}
+		})
+	}
+}
+
+// TestTimeWaitSince: a window counts only the TIME_WAIT sockets younger than
+// itself, not those that were there before it began.
+func TestTimeWaitSince(t *testing.T) {
+	const n = 3
+	ln, port := listen(t)
+	r, err := New(port, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeFirst(t, ln, n, false)
+	waitFor(t, r, 0, "TIME_WAIT sockets", func(s Sample) bool { return s.Sockets.TimeWaitClient == n })
+	// Once they are older than 50ms by their timers, a 50ms window holds none.
+	waitFor(t, r, 50*time.Millisecond, "TIME_WAIT sockets aging past 50ms", func(s Sample) bool {
+		return s.Sockets.TimeWaitClient == 0
+	})
+	w, err := r.Begin(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeFirst(t, ln, 1, false)
+	waitFor(t, r, 0, "the new TIME_WAIT socket", func(s Sample) bool { return s.Sockets.TimeWaitClient == n+1 })
+	p, err := w.End()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.TimeWaitClient != 1 {
+		t.Errorf("a window with 1 close after %d older ones counted %d TIME_WAIT, want 1", n, p.TimeWaitClient)
+	}
+}
+
+// TestPortsInUse: n open conns hold n ephemeral ports, within the range.
+func TestPortsInUse(t *testing.T) {
+	const n = 8
+	ln, port := listen(t)
+	r, err := New(port, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := r.Sample(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	after, err := r.Sample(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.Sockets.PortsInUse - before.Sockets.PortsInUse; got < n || after.Sockets.PortsInUse > after.Ports {
+		t.Errorf("%d conns: ports in use %d -> %d of %d, want at least %d more and within the range",
+			n, before.Sockets.PortsInUse, after.Sockets.PortsInUse, after.Ports, n)
+	}
+}
+
+// TestListenOverflow: connects to a listener that never accepts, with a
+// backlog of 1, overflow its accept queue: the window sees ListenOverflows
+// and ListenDrops move, and SYN_RECV sockets or none (the kernel drops the
+// SYNs once the queue is full).
+func TestListenOverflow(t *testing.T) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 1); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := sa.(*syscall.SockaddrInet4).Port
+	r, err := New(port, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := r.Begin(10 * time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const burst = 8
+	done := make(chan struct{}, burst)
+	for range burst {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			var d net.Dialer
+			if c, err := d.DialContext(ctx, "tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+				defer c.Close()
+				<-ctx.Done() // hold it, so the queue stays full
+			}
+		}()
+	}
+	for range burst {
+		<-done
+	}
+	p, err := w.End()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", p)
+	if p.ListenOverflows == 0 || p.ListenDrops < p.ListenOverflows {
+		t.Errorf("%d connects to a backlog of 1: ListenOverflows moved %d, ListenDrops %d; want > 0 and drops >= overflows",
+			burst, p.ListenOverflows, p.ListenDrops)
+	}
+}
+
+// TestFDs: the Reader sees a process's open fds move and its RLIMIT_NOFILE.
+func TestFDs(t *testing.T) {
+	_, port := listen(t)
+	r, err := New(port, os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := r.Sample(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 10
+	for range n {
+		f, err := os.Open(os.DevNull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+	}
+	after, err := r.Sample(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if after.FDs.Open-before.FDs.Open < n || after.FDs.Limit != int(lim.Cur) {
+		t.Errorf("after opening %d files: fds %v -> %v, want %d more and limit %d", n, before.FDs, after.FDs, n, lim.Cur)
+	}
+	if h := (FDs{Open: 12, Limit: 10}).Headroom(); h != 0 {
+		t.Errorf("headroom past the limit is %d, want 0", h)
+	}
+}
+
+// TestBadPort: a port outside 1..65535 is an error, not a Reader.
+func TestBadPort(t *testing.T) {
+	for _, p := range []int{0, -1, 65536} {
+		if _, err := New(p, 0); err == nil {
+			t.Errorf("New(%d) succeeded", p)
+		}
+	}
+}
