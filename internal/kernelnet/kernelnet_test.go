@@ -137,15 +137,13 @@ func TestTimeWaitSince(t *testing.T) {
 	}
 }
 
-// TestPortsInUse: n open conns hold n ephemeral ports, within the range.
+// TestPortsInUse: n open conns hold at least n ephemeral ports, within the
+// range. (Other processes open and close conns meanwhile, so the count is
+// not compared with an earlier one.)
 func TestPortsInUse(t *testing.T) {
 	const n = 8
 	ln, port := listen(t)
 	r, err := New(port, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := r.Sample(0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,13 +154,13 @@ func TestPortsInUse(t *testing.T) {
 		}
 		defer c.Close()
 	}
-	after, err := r.Sample(0)
+	s, err := r.Sample(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := after.Sockets.PortsInUse - before.Sockets.PortsInUse; got < n || after.Sockets.PortsInUse > after.Ports {
-		t.Errorf("%d conns: ports in use %d -> %d of %d, want at least %d more and within the range",
-			n, before.Sockets.PortsInUse, after.Sockets.PortsInUse, after.Ports, n)
+	if s.Sockets.PortsInUse < n || s.Sockets.PortsInUse > s.Ports {
+		t.Errorf("with %d conns open: %d ports in use of %d, want at least %d and within the range",
+			n, s.Sockets.PortsInUse, s.Ports, n)
 	}
 }
 
