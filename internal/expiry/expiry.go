@@ -49,17 +49,23 @@ func (c Cause) String() string {
 type Policy struct {
 	idleTimeout  time.Duration
 	maxLifetime  time.Duration
+	timed        bool // either is set; a field, so that OnGet stays cheap enough to inline
 	noAliveCheck bool
 }
 
 // New returns the policy of cfg.
 func New(cfg pool.Config) Policy {
-	return Policy{idleTimeout: cfg.IdleTimeout, maxLifetime: cfg.MaxLifetime, noAliveCheck: cfg.NoAliveCheck}
+	return Policy{
+		idleTimeout:  cfg.IdleTimeout,
+		maxLifetime:  cfg.MaxLifetime,
+		timed:        cfg.IdleTimeout > 0 || cfg.MaxLifetime > 0,
+		noAliveCheck: cfg.NoAliveCheck,
+	}
 }
 
 // Timed reports whether conns can expire, and so whether the pool needs the
 // clock and a reaper.
-func (p Policy) Timed() bool { return p.idleTimeout > 0 || p.maxLifetime > 0 }
+func (p Policy) Timed() bool { return p.timed }
 
 // Now returns the time when Timed and the zero Time otherwise, so a pool
 // without timeouts never reads the clock on its fast path.
@@ -76,14 +82,14 @@ func (p Policy) Now() time.Time {
 // clock (when Timed) and peeks at the socket (unless NoAliveCheck). The
 // caller owns l.
 func (p Policy) OnGet(l *Life) Cause {
-	if !p.Timed() && (p.noAliveCheck || l.raw == nil) {
+	if !p.timed && (p.noAliveCheck || l.raw == nil) {
 		return Fresh
 	}
 	return p.onGetSlow(l)
 }
 
-func (p Policy) onGetSlow(l *Life) Cause {
-	if p.Timed() {
+func (p *Policy) onGetSlow(l *Life) Cause {
+	if p.timed {
 		if c := p.Expired(l, time.Now()); c != Fresh {
 			return c
 		}

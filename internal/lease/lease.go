@@ -32,7 +32,7 @@ type Owner interface {
 // stale Put, made any number of hand-outs later, take the conn from its
 // current holder. A block amortizes the allocation: one per handlesPerBlock
 // hand-outs of a conn, not one per Get. A stale handle keeps its block (about
-// 2 KiB) alive until it is dropped.
+// 1 KiB) alive until it is dropped.
 const handlesPerBlock = 64
 
 // Entry is one dialed conn and the pool's bookkeeping for it.
@@ -54,15 +54,21 @@ type Entry struct {
 	// Release wins only with a CAS from the state it checked, so two racing
 	// Puts cannot both win.
 	state atomic.Uint64
-	// handles are the unused handles of the current block, for the coming
-	// hand-outs. Owned, like IdleSince, by whoever owns the Entry.
-	handles []Conn
+	// block holds the handles of the coming hand-outs, each made with its
+	// entry already set; they are used from the top down and next counts
+	// the unused ones. Owned, like
+	// IdleSince, by whoever owns the Entry. Acquire writes no pointer but
+	// on a refill: a pointer store pays the GC's write barrier whenever a
+	// cycle is marking, which a Get should not.
+	block *[handlesPerBlock]Conn
+	next  int
 }
 
 // NewEntry wraps a freshly dialed conn for owner. now is its creation time.
 func NewEntry(owner Owner, c net.Conn, now time.Time) *Entry {
 	e := &Entry{conn: c, owner: owner}
 	e.Life.Init(c, now)
+	e.refill()
 	return e
 }
 
@@ -72,15 +78,24 @@ func (e *Entry) Raw() net.Conn { return e.conn }
 // Acquire marks e held by a new caller and returns the handle to give it.
 // The pool must own e exclusively (it was idle or just dialed).
 func (e *Entry) Acquire() net.Conn {
-	if len(e.handles) == 0 {
-		e.handles = make([]Conn, handlesPerBlock)
-	}
-	h := &e.handles[0]
-	e.handles = e.handles[1:]
-	gen := e.state.Load()>>1 + 1
-	h.Conn, h.entry, h.gen = e.conn, e, gen
-	e.state.Store(gen<<1 | 1)
+	e.next-- // never below 0: NewEntry and Release refill an empty block
+	h := &e.block[e.next]
+	h.gen = e.state.Load()>>1 + 1
+	e.state.Store(h.gen<<1 | 1)
 	return h
+}
+
+// refill gives e a new block of handles. NewEntry and Release call it, so
+// an Entry the pool owns always has a handle ready and Acquire, with no
+// call in it, inlines into a pool's Get.
+//
+//go:noinline
+func (e *Entry) refill() {
+	b := new([handlesPerBlock]Conn)
+	for i := range b {
+		b[i].entry = e
+	}
+	e.block, e.next = b, handlesPerBlock
 }
 
 // Release takes back a conn that owner handed out. It fails with
@@ -109,16 +124,29 @@ func Release[O interface {
 	if st != l.gen<<1|1 || !l.entry.state.CompareAndSwap(st, st&^1) {
 		return nil, pool.ErrNotHeld
 	}
+	if l.entry.next == 0 {
+		l.entry.refill() // ours now, as the rest of the Entry
+	}
 	return l.entry, nil
 }
 
-// Conn is the handle a caller holds: the dialed conn plus the hand-out it
-// belongs to. Reads and writes go straight to the dialed conn.
+// Conn is the handle a caller holds: the entry of the dialed conn plus the
+// hand-out it belongs to. Reads, writes and the rest of net.Conn go straight
+// to the dialed conn. It is two words (16 bytes, a 1 KiB block per 64
+// hand-outs) rather than embedding the conn, which would add an interface's
+// two pointer words to every handle and to every Acquire's stores.
 type Conn struct {
-	net.Conn
 	entry *Entry
 	gen   uint64 // the hand-out this handle was made for; a handle serves one hand-out only
 }
+
+func (c *Conn) Read(b []byte) (int, error)         { return c.entry.conn.Read(b) }
+func (c *Conn) Write(b []byte) (int, error)        { return c.entry.conn.Write(b) }
+func (c *Conn) LocalAddr() net.Addr                { return c.entry.conn.LocalAddr() }
+func (c *Conn) RemoteAddr() net.Addr               { return c.entry.conn.RemoteAddr() }
+func (c *Conn) SetDeadline(t time.Time) error      { return c.entry.conn.SetDeadline(t) }
+func (c *Conn) SetReadDeadline(t time.Time) error  { return c.entry.conn.SetReadDeadline(t) }
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.entry.conn.SetWriteDeadline(t) }
 
 // Close returns the conn to its pool as broken (Discard), so a caller that
 // closes instead of discarding does not leak the pool's slot. A stale
@@ -126,4 +154,4 @@ type Conn struct {
 func (c *Conn) Close() error { return c.entry.owner.Discard(c) }
 
 // Unwrap returns the dialed conn under the handle.
-func (c *Conn) Unwrap() net.Conn { return c.Conn }
+func (c *Conn) Unwrap() net.Conn { return c.entry.conn }
