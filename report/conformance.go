@@ -38,7 +38,7 @@ type PoolReport struct {
 type Result struct {
 	Property string `json:"property"`
 	Number   int    `json:"number"`
-	Status   string `json:"status"` // "pass", "fail" or "n/a"
+	Status   string `json:"status"` // "pass", "fail", "n/a" or "partial"
 	Message  string `json:"message,omitempty"`
 }
 
@@ -86,7 +86,7 @@ func (c *Conformance) validate() error {
 	for _, pr := range c.Pools {
 		for _, r := range pr.Results {
 			switch r.Status {
-			case "pass", "fail", "n/a":
+			case "pass", "fail", "n/a", "partial":
 			default:
 				return fmt.Errorf("pool %s, property %s: unknown status %q", pr.Name, r.Property, r.Status)
 			}

@@ -80,6 +80,9 @@ func New(cfg pool.Config) (pool.Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("puddle: %w", err)
 	}
+	if err := Caps.Check(cfg); err != nil {
+		return nil, fmt.Errorf("puddle: %w", err)
+	}
 	if cfg.MaxConns > 1<<31-1 {
 		return nil, fmt.Errorf("puddle: %w: MaxConns %d does not fit puddle's int32 MaxSize", pool.ErrInvalidConfig, cfg.MaxConns)
 	}

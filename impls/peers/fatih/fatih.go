@@ -15,6 +15,9 @@
 //     (Put); MarkUnusable then Close closes it for good (Discard). Nothing
 //     stops a conn from being returned twice.
 //   - Len is the only counter: the number of idle conns.
+//   - There is no idle timeout and no max lifetime: New refuses a Config that
+//     sets IdleTimeout or MaxLifetime (pool.ErrUnsupported) rather than
+//     ignore it.
 package fatih
 
 import (
@@ -28,13 +31,15 @@ import (
 	"github.com/poolbench/poolbench/impls/pool"
 )
 
-// Caps is what fatih/pool can express. Every false field is a property the
-// library has no API for, so the suite reports it n/a; properties it does not
-// gate (the total-open cap among them) are checked and fail where the library
-// falls short.
+// Caps is what fatih/pool can express. Every false configuration field is a
+// Config field the library has no API for: New rejects a Config that sets it
+// (pool.ErrUnsupported) and the suite reports its property n/a. Everything
+// else (the total-open cap, the dead-peer check, double Put) is checked and
+// fails where the library falls short.
 var Caps = pool.Capabilities{
 	MaxIdle: true, // maxCap bounds the idle channel
-	// No IdleTimeout, reaper, MaxLifetime or alive check: no API for them.
+	// No IdleTimeout, reaper or MaxLifetime: no API for them. No alive check
+	// either, which the suite checks anyway (DeadPeer fails).
 	// FIFO: Get never waits, so there is no waiter order to declare.
 	// FailFast: Get neither waits nor fails when MaxConns are open; it dials.
 	// DialCtx: the factory takes no ctx.
@@ -54,6 +59,9 @@ func New(cfg pool.Config) (pool.Pool, error) {
 	cfg, err := cfg.Normalized()
 	if err != nil {
 		return nil, err
+	}
+	if err := Caps.Check(cfg); err != nil {
+		return nil, fmt.Errorf("fatih/pool: %w", err)
 	}
 	dial := cfg.Dial
 	lib, err := fpool.NewChannelPool(0, cfg.MaxIdle, func() (net.Conn, error) {

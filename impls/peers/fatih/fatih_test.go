@@ -1,11 +1,16 @@
 package fatih_test
 
 import (
+	"context"
+	"errors"
+	"net"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/poolbench/poolbench/impls/peers/fatih"
+	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/pool/pooltest"
 )
 
@@ -13,9 +18,10 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // Shorthands for the expected table.
 const (
-	pass = pooltest.Pass
-	fail = pooltest.Fail
-	na   = pooltest.NA
+	pass    = pooltest.Pass
+	fail    = pooltest.Fail
+	na      = pooltest.NA
+	partial = pooltest.Partial
 )
 
 // expected is fatih/pool v3.0.0's outcome for every property. Most failures
@@ -29,31 +35,47 @@ var expected = map[string]pooltest.Status{
 	"FullPoolDoesNotDial":       fail, // with MaxConns held, Get dials instead of waiting
 	"IdleBound":                 pass, // maxCap (= MaxIdle) sizes the idle channel; Put closes the overflow
 	"Reuse":                     pass,
-	"PutHandsToWaiter":          fail, // no waiter: the Get dials at once
-	"PutGetRace":                fail, // a Get that misses the idle conn dials a second one with MaxConns 1
-	"DiscardFreesSlot":          pass, // Discard frees the slot; no Get parks, so the waiter half does not apply
-	"DiscardedNeverReused":      pass, // MarkUnusable + Close closes the conn
-	"FIFO":                      na,   // no waiters, so no order to declare
+	"PutHandsToWaiter":          fail,    // no waiter: the Get dials at once
+	"PutGetRace":                fail,    // a Get that misses the idle conn dials a second one with MaxConns 1
+	"DiscardFreesSlot":          partial, // Discard frees the slot; no Get parks, so the waiter half cannot run
+	"DiscardedNeverReused":      pass,    // MarkUnusable + Close closes the conn
+	"FIFO":                      na,      // no waiters, so no order to declare
 	"NoDoubleHandout":           pass,
-	"IdleExpiry":                na,   // no IdleTimeout
-	"Reaper":                    na,   // no IdleTimeout, no reaper
-	"MaxLifetime":               na,   // no MaxLifetime
-	"DeadPeer":                  fail, // no alive check: hands out a conn whose peer closed it
-	"CancelWhileWaiting":        fail, // Get ignores ctx and returns a conn past the cap instead of waiting
-	"CancelDuringDial":          pass, // only the late-conn half applies: the factory has no ctx
-	"CancelGrantRace":           fail, // the racing Get dials a second conn with MaxConns 1
-	"AcquireTimeout":            fail, // Get never waits, so no deadline fires: it returns a conn past the cap
+	"IdleExpiry":                na,      // no IdleTimeout
+	"Reaper":                    na,      // no IdleTimeout, no reaper
+	"MaxLifetime":               na,      // no MaxLifetime
+	"DeadPeer":                  fail,    // no alive check: hands out a conn whose peer closed it
+	"CancelWhileWaiting":        fail,    // Get ignores ctx and returns a conn past the cap instead of waiting
+	"CancelDuringDial":          partial, // only the late-conn half runs: the factory has no ctx
+	"CancelGrantRace":           fail,    // the racing Get dials a second conn with MaxConns 1
+	"AcquireTimeout":            fail,    // Get never waits, so no deadline fires: it returns a conn past the cap
 	"DialErrorRestoresCapacity": pass,
 	"NoStrandedWaiter":          pass, // nobody waits behind the failed dial: each Get dials for itself
 	"DialOutsideLock":           pass, // the factory runs outside the pool's RWMutex
-	"DoublePut":                 na,   // PoolConn.Close twice puts the conn in the channel twice; nothing records hand-outs
-	"StalePut":                  na,   // the same
+	"DoublePut":                 fail, // nothing records hand-outs: a Discard after a Put closes the idle conn
+	"StalePut":                  fail, // a stale Put puts the holder's conn back idle; the next Get gets it too
 	"InvalidConfig":             pass,
 	"CloseIdle":                 pass,
-	"GetAfterClose":             pass, // ErrClosed after Close; no Get parks, so the waiter half does not apply
-	"PutAfterClose":             pass, // put on a closed pool closes the conn
-	"NoLeakAfterClose":          pass, // the library starts no goroutine
-	"StatsConsistent":           na,   // Len counts idle conns only
+	"GetAfterClose":             partial, // ErrClosed after Close; no Get parks, so the waiter half cannot run
+	"PutAfterClose":             pass,    // put on a closed pool closes the conn
+	"NoLeakAfterClose":          partial, // the library starts no goroutine; no Get parks, so the waiter half cannot run
+	"StatsConsistent":           na,      // Len counts idle conns only
+}
+
+// TestRejectsUnsupportedConfig: the library has no idle timeout and no max
+// lifetime, so the adapter refuses them instead of ignoring them.
+func TestRejectsUnsupportedConfig(t *testing.T) {
+	dial := func(context.Context) (net.Conn, error) { return nil, errors.New("no dial in this test") }
+	for _, cfg := range []pool.Config{
+		{Dial: dial, MaxConns: 2, IdleTimeout: time.Minute},
+		{Dial: dial, MaxConns: 2, MaxLifetime: time.Hour},
+	} {
+		p, err := fatih.New(cfg)
+		if !errors.Is(err, pool.ErrUnsupported) || !errors.Is(err, pool.ErrInvalidConfig) {
+			t.Errorf("New(IdleTimeout %v, MaxLifetime %v): got %v, %v; want an error wrapping ErrUnsupported and ErrInvalidConfig",
+				cfg.IdleTimeout, cfg.MaxLifetime, p, err)
+		}
+	}
 }
 
 // TestConformance runs the suite on fatih/pool and asserts every outcome, so

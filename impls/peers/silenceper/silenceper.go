@@ -6,7 +6,8 @@
 // so what the suite reports is the library's behaviour:
 //
 //   - MaxCap caps open conns and MaxIdle the idle ones; IdleTimeout is checked
-//     on Get. There is no reaper and no max lifetime.
+//     on Get. There is no reaper and no max lifetime: New refuses a Config
+//     that sets MaxLifetime (pool.ErrUnsupported) rather than ignore it.
 //   - Get waits, in a FIFO queue, when MaxCap conns are open. It has no ctx,
 //     so a waiting Get cannot be cancelled or timed out; only a Put wakes it
 //     (a Close of a conn or of the pool does not).
@@ -45,6 +46,7 @@ var Caps = pool.Capabilities{
 	DoublePut: pool.Undetected, // Put(any) keeps no record of hand-outs
 	StalePut:  pool.Undetected,
 	// Stats: Len counts idle conns only; open and in-use are unknown.
+	CallerCheck: "the library's Ping hook, filled with poolbench's socket peek",
 }
 
 // errDeadPeer is Ping's verdict on an idle conn whose peer closed it.
@@ -70,6 +72,9 @@ func New(cfg pool.Config) (pool.Pool, error) {
 	cfg, err := cfg.Normalized()
 	if err != nil {
 		return nil, err
+	}
+	if err := Caps.Check(cfg); err != nil {
+		return nil, fmt.Errorf("silenceper/pool: %w", err)
 	}
 	dial := cfg.Dial
 	lc := &spool.Config{

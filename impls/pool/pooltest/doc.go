@@ -58,7 +58,8 @@
 //	 6 PutGetRace                real: size 1, a Get races a Put each round: the Get never sleeps beside an idle conn
 //	 7 DiscardFreesSlot          virtual: Discard frees the slot; a parked Get wakes and dials a fresh conn
 //	 8 DiscardedNeverReused      virtual: a discarded conn is closed once and never handed out again
-//	 9 FIFO                      virtual: waiters served in arrival order; a Get right after a Put does not barge
+//	 9 FIFO                      virtual: waiters served in arrival order; the returner's own Get right after its Put
+//	                                   (one P, same goroutine) does not barge
 //	10 NoDoubleHandout           real: N held conns are distinct; under churn no conn is held twice
 //	11 IdleExpiry                virtual: idle 30s of 1m is reused; idle past 1m is closed once and replaced
 //	12 Reaper                    virtual: idle conns past IdleTimeout are closed without any Get

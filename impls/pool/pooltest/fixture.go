@@ -1,7 +1,6 @@
 package pooltest
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"testing/synctest"
@@ -224,9 +223,4 @@ func (f *fixture) serve(ws []*pending) []error {
 		}
 	}
 	return errs
-}
-
-// contextWithTimeout is context.WithTimeout of context.Background.
-func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), d)
 }

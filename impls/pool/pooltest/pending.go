@@ -25,6 +25,12 @@ func (f *fixture) startGet(timeout time.Duration) *pending {
 
 // startGetCtx starts a Get with ctx; cancel is ctx's cancel func.
 func (f *fixture) startGetCtx(ctx context.Context, cancel context.CancelFunc) *pending {
+	return f.startGetAfter(nil, ctx, cancel)
+}
+
+// startGetAfter starts a goroutine that calls before (unless nil) and then
+// Get with ctx, at once, on the same goroutine.
+func (f *fixture) startGetAfter(before func(), ctx context.Context, cancel context.CancelFunc) *pending {
 	w := &pending{done: make(chan struct{}), ready: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer func() {
@@ -40,6 +46,9 @@ func (f *fixture) startGetCtx(ctx context.Context, cancel context.CancelFunc) *p
 		}()
 		w.gid = self().id
 		close(w.ready)
+		if before != nil {
+			before()
+		}
 		w.conn, w.err = f.p.Get(ctx)
 	}()
 	<-w.ready

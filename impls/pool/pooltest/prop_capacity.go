@@ -98,9 +98,15 @@ func (f *fixture) churn(workers, ops int) {
 
 // churnOne is one Get, a short hold, and a Put or a Discard.
 func (f *fixture) churnOne(rng *rand.Rand, held *sync.Map, fail func(string, ...any)) {
-	ctx, cancel := contextWithTimeout(waitLimit)
-	defer cancel()
-	conn, err := f.p.Get(ctx)
+	// The Get runs on its own goroutine so that one the pool never wakes (a
+	// lost wake-up) is a failure, not a hang of the whole property.
+	w := f.startGet(waitLimit)
+	if !w.wait(waitLimit + ctxGrace) {
+		fail("a Get under churn had not returned %v after it began, with conns coming back (a lost wake-up?)",
+			waitLimit+ctxGrace)
+		return
+	}
+	conn, err := w.conn, w.err
 	if err != nil {
 		if !f.caps.FailFast || errors.Is(err, pool.ErrClosed) {
 			fail("a Get failed under churn: %v", err)

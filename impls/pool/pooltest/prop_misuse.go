@@ -2,6 +2,8 @@ package pooltest
 
 import (
 	"errors"
+	"fmt"
+	"net"
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
@@ -58,26 +60,45 @@ func checkDoublePut(c *checkT) {
 	f.mustPut(y)
 }
 
+// staleDistances are the numbers of re-acquisitions between a hand-out's
+// return and its stale Put. A pool that recognizes hand-outs by a ring of k
+// handles misses a stale Put exactly k, 2k, ... hand-outs later; these catch
+// a ring of any size up to 1000 that divides one of them, the common small
+// ones (1, 2, 4, 8, 16, 32, 64) among them, as well as a plain generation check.
+var staleDistances = []int{1, 4, 5, 64, 1000}
+
 // checkStalePut: a hand-out that was returned and whose conn was handed out
-// again is refused by Put and Discard, and the new holder keeps the conn.
+// again, 1 to 1000 times, is refused by Put and Discard, and the current
+// holder keeps the conn.
 func checkStalePut(c *checkT) {
 	f := c.fixture(pool.Config{MaxConns: 1})
-	stale, aid := f.mustGet("the only conn")
-	f.mustPut(stale)
-	holder, id := f.mustGet("re-acquiring the conn")
-	if id != aid {
-		f.Fatalf("with MaxConns 1 the returned conn %d was not reused (got %d), so a stale Put cannot be checked", aid, id)
+	for _, n := range staleDistances {
+		stale, aid := f.mustGet("the only conn")
+		f.mustPut(stale)
+		var holder net.Conn
+		for i := 1; i <= n; i++ {
+			conn, id := f.mustGet("re-acquiring the conn")
+			if id != aid {
+				f.Fatalf("with MaxConns 1 the returned conn %d was not reused (got %d), so a stale Put cannot be checked", aid, id)
+			}
+			if i < n {
+				f.mustPut(conn)
+			}
+			holder = conn
+		}
+		what := fmt.Sprintf("a stale Put (the conn was re-acquired %d times since)", n)
+		f.rejects(f.caps.StalePut, what, func() error { return f.put(stale) })
+		w := f.blocked(fmt.Sprintf("after a stale Put %d re-acquisitions late, while the conn's holder has it", n))
+		what = fmt.Sprintf("a stale Discard (the conn was re-acquired %d times since)", n)
+		f.rejects(f.caps.StalePut, what, func() error { return f.discard(stale) })
+		if k := f.d.Closes(aid); k != 0 {
+			f.Fatalf("a stale Discard %d re-acquisitions late closed the conn its holder still uses", n)
+		}
+		if err := f.put(holder); err != nil {
+			f.Fatalf("the holder's own Put after stale ones (%d re-acquisitions late) failed: %v", n, err)
+		}
+		f.release(w)
 	}
-	f.rejects(f.caps.StalePut, "a stale Put (the conn was re-acquired since)", func() error { return f.put(stale) })
-	w := f.blocked("after a stale Put, while the conn's new holder has it")
-	f.rejects(f.caps.StalePut, "a stale Discard (the conn was re-acquired since)", func() error { return f.discard(stale) })
-	if k := f.d.Closes(aid); k != 0 {
-		f.Fatalf("a stale Discard closed the conn its new holder still uses")
-	}
-	if err := f.put(holder); err != nil {
-		f.Errorf("the holder's own Put after stale ones failed: %v", err)
-	}
-	f.release(w)
 }
 
 // checkInvalidConfig: each invalid field is an ErrInvalidConfig error from
@@ -107,6 +128,32 @@ func checkInvalidConfig(c *checkT) {
 			p.Close()
 		case !errors.Is(err, pool.ErrInvalidConfig):
 			c.Errorf("%s: the constructor's error %q does not wrap pool.ErrInvalidConfig", tc.what, err)
+		}
+	}
+	// n/a is earned: a Config field the pool declares it cannot honour
+	// must be refused, not silently ignored.
+	unsupported := []struct {
+		what string
+		has  bool
+		edit func(*pool.Config)
+	}{
+		{"IdleTimeout 1m", c.caps.IdleTimeout, func(cfg *pool.Config) { cfg.IdleTimeout = time.Minute }},
+		{"MaxLifetime 1h", c.caps.MaxLifetime, func(cfg *pool.Config) { cfg.MaxLifetime = time.Hour }},
+		{"MaxIdle 1 of MaxConns 2", c.caps.MaxIdle, func(cfg *pool.Config) { cfg.MaxIdle = 1 }},
+	}
+	for _, tc := range unsupported {
+		if tc.has {
+			continue
+		}
+		cfg := pool.Config{Dial: d.Dial, MaxConns: 2}
+		tc.edit(&cfg)
+		p, err := c.build(cfg)
+		switch {
+		case err == nil:
+			c.Errorf("%s: the pool declares it cannot honour this, yet the constructor accepted it (want an error wrapping pool.ErrUnsupported)", tc.what)
+			p.Close()
+		case !errors.Is(err, pool.ErrUnsupported) || !errors.Is(err, pool.ErrInvalidConfig):
+			c.Errorf("%s: the constructor's error %q does not wrap both pool.ErrUnsupported and pool.ErrInvalidConfig", tc.what, err)
 		}
 	}
 	p, err := c.build(pool.Config{Dial: d.Dial, MaxConns: 2})

@@ -1,7 +1,9 @@
 package pooltest
 
 import (
+	"context"
 	"net"
+	"runtime"
 
 	"github.com/poolbench/poolbench/impls/pool"
 )
@@ -45,11 +47,11 @@ func (f *fixture) tryPark(why string) *pending {
 		return w
 	}
 	if w.err == nil {
-		f.Logf("the pool handed a Get (%s) conn %d past MaxConns instead of making it wait (see FullPoolDoesNotDial): "+
-			"the waiter half does not apply", why, f.id(w.conn))
+		f.Partial("the waiter half: the pool handed a Get (%s) conn %d past MaxConns instead of making it wait "+
+			"(see FullPoolDoesNotDial)", why, f.id(w.conn))
 		f.mustPut(w.conn)
-	} else if !f.caps.FailFast {
-		f.Logf("a Get (%s) failed at once instead of waiting (see FullPoolDoesNotDial): %v: the waiter half does not apply", why, w.err)
+	} else {
+		f.Partial("the waiter half: a Get (%s) failed at once instead of waiting: %v", why, w.err)
 	}
 	return nil
 }
@@ -171,8 +173,15 @@ func checkDiscardedNeverReused(c *checkT) {
 	}
 }
 
-// checkFIFO: three waiters park in order; a Put is followed at once by a
-// newcomer's Get; the conn must then go round w1, w2, w3, newcomer.
+// checkFIFO: three waiters park in order; then the goroutine returning the
+// conn calls Get straight after its Put. The conn must go round waiter 1, 2,
+// 3, then the returner.
+//
+// The returner's Put and Get run on one goroutine while the process has a
+// single P, so no woken waiter can run in between. A pool that hands the
+// conn to its oldest waiter makes the returner wait its turn; one that only
+// wakes a waiter to race for the conn, or serves idle conns to newcomers
+// before waiters, gives the returner the conn, in every run.
 func checkFIFO(c *checkT) {
 	f := c.fixture(pool.Config{MaxConns: 1})
 	a, _ := f.mustGet("the only conn")
@@ -180,9 +189,16 @@ func checkFIFO(c *checkT) {
 	for range 3 {
 		ws = append(ws, f.parked("a waiter"))
 	}
-	f.mustPut(a)
-	ws = append(ws, f.startGet(waitLimit)) // the newcomer, before any waiter ran
-	names := []string{"waiter 1", "waiter 2", "waiter 3", "the newcomer"}
+	procs := runtime.GOMAXPROCS(1)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	ws = append(ws, f.startGetAfter(func() {
+		if err := f.put(a); err != nil {
+			f.Errorf("Put of the only conn, with 3 Gets waiting: %v", err)
+		}
+	}, ctx, cancel))
+	f.settle(ws...)
+	runtime.GOMAXPROCS(procs)
+	names := []string{"waiter 1", "waiter 2", "waiter 3", "the returner's own Get, right after its Put"}
 	for i := range ws {
 		f.settle(ws[i:]...)
 		for j := i + 1; j < len(ws); j++ {

@@ -14,12 +14,15 @@ type Status int
 const (
 	Pass Status = iota + 1 // the property was checked and holds
 	Fail                   // the property was checked and does not hold
-	NA                     // the pool declares no API for it (see Capabilities); not a pass
+	NA                     // the pool cannot be configured for it (see pool.Capabilities); not a pass
+	// Partial: what ran of the check held, but part of it could not run
+	// (the message says which); never counted as a pass.
+	Partial
 )
 
-var statusNames = map[Status]string{Pass: "pass", Fail: "fail", NA: "n/a"}
+var statusNames = map[Status]string{Pass: "pass", Fail: "fail", NA: "n/a", Partial: "partial"}
 
-// String returns "pass", "fail", "n/a", or "unknown".
+// String returns "pass", "fail", "n/a", "partial", or "unknown".
 func (s Status) String() string {
 	if n, ok := statusNames[s]; ok {
 		return n
@@ -43,7 +46,7 @@ func (s *Status) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("pooltest: unknown status %q (want pass, fail or n/a)", b)
+	return fmt.Errorf("pooltest: unknown status %q (want pass, fail, n/a or partial)", b)
 }
 
 // Result is the outcome of one property. It encodes to JSON as
@@ -52,7 +55,8 @@ type Result struct {
 	Property string `json:"property"` // Property.Name
 	Number   int    `json:"number"`   // Property.Number, the CONFORMANCE.md number
 	Status   Status `json:"status"`
-	// Message is the failure text for Fail, the reason for NA, and empty for Pass.
+	// Message is the failure text for Fail, the reason for NA, what did
+	// not run for Partial, and empty for Pass.
 	Message string `json:"message,omitempty"`
 }
 

@@ -50,6 +50,7 @@ type checkT struct {
 	// Guarded by mu.
 	over     bool
 	failures []string
+	skipped  []string // parts of the check that could not run
 	cleanups []func()
 
 	op atomic.Pointer[string] // the pool call in progress, for hang messages
@@ -70,6 +71,17 @@ func (c *checkT) Errorf(format string, args ...any) {
 func (c *checkT) Fatalf(format string, args ...any) {
 	c.Errorf(format, args...)
 	panic(errAbort)
+}
+
+// Partial records that part of the check could not run, and why: the
+// property is then reported Partial, not Pass, unless it fails.
+func (c *checkT) Partial(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.over {
+		c.skipped = append(c.skipped, msg)
+	}
 }
 
 // Logf logs to the test while the property runs.
@@ -153,8 +165,11 @@ func (c *checkT) finish(p Property) Result {
 	defer c.mu.Unlock()
 	c.over = true
 	r := Result{Property: p.Name, Number: p.Number, Status: Pass}
-	if len(c.failures) > 0 {
+	switch {
+	case len(c.failures) > 0:
 		r.Status, r.Message = Fail, strings.Join(c.failures, "\n")
+	case len(c.skipped) > 0:
+		r.Status, r.Message = Partial, "not run: "+strings.Join(c.skipped, "\n")
 	}
 	return r
 }
