@@ -174,8 +174,11 @@ func (p *refPool) get(ctx context.Context, front bool) (net.Conn, error) {
 	}
 	if p.bug == seedCondMutex {
 		// The seed's wait: the count is checked under mu, the wait is
-		// under condMu, so a Signal between the two is lost.
+		// under condMu, so a Signal between the two is lost. The window
+		// is a few instructions wide; a yield widens it so that the race
+		// finds it within its budget, as racyWait's sleep does.
 		p.mu.Unlock()
+		runtime.Gosched()
 		p.condMu.Lock()
 		p.cond.Wait()
 		p.condMu.Unlock()
