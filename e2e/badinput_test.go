@@ -36,10 +36,10 @@ var badInputs = []badCase{
 	{name: "gate/missing-file", args: []string{"gate", "missing.txt", "old.txt"}, files: results, wantErr: "no such file"},
 	{name: "gate/unknown-flag", args: []string{"gate", "-bogus", "old.txt", "old.txt"}, files: results, wantErr: "not defined: -bogus"},
 	{name: "gate/flag-not-a-number", args: []string{"gate", "-alpha", "x", "old.txt", "old.txt"}, files: results, wantErr: "invalid value \"x\" for flag -alpha"},
-	{name: "gate/alpha-out-of-range", args: []string{"gate", "-alpha", "2", "old.txt", "old.txt"}, files: results, wantErr: "alpha must be in (0, 1)"},
-	{name: "gate/negative-threshold", args: []string{"gate", "-threshold", "-5", "old.txt", "old.txt"}, files: results, wantErr: "threshold must be >= 0"},
+	{name: "gate/alpha-out-of-range", args: []string{"gate", "-alpha", "2", "old.txt", "old.txt"}, files: results, wantErr: "-alpha 2: want a number between 0 and 1"},
+	{name: "gate/negative-threshold", args: []string{"gate", "-threshold", "-5", "old.txt", "old.txt"}, files: results, wantErr: "-threshold -5: want a number from 0"},
 	{name: "gate/unknown-correction", args: []string{"gate", "-correction", "x", "old.txt", "old.txt"}, files: results, wantErr: "unknown correction \"x\""},
-	{name: "gate/too-few-runs", args: []string{"gate", "-count", "3", "-base", "HEAD"}, wantErr: "-count 3"},
+	{name: "gate/too-few-runs", args: []string{"gate", "-count", "3", "-base", "HEAD", "-pkg", "$DIR"}, wantErr: "-count 3"},
 	{name: "gate/base-and-files", args: []string{"gate", "-base", "HEAD", "old.txt", "old.txt"}, files: results, wantErr: "-base takes no file arguments"},
 	{name: "gate/empty-files", args: []string{"gate", "empty.txt", "empty.txt"}, files: results, wantErr: "empty.txt holds no benchmark results"},
 	{name: "gate/empty-old", args: []string{"gate", "empty.txt", "old.txt"}, files: results, wantErr: "empty.txt holds no benchmark results"},
@@ -62,12 +62,12 @@ var badInputs = []badCase{
 	sweepCase("loops-zero", "-loops", "0").want("-loops 0"),
 	sweepCase("count-zero", "-count", "0").want("-count 0"),
 	sweepCase("size-zero", "-size", "0").want("-size 0"),
-	sweepCase("size-too-big", "-size", "2000000").want("size is 2000000"),
+	sweepCase("size-too-big", "-size", "2000000").want("-size 2000000: want 1 to 1048576"),
 	sweepCase("timeout-zero", "-timeout", "0s").want("-timeout 0s"),
-	sweepCase("duration-zero", "-duration", "0s").want("duration is 0s"),
+	sweepCase("duration-zero", "-duration", "0s").want("-duration 0s: want 1ms to"),
 	sweepCase("duration-not-a-duration", "-duration", "10").want("flag -duration"),
-	sweepCase("warmup-negative", "-warmup", "-1s").want("warm-up is -1s"),
-	sweepCase("rate-negative", "-rate", "-5").want("rate is -5"),
+	sweepCase("warmup-negative", "-warmup", "-1s").want("-warmup -1s: want 0s to"),
+	sweepCase("rate-negative", "-rate", "-5").want("-rate -5: want a number from 0"),
 	sweepCase("addr-unreachable").want("unreachable"),
 	sweepCase("addr-no-port", "-addr", "127.0.0.1", "-servers", "echo").want("missing port"),
 	sweepCase("addr-without-servers", "-servers", "").want("-addr needs -servers"),
@@ -76,7 +76,7 @@ var badInputs = []badCase{
 	sweepCase("restart-after-point", "-restart", "10s", "-duration", "100ms", "-warmup", "0s").want("-restart"),
 	sweepCase("restart-external", "-restart", "50ms").want("restart needs a child server process"),
 	sweepCase("fault-unknown", "-fault", "bogus").want("unknown fault"),
-	sweepCase("restart-idle-without-restart", "-restart-idle", "-addr", "", "-servers", "net").want("-restart-idle needs -restart"),
+	sweepCase("restart-idle-without-restart", "-restart-idle", "-addr", "", "-servers", "net").want("-restart-idle true: needs -restart"),
 	sweepCase("restart-idle-external", "-restart-idle", "-restart", "50ms").want("without -addr"),
 	sweepCase("cold-burst-small", "-cold-burst", "2", "-addr", "", "-servers", "net").want("-cold-burst 2"),
 	sweepCase("cold-burst-bad-delay", "-cold-burst", "4", "-dial-delays", "1ms,x", "-addr", "", "-servers", "net").want("\"x\" is not a duration"),
@@ -89,7 +89,7 @@ var badInputs = []badCase{
 	// report: every case names the existing REPORT.md as -out; it must survive.
 	reportCase("unknown-flag", "-bogus").want("not defined: -bogus"),
 	reportCase("stray-argument", "extra").want("unexpected arguments"),
-	reportCase("results-missing", "-results", "$DIR/nosuchdir").want("is not a directory"),
+	reportCase("results-missing", "-results", "$DIR/nosuchdir").want("results directory $DIR/nosuchdir does not exist"),
 	reportCase("results-is-a-file", "-results", "$DIR/old.txt").want("is not a directory"),
 	// An input that is there but unusable; a missing one is fine.
 	reportInputCase("conformance-corrupt", "conformance.json", "{").want("conformance.json: unexpected end of JSON input"),
@@ -100,6 +100,21 @@ var badInputs = []badCase{
 	reportInputCase("pool-empty", "pool.txt", "PASS\n").want("pool.txt holds no BenchmarkPool results"),
 	reportInputCase("pool-malformed", "pool.txt", "BenchmarkPool/impl=ring 1\n").want("pool.txt holds no BenchmarkPool results (1 malformed"),
 	reportInputCase("faults-empty", "faults.txt", "").want("faults.txt holds no BenchmarkEcho or BenchmarkRestart results"),
+
+	// Issue 14's table: each used to exit 0 or 1, or cost a result.
+	reportCase("results-typo", "-results", "resutls").want("results directory resutls does not exist"),
+	reportCase("no-results", "-results", "$DIR").want("refusing to replace $DIR/REPORT.md with a report without results (-force replaces it)"),
+	{name: "serve/addr-bad-ip", args: []string{"serve", "-design", "net", "-addr", "999.1.1.1:0"}, wantErr: "-addr 999.1.1.1:0: 999.1.1.1 is not an IPv4 address"},
+	{name: "serve/addr-bad-port", args: []string{"serve", "-design", "net", "-addr", "127.0.0.1:99999"}, wantErr: "-addr 127.0.0.1:99999: port \"99999\": want a number from 0 to 65535"},
+	{name: "serve/loops-too-many", args: []string{"serve", "-design", "gnet", "-loops", "100000"}, wantErr: "-loops 100000: want 1 to"},
+	sweepCase("nothing-to-run", "-addr", "", "-servers", "net", "-pools", "ring", "-conns", "5000").want("-conns 5000: nothing to run"),
+	sweepCase("server-twice", "-addr", "", "-servers", "net,net").want("-servers net,net: net is named twice"),
+	sweepCase("pool-twice", "-pools", "ring,ring").want("-pools ring,ring: ring is named twice"),
+	// The output is checked before the run: these would start servers.
+	sweepCase("out-other-config", "-addr", "", "-servers", "net", "-pools", "ring", "-count", "1", "-out", "$DIR/echo-other.txt").want("echo-other.txt holds results of another configuration ("),
+	sweepCase("out-pool-results", "-addr", "", "-servers", "net", "-pools", "ring").want("holds results of another configuration (Pool/impl=ring-2, none of this sweep's benchmarks)"),
+	sweepCase("out-not-results", "-addr", "", "-servers", "net", "-pools", "ring", "-out", "$DIR/corrupt.txt").want("holds no benchmark results"),
+	sweepCase("out-unwritable", "-addr", "", "-servers", "net", "-pools", "ring", "-out", "$DIR/old.txt/echo.txt").want("-out $DIR/old.txt/echo.txt: $DIR/old.txt is not a directory"),
 }
 
 // reportCase is a bad report invocation that would write over REPORT.md.
@@ -152,6 +167,9 @@ var results = map[string]string{
 	"binary.txt":  "\x00\x01\xff\xfe BenchmarkPool \x00\n",
 	"nan.txt":     "goos: linux\nBenchmarkPool/impl=ring-2 1 NaN ns/op\n",
 	"inf.txt":     "BenchmarkPool/impl=ring-2 1 +Inf ns/op\n",
+	// A sweep's results of another configuration (-duration 10s).
+	"echo-other.txt": "goos: linux\nmodel: closed\nsize: 64\nduration: 10s\nwarmup: 100ms\ncount: 1\nfault: \nrestart: \n" +
+		"server: net\nprotocol: echo\nlaunch: child\n\nBenchmarkEcho/server=net/pool=ring/conns=1-2 100 5000 req/s\n",
 }
 
 func TestBadInput(t *testing.T) {
@@ -174,8 +192,8 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("poolbench %q: exit %d, want 2\nstderr: %s", args, r.code, r.stderr)
 			}
 			checkOneLine(t, args, r.stderr)
-			if !strings.Contains(r.stderr, tc.wantErr) {
-				t.Errorf("poolbench %q: stderr does not say %q:\n%s", args, tc.wantErr, r.stderr)
+			if want := strings.ReplaceAll(tc.wantErr, "$DIR", dir); !strings.Contains(r.stderr, want) {
+				t.Errorf("poolbench %q: stderr does not say %q:\n%s", args, want, r.stderr)
 			}
 			checkFilesUnchanged(t, dir, tc.files)
 		})

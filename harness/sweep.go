@@ -131,7 +131,39 @@ func (s *Sweep) Validate() error {
 			return fmt.Errorf("server %s speaks unknown protocol %q", srv.Name, srv.Protocol)
 		}
 	}
+	if len(s.plan()) == 0 {
+		return fmt.Errorf("%w: every level is above %d conns, the most for a server that is not an event loop", ErrNothingToRun, MaxConnsThreaded)
+	}
 	return nil
+}
+
+// ErrNothingToRun is returned (wrapped) by Validate when no point is left
+// to run: a sweep that would measure nothing is an error, not a success.
+var ErrNothingToRun = errors.New("nothing to run")
+
+// Preview is the Results the sweep would write, with the first repetition
+// of every planned point and nothing measured: what its output will hold,
+// for checking an existing output file before the run, not after it.
+func (s *Sweep) Preview() (*Results, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	res := s.newResults()
+	for _, p := range s.plan() {
+		if p.rep == 1 {
+			res.Points = append(res.Points, Point{Server: p.srv.Name, Pool: p.pool.Name, Conns: p.conns})
+		}
+	}
+	return res, nil
+}
+
+// newResults is the Results of s before any point ran.
+func (s *Sweep) newResults() *Results {
+	res := &Results{Config: s.config(), Procs: runtime.GOMAXPROCS(0)}
+	for _, srv := range s.Servers {
+		res.Servers = append(res.Servers, ServerInfo{Name: srv.Name, Protocol: srv.Protocol, Loops: srv.Loops, External: isExternal(srv.Launch)})
+	}
+	return res
 }
 
 func (s *Sweep) defaults() {
@@ -191,9 +223,8 @@ func (s *Sweep) Run(ctx context.Context) (*Results, error) {
 	plan := s.plan()
 	prog := &progress{w: s.Progress}
 	s.prog = prog
-	res := &Results{Config: s.config(), Procs: runtime.GOMAXPROCS(0)}
+	res := s.newResults()
 	for _, srv := range s.Servers {
-		res.Servers = append(res.Servers, ServerInfo{Name: srv.Name, Protocol: srv.Protocol, Loops: srv.Loops, External: isExternal(srv.Launch)})
 		if skipped := len(s.Conns) - len(s.levels(srv)); skipped > 0 {
 			prog.warn("server %s is not an event loop: skipping the %d levels above %d conns", srv.Name, skipped, MaxConnsThreaded)
 		}

@@ -13,6 +13,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -29,6 +30,21 @@ const (
 	ConformanceFile = "conformance.json"
 	PlotDir         = "plots"
 )
+
+// Inputs are the input files Generate reads from the results directory.
+var Inputs = []string{PoolFile, EchoFile, FaultsFile, ConformanceFile}
+
+// Found returns the Inputs present in the results directory dir: with none,
+// Generate writes a report without results.
+func Found(dir string) []string {
+	var found []string
+	for _, name := range Inputs {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			found = append(found, name)
+		}
+	}
+	return found
+}
 
 // Options configure Generate.
 type Options struct {

@@ -64,6 +64,10 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
 	}
+	if err := (gateFlags{opt: opt, threshold: *threshold, correction: *correction, base: *base, pkg: *pkg, bench: *bench,
+		benchtime: *benchtime, cpu: *cpu, save: *save, count: *count, timeout: *timeout, nargs: fs.NArg()}).check(); err != nil {
+		return err
+	}
 	opt.Threshold = *threshold / 100
 	var err error
 	if opt.Correction, err = gate.ParseCorrection(*correction); err != nil {

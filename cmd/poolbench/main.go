@@ -95,7 +95,13 @@ func usage(w io.Writer) {
 
 // parseFlags parses args into fs, turning every flag error into a one-line
 // usageError; -h prints the flag set's defaults and succeeds with errHelp.
+// Every command calls it before it does anything else, with every flag it
+// has defined: the flags command lists them from here (see flagSetSeen).
 func parseFlags(fs *flag.FlagSet, stderr io.Writer, args []string) error {
+	if flagSetSeen != nil {
+		flagSetSeen(fs)
+		return errFlagSetSeen
+	}
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

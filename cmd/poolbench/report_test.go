@@ -44,7 +44,7 @@ func TestReportCommand(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"report", "-results", filepath.Join(dir, "nope")}, "is not a directory"},
+		{[]string{"report", "-results", filepath.Join(dir, "nope")}, "does not exist"},
 		{[]string{"report", "-results", results, "extra"}, "unexpected arguments"},
 	} {
 		_, stderr, code := runCmd(tc.args...)

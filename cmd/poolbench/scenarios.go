@@ -35,6 +35,48 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 
 func (f *scenarioFlags) asked() bool { return f.restartIdle || f.coldBurst != 0 }
 
+// check checks the scenario flags, asked for or not (a bad value is a typo
+// either way), before anything runs.
+func (f *scenarioFlags) check(count int, restart time.Duration) error {
+	switch {
+	case f.capReps < 0 || f.capReps > maxCount || f.capReps > 0 && f.capReps < count:
+		return flagError("sweep", "cap", f.capReps, "want 0 or at least -count %d, at most %d", count, maxCount)
+	case f.restartIdle && restart <= 0:
+		return flagError("sweep", "restart-idle", true, "needs -restart D > 0, the load's time before it goes quiet")
+	case f.coldBurst != 0 && (f.coldBurst < 4 || f.coldBurst > maxColdBurst):
+		return flagError("sweep", "cold-burst", f.coldBurst, "want 0 (none) or 4 to %d (Gets per conn of the pool)", maxColdBurst)
+	}
+	if err := checkDuration("sweep", "cap-time", f.capTime, 0, maxRunDuration); err != nil {
+		return err
+	}
+	_, err := f.delays()
+	return err
+}
+
+// maxColdBurst bounds -cold-burst: 1,000 Gets per conn already queue every
+// one of them behind the dials.
+const maxColdBurst = 1000
+
+// delays parses -dial-delays: at least one, each 0 to 1s (a dial that
+// costs more is a timeout, not a cost; harness.Scenarios has the same bound).
+func (f *scenarioFlags) delays() ([]time.Duration, error) {
+	var delays []time.Duration
+	for _, d := range splitList(f.dialDelays) {
+		v, err := time.ParseDuration(d)
+		if err != nil {
+			return nil, flagError("sweep", "dial-delays", f.dialDelays, "%q is not a duration", d)
+		}
+		if v < 0 || v > time.Second {
+			return nil, flagError("sweep", "dial-delays", f.dialDelays, "dial delay %v, want 0 to 1s", v)
+		}
+		delays = append(delays, v)
+	}
+	if len(delays) == 0 {
+		return nil, flagError("sweep", "dial-delays", f.dialDelays, "want at least one duration")
+	}
+	return delays, nil
+}
+
 // runScenarios runs the scenarios the flags ask for over s's servers and
 // pools and writes their results to out.
 func (f *scenarioFlags) run(stderr io.Writer, s *harness.Sweep, restart time.Duration, out string) error {
@@ -43,30 +85,13 @@ func (f *scenarioFlags) run(stderr io.Writer, s *harness.Sweep, restart time.Dur
 	for _, pd := range s.Pools {
 		sc.Pools = append(sc.Pools, pd)
 	}
-	switch {
-	case f.capReps < 0 || f.capReps > 0 && f.capReps < s.Count:
-		return badInput("sweep: -cap %d, want 0 or at least -count %d", f.capReps, s.Count)
-	case f.capTime < 0:
-		return badInput("sweep: -cap-time %v, want >= 0", f.capTime)
-	case f.restartIdle && restart <= 0:
-		return badInput("sweep: -restart-idle needs -restart D > 0, the load's time before it goes quiet")
-	case f.coldBurst != 0 && f.coldBurst < 4:
-		return badInput("sweep: -cold-burst %d, want >= 4 (Gets per conn of the pool)", f.coldBurst)
-	}
 	if f.restartIdle {
 		sc.Idle = &harness.IdlePlan{Workers: s.Conns, Fill: restart, Resume: s.Duration}
 	}
 	if f.coldBurst != 0 {
-		var delays []time.Duration
-		for _, d := range splitList(f.dialDelays) {
-			v, err := time.ParseDuration(d)
-			if err != nil {
-				return badInput("sweep: -dial-delays: %q is not a duration", d)
-			}
-			delays = append(delays, v)
-		}
-		if len(delays) == 0 {
-			return badInput("sweep: -dial-delays: empty list")
+		delays, err := f.delays()
+		if err != nil {
+			return err
 		}
 		sc.Burst = &harness.BurstPlan{MaxConns: s.Conns, Factor: f.coldBurst, DialDelays: delays}
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"runtime"
@@ -34,6 +35,21 @@ busy port) or does not shut down in time; 2 on bad input.
 flags:
 `
 
+// checkServerFlags checks the flags that become a server.Config, for serve
+// and for the servers a sweep starts, before anything is started.
+func checkServerFlags(cmd, addr string, loops, maxConns, readBuffer int) error {
+	if err := checkListenAddr(cmd, "addr", addr); err != nil {
+		return err
+	}
+	if err := checkInt(cmd, "loops", loops, 1, server.MaxLoops()); err != nil {
+		return err
+	}
+	if err := checkInt(cmd, "max-conns", maxConns, 0, math.MaxInt32); err != nil {
+		return err
+	}
+	return checkInt(cmd, "read-buffer", readBuffer, 0, server.MaxReadBufferSize)
+}
+
 // serveShutdownLimit bounds the shutdown after a signal.
 const serveShutdownLimit = 10 * time.Second
 
@@ -43,9 +59,9 @@ func runServe(stdout, stderr io.Writer, args []string) error {
 	names := strings.Join(impls.ServerNames(), ", ")
 	design := fs.String("design", "", "server `design` to run: "+names)
 	addr := fs.String("addr", "127.0.0.1:0", "`address` to listen on; port 0 picks a free port")
-	loops := fs.Int("loops", 0, "event loops, or accept loops for goroutine-per-conn designs (default GOMAXPROCS)")
+	loops := fs.Int("loops", 0, fmt.Sprintf("event loops, or accept loops for goroutine-per-conn designs, 1 to %d (default GOMAXPROCS)", server.MaxLoops()))
 	maxConns := fs.Int("max-conns", 0, "close conns accepted while `n` are open (0: no limit)")
-	readBuffer := fs.Int("read-buffer", 0, "per-read buffer in `bytes` (0: 16 KiB)")
+	readBuffer := fs.Int("read-buffer", 0, "per-read buffer in `bytes`, at most 16 MiB (0: 16 KiB)")
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
 	}
@@ -63,6 +79,9 @@ func runServe(stdout, stderr io.Writer, args []string) error {
 	fs.Visit(func(f *flag.Flag) { loopsSet = loopsSet || f.Name == "loops" })
 	if !loopsSet {
 		*loops = runtime.GOMAXPROCS(0)
+	}
+	if err := checkServerFlags("serve", *addr, *loops, *maxConns, *readBuffer); err != nil {
+		return err
 	}
 	cfg, err := server.Config{Addr: *addr, Loops: *loops, MaxConns: *maxConns, ReadBufferSize: *readBuffer}.Normalized()
 	if err != nil {

@@ -34,7 +34,11 @@ level, runs N workers sharing one pool (MaxConns = N) that loop Get, write
 -size bytes, read the echo, verify it, Put, for -duration after -warmup.
 Repetitions (-count) are interleaved: rep 1 of every point, then rep 2.
 Writes benchfmt results (benchstat input) to -out atomically; progress and
-the saturation knees go to stderr. Ctrl-C keeps the finished points.
+the saturation knees go to stderr. An existing -out is replaced only when
+it holds results of this configuration and no point this run lacks
+(-force replaces any file); that, every flag, and whether -out can be
+written are checked before the run, not after it. Ctrl-C keeps the
+finished points: in -out, or in OUT.interrupted when -out held results.
 
 Exit status: 0 done; 1 a server or pool failed; 2 bad input; 130 interrupted
 (the finished points were written).
@@ -71,6 +75,7 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	restart := fs.Duration("restart", 0, "fault: kill each point's server this long after it starts and start it again on the same port; writes a BenchmarkRestart result per point")
 	var scen scenarioFlags
 	scen.register(fs)
+	force := fs.Bool("force", false, "replace -out even when it holds results of another configuration, or other points")
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
 	}
@@ -78,28 +83,28 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 		return badInput("sweep: unexpected arguments %q", fs.Args())
 	}
 	var err error
-	if s.Conns, err = parseInts(*conns); err != nil {
-		return badInput("sweep: -conns: %v", err)
+	if s.Conns, err = parseConns(*conns); err != nil {
+		return err
+	}
+	if err := checkSweepFlags(s, *loops, *addr, *restart); err != nil {
+		return err
+	}
+	if err := scen.check(s.Count, *restart); err != nil {
+		return err
+	}
+	if err := checkOutputFile("sweep", "out", *out); err != nil {
+		return err
 	}
 	if s.Pools, err = selectPools(*pools); err != nil {
-		return badInput("sweep: -pools: %v", err)
-	}
-	if *loops <= 0 {
-		return badInput("sweep: -loops %d, want > 0", *loops)
+		return err
 	}
 	if s.Servers, err = selectServers(*servers, *addr, *loops); err != nil {
-		return badInput("sweep: %v", err)
-	}
-	// Flag values of 0 mean 0 here, not the library's defaults.
-	switch {
-	case s.Count < 1:
-		return badInput("sweep: -count %d, want >= 1", s.Count)
-	case s.Size < 1:
-		return badInput("sweep: -size %d bytes, want 1 to %d", s.Size, harness.MaxSize)
-	case s.OpTimeout <= 0:
-		return badInput("sweep: -timeout %v, want > 0", s.OpTimeout)
+		return err
 	}
 	if err := s.Validate(); err != nil {
+		if errors.Is(err, harness.ErrNothingToRun) {
+			return flagError("sweep", "conns", *conns, "%v (servers %s)", err, *servers)
+		}
 		return badInput("sweep: %v", err)
 	}
 	if scen.asked() {
@@ -120,6 +125,29 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 			return badInput("sweep: -fault: %v", err)
 		}
 	}
+	// recordFaults records the faults in the results' configuration, so
+	// benchstat never pools faulty and clean runs. Both keys are always
+	// written, "none" when unset, which clears them for a reader of result
+	// files appended one after another (make bench-faults).
+	recordFaults := func(res *harness.Results) {
+		faultSpec, restartAt := schema.None, schema.None
+		if *fault != "" {
+			faultSpec = *fault
+		}
+		if rs != nil {
+			restartAt = restart.String()
+		}
+		res.Config = append(res.Config, schema.KV{Key: schema.Fault, Value: faultSpec}, schema.KV{Key: schema.RestartAt, Value: restartAt})
+	}
+	preview, err := s.Preview()
+	if err != nil {
+		return badInput("sweep: %v", err)
+	}
+	recordFaults(preview)
+	held, err := checkReplace(*out, preview, *force)
+	if err != nil {
+		return err
+	}
 	if *addr != "" {
 		c, err := net.DialTimeout("tcp", *addr, 2*time.Second)
 		if err != nil {
@@ -132,28 +160,25 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	defer stop()
 	res, err := s.Run(ctx)
 	if res != nil {
-		// Record the faults, so benchstat never pools faulty and clean
-		// runs. Both keys are always written, empty when unset, which
-		// clears them for a reader of result files appended one after
-		// another (make bench-faults).
-		faultSpec, restartAt := schema.None, schema.None
-		if *fault != "" {
-			faultSpec = *fault
-		}
 		if rs != nil {
-			restartAt = restart.String()
 			rs.Record(res)
 		}
-		res.Config = append(res.Config, schema.KV{Key: schema.Fault, Value: faultSpec}, schema.KV{Key: schema.RestartAt, Value: restartAt})
+		recordFaults(res)
 	}
 	if errors.Is(err, harness.ErrInterrupted) {
 		if len(res.Points) == 0 {
 			return interrupted{err: fmt.Errorf("%w; nothing written", err)}
 		}
-		if werr := harness.WriteFile(*out, res); werr != nil {
+		// A part of the sweep must not replace a whole one: the finished
+		// points go next to -out when -out held results.
+		partial := *out
+		if held {
+			partial = *out + ".interrupted"
+		}
+		if werr := harness.WriteFile(partial, res); werr != nil {
 			return fmt.Errorf("%w; writing the finished points: %w", err, werr)
 		}
-		return interrupted{err: fmt.Errorf("%w; wrote them to %s", err, *out)}
+		return interrupted{err: fmt.Errorf("%w; wrote them to %s", err, partial)}
 	}
 	if err != nil {
 		return err // the previous -out is left as it was
@@ -174,16 +199,20 @@ func (interrupted) ExitCode() int   { return 130 }
 
 // selectPools returns the named pool designs, or all when names is empty.
 func selectPools(names string) ([]harness.Pool, error) {
-	ds := impls.Pools()
-	if names != "" {
-		ds = nil
-		for _, name := range splitList(names) {
-			d, err := impls.LookupPool(name)
-			if err != nil {
-				return nil, err
-			}
-			ds = append(ds, d)
+	if names == "" {
+		return harnessPools(impls.Pools()), nil
+	}
+	list, err := designList("pools", names)
+	if err != nil {
+		return nil, err
+	}
+	var ds []impls.PoolDesign
+	for _, name := range list {
+		d, err := impls.LookupPool(name)
+		if err != nil {
+			return nil, flagError("sweep", "pools", names, "%v", err)
 		}
+		ds = append(ds, d)
 	}
 	return harnessPools(ds), nil
 }
@@ -197,6 +226,15 @@ func harnessPools(ds []impls.PoolDesign) []harness.Pool {
 	return ps
 }
 
+// designList splits a list flag of design names: at least one, none twice.
+func designList(flagName, names string) ([]string, error) {
+	list := splitList(names)
+	if len(list) == 0 {
+		return nil, flagError("sweep", flagName, names, "want at least one design name")
+	}
+	return list, checkUnique("sweep", flagName, list)
+}
+
 // selectServers returns the named server designs as child processes of
 // this executable, or, with addr, the one server there.
 func selectServers(names, addr string, loops int) ([]harness.Server, error) {
@@ -206,13 +244,18 @@ func selectServers(names, addr string, loops int) ([]harness.Server, error) {
 	var ds []impls.ServerDesign
 	if names == "" {
 		ds = impls.Servers()
-	}
-	for _, name := range splitList(names) {
-		d, err := impls.LookupServer(name)
+	} else {
+		list, err := designList("servers", names)
 		if err != nil {
-			return nil, fmt.Errorf("-servers: %w", err)
+			return nil, err
 		}
-		ds = append(ds, d)
+		for _, name := range list {
+			d, err := impls.LookupServer(name)
+			if err != nil {
+				return nil, flagError("sweep", "servers", names, "%v", err)
+			}
+			ds = append(ds, d)
+		}
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -236,22 +279,68 @@ func selectServers(names, addr string, loops int) ([]harness.Server, error) {
 // externalServer describes the server at addr; name is a server design
 // (its protocol is used) or a protocol.
 func externalServer(name, addr string) ([]harness.Server, error) {
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return nil, fmt.Errorf("-addr %q: %v", addr, err)
-	}
 	switch p := server.Protocol(name); {
 	case name == "":
-		return nil, errors.New("-addr needs -servers to name the design or protocol (echo, http) it speaks")
+		return nil, badInput("sweep: -addr needs -servers to name the design or protocol (echo, http) it speaks")
 	case strings.Contains(name, ","):
-		return nil, fmt.Errorf("-addr loads one server; -servers %q names several", name)
+		return nil, flagError("sweep", "servers", name, "-addr loads one server; this names several")
 	case p == server.Echo || p == server.HTTP:
 		return []harness.Server{{Name: name, Protocol: p, EventLoop: true, Launch: harness.External(addr)}}, nil
 	}
 	d, err := impls.LookupServer(name)
 	if err != nil {
-		return nil, fmt.Errorf("-servers: %w", err)
+		return nil, flagError("sweep", "servers", name, "%v", err)
 	}
 	return []harness.Server{{Name: d.Name, Protocol: d.Protocol, EventLoop: d.EventLoop, Launch: harness.External(addr)}}, nil
+}
+
+// checkSweepFlags checks the sweep's numeric and address flags, with the
+// meaning the command gives them (0 means 0 here, not the library's
+// default).
+func checkSweepFlags(s *harness.Sweep, loops int, addr string, restart time.Duration) error {
+	for _, err := range []error{
+		checkDuration("sweep", "duration", s.Duration, time.Millisecond, maxRunDuration),
+		checkDuration("sweep", "warmup", s.Warmup, 0, maxRunDuration),
+		checkInt("sweep", "count", s.Count, 1, maxCount),
+		checkInt("sweep", "size", s.Size, 1, harness.MaxSize),
+		checkFloat("sweep", "rate", s.Rate, 0, maxRate),
+		checkDuration("sweep", "timeout", s.OpTimeout, time.Millisecond, maxRunDuration),
+		checkInt("sweep", "loops", loops, 1, server.MaxLoops()),
+		checkDuration("sweep", "restart", restart, 0, maxRunDuration),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if addr != "" {
+		return checkDialAddr("sweep", "addr", addr)
+	}
+	return nil
+}
+
+// Bounds of sweep flags that have no natural one.
+const (
+	maxCount = 1000 // repetitions of a point; benchstat needs 6 to 20
+	maxRate  = 1e8  // req/s; far beyond what one client process sends
+)
+
+// parseConns parses -conns: levels 1 to harness.MaxConns, none twice.
+func parseConns(s string) ([]int, error) {
+	ns, err := parseInts(s)
+	if err != nil {
+		return nil, flagError("sweep", "conns", s, "%v", err)
+	}
+	seen := map[int]bool{}
+	for _, n := range ns {
+		if n < 1 || n > harness.MaxConns {
+			return nil, flagError("sweep", "conns", s, "concurrency level %d out of range 1 to %d", n, harness.MaxConns)
+		}
+		if seen[n] {
+			return nil, flagError("sweep", "conns", s, "level %d is named twice", n)
+		}
+		seen[n] = true
+	}
+	return ns, nil
 }
 
 func splitList(s string) []string {

@@ -183,24 +183,40 @@ func TestSweepInterrupt(t *testing.T) {
 	}
 	dir := t.TempDir()
 
-	// Interrupted after two points: those two are written.
+	// Interrupted after two points: those two are written over a file
+	// that held no results (replaced because of -force).
 	out := filepath.Join(dir, "two.txt")
 	os.WriteFile(out, []byte("old\n"), 0o644)
 	w := &interruptAfter{text: " 2/100]"}
-	err := runSweep(io.Discard, w, args(out, "20ms"))
+	err := runSweep(io.Discard, w, append(args(out, "20ms"), "-force"))
 	var ec exitCoder
 	if !errors.As(err, &ec) || ec.ExitCode() != 130 {
 		t.Fatalf("interrupted sweep: %v, want exit status 130\n%s", err, w.buf.String())
 	}
-	if names := readResults(t, out); len(names) < 2 || len(names) > 3 {
+	names := readResults(t, out)
+	if len(names) < 2 || len(names) > 3 {
 		t.Errorf("%d results written after an interrupt at point 2 (%q), want the finished ones", len(names), names)
+	}
+
+	// Interrupted again, over a file of results: a part must not replace
+	// them, so the finished points go next to it.
+	w = &interruptAfter{text: " 1/100]"}
+	err = runSweep(io.Discard, w, args(out, "20ms"))
+	if !errors.As(err, &ec) || ec.ExitCode() != 130 || !strings.Contains(err.Error(), out+".interrupted") {
+		t.Fatalf("interrupted sweep over results: %v, want exit status 130 and %s.interrupted\n%s", err, out, w.buf.String())
+	}
+	if again := readResults(t, out); len(again) != len(names) {
+		t.Errorf("an interrupted sweep replaced %d results with %d", len(names), len(again))
+	}
+	if part := readResults(t, out+".interrupted"); len(part) < 1 || len(part) > 2 {
+		t.Errorf("%d results in %s.interrupted after an interrupt at point 1, want the finished one", len(part), out)
 	}
 
 	// Interrupted before any point finished: the old file stays.
 	out = filepath.Join(dir, "none.txt")
 	os.WriteFile(out, []byte("old\n"), 0o644)
 	w = &interruptAfter{text: "100 points"}
-	err = runSweep(io.Discard, w, args(out, "1h"))
+	err = runSweep(io.Discard, w, append(args(out, "1h"), "-force"))
 	if !errors.As(err, &ec) || ec.ExitCode() != 130 || !strings.Contains(err.Error(), "nothing written") {
 		t.Fatalf("sweep interrupted in its first point: %v\n%s", err, w.buf.String())
 	}

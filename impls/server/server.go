@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 )
 
 // Protocol is what a server speaks on the wire.
@@ -43,6 +44,15 @@ type Config struct {
 // DefaultReadBufferSize is the read buffer used when Config leaves it 0.
 const DefaultReadBufferSize = 16 << 10
 
+// MaxLoops bounds Config.Loops: 64 loops per CPU. More event loops than
+// that only add scheduling (each is a goroutine, often locked to a thread,
+// with its own poller); 100,000 of them is a typo, not a design point.
+func MaxLoops() int { return 64 * runtime.NumCPU() }
+
+// MaxReadBufferSize bounds Config.ReadBufferSize: each conn holds one, and
+// an echo benchmark's messages are at most 1 MiB.
+const MaxReadBufferSize = 16 << 20
+
 // Normalized validates c and fills in defaults.
 func (c Config) Normalized() (Config, error) {
 	switch {
@@ -50,8 +60,10 @@ func (c Config) Normalized() (Config, error) {
 		return c, fmt.Errorf("%w: Loops is %d, want > 0", ErrInvalidConfig, c.Loops)
 	case c.MaxConns < 0:
 		return c, fmt.Errorf("%w: MaxConns is %d, want >= 0", ErrInvalidConfig, c.MaxConns)
-	case c.ReadBufferSize < 0:
-		return c, fmt.Errorf("%w: ReadBufferSize is %d, want >= 0", ErrInvalidConfig, c.ReadBufferSize)
+	case c.Loops > MaxLoops():
+		return c, fmt.Errorf("%w: Loops is %d, want at most %d (64 per CPU)", ErrInvalidConfig, c.Loops, MaxLoops())
+	case c.ReadBufferSize < 0 || c.ReadBufferSize > MaxReadBufferSize:
+		return c, fmt.Errorf("%w: ReadBufferSize is %d, want 0 to %d", ErrInvalidConfig, c.ReadBufferSize, MaxReadBufferSize)
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:0"
