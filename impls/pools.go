@@ -15,6 +15,7 @@ import (
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/puddle"
 	"github.com/poolbench/poolbench/impls/ring"
+	"github.com/poolbench/poolbench/impls/shard"
 )
 
 // PoolDesign is a registered pool design.
@@ -36,6 +37,7 @@ var pools = []PoolDesign{
 	{Name: "mutexlist", New: mutexlist.New, Caps: pool.Full},
 	{Name: "chanpool", New: chanpool.New, Caps: pool.Full},
 	{Name: "ring", New: ring.New, Caps: pool.Full},
+	{Name: "shard", New: shard.New, Caps: pool.Full},
 	// Third-party pools, adapted for comparison (impls/puddle, impls/peers).
 	{Name: "puddle", Peer: true, New: puddle.New, Caps: puddle.Caps},
 	{Name: "fatih", Peer: true, New: fatih.New, Caps: fatih.Caps},

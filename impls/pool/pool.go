@@ -1,7 +1,7 @@
 // Package pool is the contract every poolbench connection pool implements:
 // the Pool interface, its Config, its Stats and the sentinel errors callers
 // test with errors.Is. It holds no implementation; designs live in sibling
-// folders (mutexlist, chanpool, ring, puddle, peers) and are checked against
+// folders (mutexlist, chanpool, ring, shard, puddle, peers) and are checked against
 // this contract by the conformance suite in pool/pooltest.
 package pool
 

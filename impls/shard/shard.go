@@ -1,0 +1,347 @@
+// Package shard is a connection pool that keeps idle conns per P, as
+// sync.Pool keeps objects, under a global cap on open and dialing conns.
+//
+// Idle conns sit in cells, one conn per cell and one cell per cache line;
+// the cells are split into one shard per P (at most MaxIdle shards). A Get
+// looks in its own P's shard first, then steals from the others, before it
+// dials or parks; a Put fills a free cell of its own shard first, then of
+// the others, and closes the conn only when all MaxIdle cells are full. Each
+// take is one atomic swap and each fill one CAS, on a line that mostly only
+// the P's own goroutines touch, so in the steady state Gets and Puts on
+// different Ps share no written cache line at all. Capacity is one atomic
+// count of open and dialing conns, touched only by dials and closes.
+//
+// When the pool is exhausted, Gets park on a mutex-guarded FIFO (wait.go),
+// and while anyone is parked a Put hands its conn to the oldest waiter and
+// a new Get queues behind them: the slow path is first-in first-out. The
+// fast path is not ordered: which idle conn a Get takes depends on its P.
+//
+// It must not know how other designs store conns; it shares the reuse
+// policy (internal/expiry), the hand-out bookkeeping (internal/lease), the
+// dial (internal/dialer), the counters and the reaper with them.
+package shard
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/internal/counters"
+	"github.com/poolbench/poolbench/internal/expiry"
+	"github.com/poolbench/poolbench/internal/lease"
+	"github.com/poolbench/poolbench/internal/reaper"
+)
+
+// cacheLine is the padding unit that keeps cells, and the counters that
+// every Get or Put reads, off each other's cache lines.
+const cacheLine = 64
+
+// cell holds one idle conn, or nil. reuses counts the Gets that took their
+// conn from this cell, on the line the Get writes anyway, so the fast path
+// needs no shared counter.
+type cell struct {
+	e      atomic.Pointer[lease.Entry]
+	reuses atomic.Uint64
+	_      [cacheLine - 16]byte
+}
+
+// Pool is the sharded pool. Create it with New.
+//
+// Lost wake-ups are ruled out as in ring: a Put fills a cell and then reads
+// waiters; a Get about to park increments waiters and then scans the cells
+// and the capacity; a freed slot decrements open and then reads waiters;
+// Close stores closed and then drains, a Put fills a cell and then reads
+// closed. Go's atomics are sequentially consistent, so in each pair at
+// least one side sees the other.
+type Pool struct {
+	// Read-only after New.
+	cfg     pool.Config
+	policy  expiry.Policy
+	reaper  *reaper.Reaper // nil unless policy.Timed()
+	cells   []cell
+	shards  int       // one per P at New, at most MaxIdle
+	bounds  []int     // shard i holds cells[bounds[i]:bounds[i+1]]
+	waiterp sync.Pool // of *waiter
+
+	_       [cacheLine]byte
+	closed  atomic.Bool
+	waiters atomic.Int64 // parked Gets, len(wq); nonzero sends Get and Put to the slow path
+	_       [cacheLine - 16]byte
+	// open counts conns open or being dialed; a Get reserves one by CAS
+	// before it dials, so open never exceeds MaxConns.
+	open    atomic.Int64
+	dialing atomic.Int64 // dials in flight, for Stats
+	_       [cacheLine - 16]byte
+
+	counters counters.Counters // Reuses counts the slow path's only; see cell.reuses
+
+	mu sync.Mutex
+	wq []*waiter // guarded by mu; oldest first
+}
+
+// New returns a sharded pool for cfg, or an error wrapping
+// pool.ErrInvalidConfig. It returns the interface so that it can sit in the
+// registry as it is.
+func New(cfg pool.Config) (pool.Pool, error) {
+	cfg, err := cfg.Normalized()
+	if err != nil {
+		return nil, fmt.Errorf("shard: %w", err)
+	}
+	// One shard per P at New; a later GOMAXPROCS change only makes some Ps
+	// share a shard.
+	n := min(runtime.GOMAXPROCS(0), cfg.MaxIdle)
+	p := &Pool{cfg: cfg, policy: expiry.New(cfg), cells: make([]cell, cfg.MaxIdle), shards: n}
+	for i := range n + 1 {
+		p.bounds = append(p.bounds, i*cfg.MaxIdle/n)
+	}
+	if p.policy.Timed() {
+		p.reaper = reaper.New(p.sweep)
+	}
+	return p, nil
+}
+
+// home returns the first cell of the calling goroutine's P's shard.
+func (p *Pool) home() int {
+	if p.shards == 1 {
+		return 0
+	}
+	id := procID()
+	if id >= p.shards {
+		id %= p.shards // GOMAXPROCS grew since New
+	}
+	return p.bounds[id]
+}
+
+// take removes an idle entry, scanning the cells from home: its own shard's
+// first, then the next shards' in turn (stealing). It returns nil when
+// every cell is empty.
+func (p *Pool) take(home int) (*lease.Entry, *cell) {
+	n := len(p.cells)
+	for k := range n {
+		j := home + k
+		if j >= n {
+			j -= n
+		}
+		c := &p.cells[j]
+		if c.e.Load() != nil {
+			if e := c.e.Swap(nil); e != nil {
+				return e, c
+			}
+		}
+	}
+	return nil, nil
+}
+
+// fill puts e in a free cell, scanning from home as take does, and reports
+// false when every cell is full (MaxIdle conns are idle).
+func (p *Pool) fill(home int, e *lease.Entry) bool {
+	n := len(p.cells)
+	for k := range n {
+		j := home + k
+		if j >= n {
+			j -= n
+		}
+		c := &p.cells[j]
+		if c.e.Load() == nil && c.e.CompareAndSwap(nil, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// Get returns an idle conn, dials one while fewer than MaxConns are open or
+// dialing, or waits first-in first-out. See pool.Pool.
+func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
+	home := p.home()
+	for {
+		if p.closed.Load() {
+			return nil, pool.ErrClosed
+		}
+		// A parked Get is owed the next conn; taking one ahead of it would
+		// be barging.
+		if p.waiters.Load() != 0 {
+			return p.wait(ctx)
+		}
+		if e, c := p.take(home); e != nil {
+			cause := p.policy.OnGet(&e.Life)
+			if cause == expiry.Fresh {
+				c.reuses.Add(1)
+				return e.Acquire(), nil
+			}
+			p.retire(e, cause)
+			p.freeSlot()
+			continue
+		}
+		if p.reserve() {
+			return p.dial(ctx)
+		}
+		return p.wait(ctx)
+	}
+}
+
+// Put returns c for reuse. See pool.Pool.
+func (p *Pool) Put(c net.Conn) error {
+	e, err := lease.Release(p, c)
+	if err != nil {
+		return err
+	}
+	if !p.policy.Timed() {
+		p.keep(e) // nothing to check, no reaper to arm
+		return nil
+	}
+	now := time.Now()
+	expiresAt, cause := p.policy.Returned(&e.Life, now)
+	if cause != expiry.Fresh {
+		p.retire(e, cause)
+		p.freeSlot()
+		return nil
+	}
+	if p.keep(e) {
+		p.reaper.ArmBy(expiresAt, now)
+	}
+	return nil
+}
+
+// keep gives e, which the pool owns, to the oldest waiter, or keeps it
+// idle, or closes it when MaxIdle are idle or the pool is closed. It
+// reports whether it kept e idle.
+func (p *Pool) keep(e *lease.Entry) bool {
+	if p.waiters.Load() != 0 && p.handOff(e) {
+		return false
+	}
+	if !p.fill(p.home(), e) {
+		overflow := !p.closed.Load()
+		p.drop(e)
+		if overflow {
+			p.counters.MaxIdle.Add(1)
+		}
+		return false
+	}
+	if p.closed.Load() {
+		p.drain() // Close may have drained before our fill
+		return false
+	}
+	if p.waiters.Load() != 0 {
+		p.serve() // a Get parked after our check above
+	}
+	return true
+}
+
+// Discard closes c and frees its slot. See pool.Pool.
+func (p *Pool) Discard(c net.Conn) error {
+	e, err := lease.Release(p, c)
+	if err != nil {
+		return err
+	}
+	p.counters.Discards.Add(1)
+	p.drop(e)
+	return nil
+}
+
+// Close closes the idle conns, wakes every waiter with pool.ErrClosed and
+// makes later Puts close their conns. It is idempotent.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	if p.closed.Load() {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed.Store(true)
+	for _, w := range p.wq {
+		p.grant(w, nil, false, pool.ErrClosed)
+	}
+	clear(p.wq)
+	p.wq = p.wq[:0]
+	p.waiters.Store(0)
+	p.mu.Unlock()
+	if p.reaper != nil {
+		p.reaper.Stop() // its sweep may take mu, so not under it
+	}
+	p.drain()
+	return nil
+}
+
+// Stats returns a snapshot of the pool's gauges and counters. Its gauges
+// are read without a lock, so they agree with each other only when the
+// pool is quiet.
+func (p *Pool) Stats() pool.Stats {
+	s := p.counters.Snapshot()
+	idle := 0
+	for i := range p.cells {
+		s.Reuses += p.cells[i].reuses.Load()
+		if p.cells[i].e.Load() != nil {
+			idle++
+		}
+	}
+	s.Dialing = int(p.dialing.Load())
+	s.Open = max(int(p.open.Load())-s.Dialing, 0)
+	s.Idle = min(idle, s.Open)
+	s.InUse = s.Open - s.Idle
+	return s
+}
+
+// reserve takes one slot of capacity if fewer than MaxConns are in use.
+func (p *Pool) reserve() bool {
+	for n := p.open.Load(); n < int64(p.cfg.MaxConns); n = p.open.Load() {
+		if p.open.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+	return false
+}
+
+// freeSlot gives back one slot and, if anyone is parked, lets the oldest
+// waiter use it.
+func (p *Pool) freeSlot() {
+	p.open.Add(-1)
+	if p.waiters.Load() != 0 {
+		p.serve()
+	}
+}
+
+// retire closes an entry the reuse policy refused for cause. The caller
+// still owns its slot.
+func (p *Pool) retire(e *lease.Entry, cause expiry.Cause) {
+	e.Raw().Close()
+	p.counters.Expired(cause)
+}
+
+// drop closes an entry and frees its slot.
+func (p *Pool) drop(e *lease.Entry) {
+	e.Raw().Close()
+	p.freeSlot()
+}
+
+// drain closes every idle entry. Each swap hands one entry to one caller,
+// so Close and a late Put can drain together and close each conn once.
+func (p *Pool) drain() {
+	for i := range p.cells {
+		if e := p.cells[i].e.Swap(nil); e != nil {
+			p.drop(e)
+		}
+	}
+}
+
+// sweep is the reaper's pass: it takes each idle entry out of its cell,
+// closes the expired ones and offers the others again, which re-arms the
+// reaper for them.
+func (p *Pool) sweep() {
+	now := time.Now()
+	for i := range p.cells {
+		e := p.cells[i].e.Swap(nil)
+		if e == nil {
+			continue
+		}
+		if cause := p.policy.Expired(&e.Life, now); cause != expiry.Fresh {
+			p.retire(e, cause)
+			p.freeSlot()
+			continue
+		}
+		p.offer(e)
+	}
+}
