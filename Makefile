@@ -3,7 +3,7 @@ GO        ?= go
 POOLBENCH := $(GO) run ./cmd/poolbench
 BASE      ?= HEAD~1
 
-.PHONY: test bench bench-pool bench-faults sweep report gate
+.PHONY: test bench bench-pool bench-faults sweep scenarios report gate
 
 ## test: the Debian tools tests drive (installed when absent), go.mod tidy, vet, then every
 ## test under the race detector.
@@ -13,8 +13,8 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race -timeout 9m ./...
 
-## bench: the pool micro-benchmarks, the echo sweep, then REPORT.md.
-bench: bench-pool sweep report
+## bench: the pool micro-benchmarks, the echo sweep, the scenarios, then REPORT.md.
+bench: bench-pool sweep scenarios report
 
 ## bench-pool: pool Get/Put micro-benchmarks, -count 10 at -cpu 1,2, into results/pool.txt.
 bench-pool:
@@ -34,6 +34,15 @@ bench-faults:
 SWEEPFLAGS ?= -conns 1,4,16,64,256,1024 -duration 100ms -warmup 100ms -count 6
 sweep:
 	$(POOLBENCH) sweep -out results/echo.txt $(SWEEPFLAGS)
+
+## scenarios: restart while idle (-restart-idle: load 100ms, quiet, kill and relaunch, resume
+## 150ms) and the cold burst (4 x MaxConns Gets on an empty pool, dials costing 1ms and 10ms) on
+## a goroutine-per-conn and an event-loop server, every pool, 16 conns, into results/scenarios.txt.
+## Six interleaved repetitions, then the leaders of undecided questions again up to 10 (~1 min).
+SCENARIOFLAGS ?= -servers net,gnet -conns 16 -restart 100ms -restart-idle -duration 150ms \
+	-cold-burst 4 -dial-delays 1ms,10ms -count 6 -cap 10 -cap-time 30s
+scenarios:
+	$(POOLBENCH) sweep -out results/scenarios.txt $(SCENARIOFLAGS)
 
 ## report: regenerate results/conformance.json (pooltest on every registered pool), then REPORT.md from results/.
 report:

@@ -74,6 +74,10 @@ func Generate(opt Options) error {
 	if err != nil {
 		return err
 	}
+	scenariosIn, err := readInput(filepath.Join(opt.Results, ScenariosFile), ScenariosFile, results.RestartIdle, results.ColdBurst)
+	if err != nil {
+		return err
+	}
 	conf, err := ReadConformance(filepath.Join(opt.Results, ConformanceFile))
 	if err != nil {
 		return &InputError{err}
@@ -111,6 +115,10 @@ func Generate(opt Options) error {
 			links[srv] = append(links[srv], filepath.ToSlash(filepath.Join(rel, f)))
 		}
 	}
+	idlePlots, burstPlots, err := writeScenarioPlots(plotDir, rel, scenariosIn)
+	if err != nil {
+		return err
+	}
 	bi := opt.Build
 	if bi == nil {
 		bi, _ = debug.ReadBuildInfo()
@@ -127,8 +135,10 @@ func Generate(opt Options) error {
 	writePool(&b, poolCube)
 	writeSweep(&b, sw, links)
 	writeFaults(&b, faultsIn, faultRuns)
+	writeRestartIdle(&b, scenariosIn, idlePlots)
 	writeRestart(&b, faultsIn, restarts)
-	if w := resultsWarnings(pool, echo, faultsIn); len(w) > 0 {
+	writeColdBurst(&b, scenariosIn, burstPlots)
+	if w := resultsWarnings(pool, echo, faultsIn, scenariosIn); len(w) > 0 {
 		b.WriteString("## Input warnings\n\nMalformed lines skipped while reading the results:\n\n")
 		for _, s := range w {
 			fmt.Fprintf(&b, "- %s\n", s)

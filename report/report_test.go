@@ -129,7 +129,9 @@ func TestMissingInputs(t *testing.T) {
 		"No pool micro-benchmark results yet",
 		"No sweep results yet",
 		"## When a dial costs a round trip\n\nNo fault results yet",
-		"## Server restart\n\nNo fault results yet",
+		"## Restart under load\n\nNo fault results yet",
+		"## Restart while idle\n\nNo restart-while-idle results yet",
+		"## Cold burst\n\nNo cold-burst results yet",
 		"## Reproduce",
 	} {
 		if !strings.Contains(got, want) {

@@ -54,7 +54,7 @@ func newRestarts(in *input) (*restarts, error) {
 // with its failures at each level and, over every level, how soon
 // requests succeeded and stopped failing, and how often it recovered.
 func writeRestart(b *strings.Builder, in *input, r *restarts) {
-	b.WriteString("## Server restart\n\n")
+	b.WriteString("## Restart under load\n\n")
 	switch {
 	case in.empty():
 		b.WriteString("No fault results yet (results/faults.txt is missing); `make bench-faults` writes them.\n\n")
@@ -63,6 +63,9 @@ func writeRestart(b *strings.Builder, in *input, r *restarts) {
 		b.WriteString("results/faults.txt holds no restart results (`poolbench sweep -restart D`).\n\n")
 		return
 	}
+	b.WriteString("This is the restart with the load running, the second mode: during the outage the load itself " +
+		"uses, and discards, every stale conn, so it measures how pools recover, not whether their Get skips dead " +
+		"conns (restart while idle, above, does). ")
 	b.WriteString("In every point the server is killed with SIGKILL, as a crash would, and started again on the same " +
 		"port (`poolbench sweep -restart D`, from results/faults.txt): every conn a pool holds or keeps idle dies at " +
 		"once. A good pool drops the dead conns (a dead-peer check on Get, or one failed use each) and redials. " +

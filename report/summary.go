@@ -80,7 +80,7 @@ func writeSummary(b *strings.Builder, pool *cube, sw *sweep, conf *Conformance, 
 		for _, srv := range rs.byPool.values["/server"] {
 			for _, model := range rs.byPool.values["/model"] {
 				if len(rs.pools(srv, model)) > 0 {
-					fmt.Fprintf(b, "- Server restart, server=%s%s: %s\n", srv, loopSuffix(model), rs.finding(srv, model))
+					fmt.Fprintf(b, "- Restart under load, server=%s%s: %s\n", srv, loopSuffix(model), rs.finding(srv, model))
 				}
 			}
 		}

@@ -33,15 +33,23 @@ func (v Verdict) Status(capReached bool) string {
 	case len(v.Ranked) < 2:
 		return "one design only"
 	}
-	n := v.Ranked[0].N
 	for _, d := range v.Ranked {
 		if !d.Finite() {
 			return "too few repetitions for an interval"
 		}
-		n = min(n, d.N)
+	}
+	// The repetitions that count are the leaders': the best reached the
+	// cap, a design that joined the tie late has fewer.
+	n, least := v.Ranked[0].N, v.Ranked[0].N
+	for _, d := range v.Tied {
+		least = min(least, d.N)
+	}
+	reps := strconv.Itoa(n)
+	if least < n {
+		reps = strconv.Itoa(least) + " to " + reps
 	}
 	if capReached {
-		return "not told apart after " + strconv.Itoa(n) + " repetitions (cap)"
+		return "not told apart after " + reps + " repetitions (cap)"
 	}
-	return "undecided after " + strconv.Itoa(n) + " repetitions"
+	return "undecided after " + reps + " repetitions"
 }

@@ -34,7 +34,7 @@ func TestReportCommand(t *testing.T) {
 	// The command passes the registry, so the fixture matrix (ring, fatih)
 	// is compared with the real pool list.
 	for _, want := range []string{"## Conformance", "### server=gnet", "](results/plots/echo-gnet-reqs.svg)",
-		"### latency=10ms, server=net", "## Server restart", "## Reproduce"} {
+		"### latency=10ms, server=net", "## Restart under load", "## Reproduce"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("REPORT.md lacks %q", want)
 		}
