@@ -51,6 +51,11 @@ const (
 	Protocol  Key = "protocol" // echo | http
 	Loops     Key = "loops"    // the server's event loops, or "unknown"
 	Launch    Key = "launch"   // child | external
+	// Keys of a sharded sweep (poolbench sweep -shard I/N -start-at T).
+	Shard   Key = "shard"    // this file's shard: "I/N" (a shard file only)
+	Shards  Key = "shards"   // the shards merged into this file (a merged file only)
+	StartAt Key = "start-at" // the wall-clock time (RFC 3339) point 1 was scheduled at
+	Gap     Key = "gap"      // the pause between scheduled points
 )
 
 // None is the value of a configuration key that does not apply ("fault:

@@ -1,6 +1,8 @@
 package results
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -21,6 +23,9 @@ type Set struct {
 	// Warnings are the malformed benchmark lines skipped, as benchstat
 	// prints them and goes on.
 	Warnings []string
+	// Hists are the latency histograms written beside the results (a
+	// sharded sweep's; see Hist), in file order.
+	Hists []Hist
 }
 
 // Read reads benchfmt text from r (other lines, such as "PASS" or "ok pkg
@@ -29,8 +34,17 @@ type Set struct {
 // error naming its file and line, not a warning: no statistic means
 // anything over it, and benchmath's Mann-Whitney test never returns on a NaN.
 func Read(r io.Reader, name string) (*Set, error) {
+	// Read whole, since the histogram lines are read apart from benchfmt's
+	// reader (which skips them); result files are small.
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
 	set := &Set{}
-	rd := benchfmt.NewReader(r, name)
+	if set.Hists, err = readHists(data, name); err != nil {
+		return nil, err
+	}
+	rd := benchfmt.NewReader(bytes.NewReader(data), name)
 	for rd.Scan() {
 		switch rec := rd.Result().(type) {
 		case *benchfmt.SyntaxError:
@@ -117,23 +131,11 @@ func (p Point) Int(k Key) int {
 func (s *Set) Points(b Bench) []Point {
 	var out []Point
 	for _, r := range s.Results {
-		base, parts := r.Name.Parts()
-		if string(base) != string(b) {
+		n, procs, err := ParseName(string(r.Name))
+		if err != nil || n.Bench != b {
 			continue
 		}
-		p := Point{Name: Name{Bench: b}, Procs: 1, Iters: r.Iters, Config: map[Key]string{}, values: map[string]float64{}}
-		for _, part := range parts {
-			if len(part) > 1 && part[0] == '-' {
-				if n, err := strconv.Atoi(string(part[1:])); err == nil {
-					p.Procs = n
-				}
-				continue
-			}
-			k, v, ok := cutKey(string(part))
-			if ok {
-				p.Name.Keys = append(p.Name.Keys, KV{Key(k), v})
-			}
-		}
+		p := Point{Name: n, Procs: procs, Iters: r.Iters, Config: map[Key]string{}, values: map[string]float64{}}
 		for _, c := range r.Config {
 			p.Config[Key(c.Key)] = string(c.Value)
 		}
@@ -143,6 +145,30 @@ func (s *Set) Points(b Bench) []Point {
 		out = append(out, p)
 	}
 	return out
+}
+
+// ParseName parses a benchmark name as benchfmt holds it (without
+// "Benchmark"): "Echo/server=net/pool=ring-2" is Bench Echo, its keys in
+// order, and GOMAXPROCS 2 (1 when there is no -G suffix).
+func ParseName(full string) (Name, int, error) {
+	base, parts := benchfmt.Name(full).Parts()
+	n, procs := Name{Bench: Bench(base)}, 1
+	if len(base) == 0 {
+		return n, 0, errors.New("empty benchmark name")
+	}
+	for _, part := range parts {
+		if len(part) > 1 && part[0] == '-' {
+			if g, err := strconv.Atoi(string(part[1:])); err == nil {
+				procs = g
+			}
+			continue
+		}
+		k, v, ok := cutKey(string(part))
+		if ok {
+			n.Keys = append(n.Keys, KV{Key(k), v})
+		}
+	}
+	return n, procs, nil
 }
 
 // cutKey splits "/key=value" into key and value.

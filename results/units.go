@@ -60,6 +60,12 @@ var (
 	RSSPerConn = Unit{"rss-B/conn", Lower} // server VmRSS growth per conn; child servers only
 )
 
+// StartErr is a sharded point's start error: how much later than its
+// scheduled wall-clock time (-start-at, point k at start + k x (its length
+// + gap)) its load began, by the shard host's clock. Written only under
+// -start-at; a merged point carries the largest of its shards'.
+var StartErr = Unit{"start-err-ns", Lower}
+
 // WaitThreshold is the time in Get above which a Get counts as having
 // waited (Waited): an idle conn is handed out in well under a microsecond,
 // a dial or a park on a loopback takes tens of microseconds.

@@ -7,6 +7,7 @@
 //	poolbench sweep  [flags]                                        load servers at rising concurrency
 //	poolbench gate   [flags] OLD.txt NEW.txt | -base REF            decide whether a change is slower
 //	poolbench report [flags]                                        write REPORT.md from results/
+//	poolbench merge  SHARD_FILES... -out FILE                       merge a sharded sweep's files exactly
 //
 // Run "poolbench CMD -h" for the flags of CMD. Exit status is 0 on success,
 // 1 when a gate finds a regression or a run fails, and 2 on bad input.
