@@ -18,7 +18,7 @@ func init() { badInputs = append(badInputs, mergeCases()...) }
 func mergeCases() []badCase {
 	return []badCase{
 		mergeCase("unknown-flag", "s0.txt", "s1.txt", "-bogus").want("not defined: -bogus"),
-		mergeCase("no-out", "s0.txt", "s1.txt", "-out", "").want("-out FILE is required"),
+		mergeCase("no-out", "s0.txt", "s1.txt", "-out", "").want("-out \"\": want the merged result file"),
 		mergeCase("no-files").want("no shard files given"),
 		mergeCase("missing-file", "s0.txt", "absent.txt").want("no such file"),
 		mergeCase("same-file-twice", "s0.txt", "s0.txt").want("s0.txt given twice"),
@@ -30,7 +30,7 @@ func mergeCases() []badCase {
 		mergeCase("config-differs", "s0.txt", "s1-5s.txt").want("configuration duration is"),
 		mergeCase("not-a-shard-file", "s0.txt", "old.txt").want("only Echo points merge"),
 		mergeCase("corrupt-file", "s0.txt", "corrupt.txt").want("malformed line"),
-		mergeCase("out-is-a-shard", "s0.txt", "s1.txt", "-out", "$DIR/s1.txt").want("s1.txt is one of the shard files"),
+		mergeCase("out-is-a-shard", "s0.txt", "s1.txt", "-out", "$DIR/s1.txt").want("s1.txt: it is one of the shard files"),
 	}
 }
 

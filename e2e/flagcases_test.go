@@ -65,6 +65,9 @@ var flagCases = map[string][]badValue{
 	"gate -timeout":    {v("0s"), v("-1s")},
 	"gate -save":       {v("$DIR/old.txt"), v("$DIR/old.txt/saved")},
 
+	// merge
+	"merge -out": {v(""), v("$DIR"), v("$DIR/old.txt/merged.txt"), v("$DIR/old.txt")},
+
 	// report
 	"report -results": {v("$DIR/nosuchdir"), v("$DIR/old.txt"), v(""), v("$DIR/empty")},
 	"report -out":     {v(""), v("$DIR"), v("$DIR/old.txt/REPORT.md")},

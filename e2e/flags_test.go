@@ -58,6 +58,8 @@ var flagBase = map[string]base{
 	// A results dir with one pool result: accepted flags replace REPORT.md.
 	"report": {flags: []string{"-results=$DIR/results", "-out=$DIR/REPORT.md"}},
 	"flags":  {},
+	// Two files that are no shard files: accepted flags end in "only Echo points merge".
+	"merge": {args: []string{"$DIR/old.txt", "$DIR/new.txt"}},
 }
 
 // flagFiles are the fixtures in every case's $DIR; each must be there,

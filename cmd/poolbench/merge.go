@@ -54,16 +54,21 @@ func runMerge(stdout, stderr io.Writer, args []string) error {
 			args = args[1:]
 		}
 	}
-	switch {
-	case *out == "":
-		return badInput("merge: -out FILE is required (- for stdout)")
-	case len(files) == 0:
-		return badInput("merge: no shard files given")
+	if *out == "" {
+		return flagError("merge", "out", *out, "want the merged result file (- for stdout)")
 	}
-	for _, f := range files {
-		if *out != "-" && filepath.Clean(f) == filepath.Clean(*out) {
-			return badInput("merge: -out %s is one of the shard files", *out)
+	if *out != "-" {
+		if err := checkOutputFile("merge", "out", *out); err != nil {
+			return err
 		}
+		for _, f := range files {
+			if filepath.Clean(f) == filepath.Clean(*out) {
+				return flagError("merge", "out", *out, "it is one of the shard files")
+			}
+		}
+	}
+	if len(files) == 0 {
+		return badInput("merge: no shard files given")
 	}
 	if dup := firstDuplicate(files); dup != "" {
 		return badInput("merge: shard file %s given twice", dup)
