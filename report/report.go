@@ -115,6 +115,10 @@ func Generate(opt Options) error {
 			links[srv] = append(links[srv], filepath.ToSlash(filepath.Join(rel, f)))
 		}
 	}
+	poolPlots, err := writePoolPlots(plotDir, rel, poolCube)
+	if err != nil {
+		return err
+	}
 	idlePlots, burstPlots, err := writeScenarioPlots(plotDir, rel, scenariosIn)
 	if err != nil {
 		return err
@@ -133,6 +137,7 @@ func Generate(opt Options) error {
 	writeMethodology(&b, poolCube, sw, faultRuns, restarts)
 	writeConformance(&b, conf, opt.Registered)
 	writePool(&b, poolCube)
+	writePoolPlotLinks(&b, poolPlots)
 	writeSweep(&b, sw, links)
 	writeFaults(&b, faultsIn, faultRuns)
 	writeRestartIdle(&b, scenariosIn, idlePlots)

@@ -105,8 +105,8 @@ func TestDeterministic(t *testing.T) {
 		dir := copyResults(t, PoolFile, EchoFile, FaultsFile, ConformanceFile)
 		files := map[string]string{"REPORT.md": generate(t, dir)}
 		plots, err := filepath.Glob(filepath.Join(dir, "results", PlotDir, "*.svg"))
-		if err != nil || len(plots) != 4 {
-			t.Fatalf("plots: %v %v, want 4", plots, err)
+		if err != nil || len(plots) != 8 { // echo: 2 servers x (req/s, p99); pool: 2 scenarios x 2 GOMAXPROCS
+			t.Fatalf("plots: %v %v, want 8", plots, err)
 		}
 		for _, p := range plots {
 			b, _ := os.ReadFile(p)
