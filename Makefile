@@ -16,9 +16,12 @@ test:
 ## bench: the pool micro-benchmarks, the echo sweep, the scenarios, then REPORT.md.
 bench: bench-pool sweep scenarios report
 
-## bench-pool: pool Get/Put micro-benchmarks, -count 10 at -cpu 1,2, into results/pool.txt.
+## bench-pool: pool Get/Put micro-benchmarks, 10 interleaved runs of every row at -cpu 1,2, each
+## row with -cpuprofile, into results/pool.txt and results/pool-profile.txt (pprof -top per row).
+## Extra: make bench-pool POOLCPU=1,2,4,8 (rows past the core count measure CPU oversubscription).
+POOLCPU ?= 1,2
 bench-pool:
-	scripts/bench-pool.sh results/pool.txt
+	CPU=$(POOLCPU) scripts/bench-pool.sh results/pool.txt
 	$(GO) tool benchstat -col /impl results/pool.txt
 
 ## bench-faults: every pool through a latency=1ms and a latency=10ms proxy, and with its server

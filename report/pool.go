@@ -38,7 +38,8 @@ func writePool(b *strings.Builder, c *cube) {
 	b.WriteString("One Get+Put cycle on fake conns (no I/O), from results/pool.txt. Each cell is the median of " +
 		"the runs with its 95% confidence interval; ratios are ratios of medians. *floor* is a bare array " +
 		"of slots claimed with a CAS: the cheapest Get+Put possible. Wait columns: how long the unluckiest " +
-		"Gets waited when 32 goroutines per P share 4 conns.\n\n")
+		"Gets waited when 32 goroutines per P share 4 conns. Rows at a GOMAXPROCS above the machine's core count " +
+		"(the `cores:` line of pool.txt) measure oversubscription of the CPU, not parallel speed.\n\n")
 	for _, sc := range c.values["/scenario"] {
 		for _, procs := range c.values["/gomaxprocs"] {
 			writePoolTable(b, c, sc, procs)

@@ -32,7 +32,7 @@ const (
 )
 
 // Inputs are the input files Generate reads from the results directory.
-var Inputs = []string{PoolFile, EchoFile, FaultsFile, ConformanceFile}
+var Inputs = []string{PoolFile, ProfileFile, EchoFile, FaultsFile, ConformanceFile}
 
 // Found returns the Inputs present in the results directory dir: with none,
 // Generate writes a report without results.
@@ -75,6 +75,10 @@ func Generate(opt Options) error {
 		return err
 	}
 	scenariosIn, err := readInput(filepath.Join(opt.Results, ScenariosFile), ScenariosFile, results.RestartIdle, results.ColdBurst)
+	if err != nil {
+		return err
+	}
+	profiles, err := readProfiles(filepath.Join(opt.Results, ProfileFile))
 	if err != nil {
 		return err
 	}
@@ -138,6 +142,9 @@ func Generate(opt Options) error {
 	writeConformance(&b, conf, opt.Registered)
 	writePool(&b, poolCube)
 	writePoolPlotLinks(&b, poolPlots)
+	if poolCube != nil {
+		writeProfiles(&b, profiles)
+	}
 	writeSweep(&b, sw, links)
 	writeFaults(&b, faultsIn, faultRuns)
 	writeRestartIdle(&b, scenariosIn, idlePlots)

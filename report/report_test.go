@@ -63,7 +63,7 @@ func generate(t *testing.T, dir string) string {
 }
 
 func TestGolden(t *testing.T) {
-	dir := copyResults(t, PoolFile, EchoFile, FaultsFile, ConformanceFile)
+	dir := copyResults(t, PoolFile, ProfileFile, EchoFile, FaultsFile, ConformanceFile)
 	got := generate(t, dir)
 	golden := filepath.Join("testdata", "REPORT.golden.md")
 	if *update {

@@ -1,22 +1,71 @@
 #!/usr/bin/env bash
 # bench-pool.sh OUT: run the pool micro-benchmarks (BenchmarkPool in ./bench)
-# into OUT, atomically: a failed or interrupted run leaves the previous OUT
-# untouched.
+# into OUT, and a CPU profile summary of every row into OUT's directory as
+# pool-profile.txt, atomically: a failed or interrupted run leaves the
+# previous files untouched.
 #
-# Environment: COUNT (default 10) runs of every row, at each GOMAXPROCS in
-# CPU (default 1,2), each row run for BENCHTIME (default 60ms, which keeps
-# the whole run near two minutes on 2 cores: 7 designs x 4 scenarios x 2 CPU
-# settings x 10 counts). benchstat takes medians over the COUNT runs.
+# Every row (design x scenario) runs in a process of its own with
+# -cpuprofile, COUNT (default 10) times, interleaved: pass 1 runs every row
+# once, then pass 2, and so on, so a burst of load from elsewhere on the
+# machine lands on all designs alike and ratios within one run stay fair.
+# Each run covers every GOMAXPROCS in CPU (default 1,2; any list, such as
+# 1,2,4,8: rows past the machine's core count, written as the "cores:"
+# line, measure oversubscription of the CPU, not parallel speed) for
+# BENCHTIME (default 60ms). benchstat takes medians over the COUNT runs.
+#
+# pool-profile.txt holds, per row, `go tool pprof -top` of the COUNT
+# profiles merged: "impl scenario flat% function" lines, the functions with
+# at least 0.5% of the samples, and a "samples" line with the total.
+# `poolbench report` turns them into one line per design per scenario.
 set -euo pipefail
 out=$(realpath -m "${1:?usage: bench-pool.sh OUT}")
 cd "$(dirname "$0")/.."
-mkdir -p "$(dirname "$out")"
+dir=$(dirname "$out")
+mkdir -p "$dir"
+count=${COUNT:-10}
+cpu=${CPU:-1,2}
+benchtime=${BENCHTIME:-60ms}
+case $count in '' | *[!0-9]* | 0) echo "bench-pool: COUNT must be a positive whole number, not '$count'" >&2; exit 2 ;; esac
+case $cpu in '' | *[!0-9,]*) echo "bench-pool: CPU must be a comma-separated list of GOMAXPROCS values, not '$cpu'" >&2; exit 2 ;; esac
+
+work=$(mktemp -d)
 tmp=$(mktemp "${out}.XXXXXX")
-trap 'rm -f "$tmp"' EXIT
+ptmp=$(mktemp "$dir/pool-profile.txt.XXXXXX")
+trap 'rm -rf "$work" "$tmp" "$ptmp"' EXIT
 start=$SECONDS
-go test ./bench -run '^$' -bench '^BenchmarkPool$' -benchmem \
-	-count "${COUNT:-10}" -cpu "${CPU:-1,2}" -benchtime "${BENCHTIME:-60ms}" -timeout 30m >"$tmp"
-chmod 644 "$tmp" # mktemp makes it 0600
+go test -c -o "$work/bench.test" ./bench
+
+# The rows: every BenchmarkPool sub-benchmark, listed by a run of one op.
+rows=$("$work/bench.test" -test.run '^$' -test.bench '^BenchmarkPool$' -test.benchtime 1x -test.cpu 1 |
+	sed -n 's|^BenchmarkPool/impl=\([^/]*\)/scenario=\([^ \t]*\).*|\1 \2|p' | sort -u)
+[ -n "$rows" ] || { echo "bench-pool: no BenchmarkPool rows found" >&2; exit 1; }
+
+printf 'cores: %s\n' "$(nproc)" >"$tmp"
+first=1
+for pass in $(seq "$count"); do
+	while read -r impl sc; do
+		"$work/bench.test" -test.run '^$' -test.bench "^BenchmarkPool\$/^impl=$impl\$/^scenario=$sc\$" -test.benchmem \
+			-test.count 1 -test.cpu "$cpu" -test.benchtime "$benchtime" -test.timeout 10m \
+			-test.cpuprofile "$work/$impl.$sc.$pass.prof" >"$work/run.txt"
+		if [ $first = 1 ]; then
+			grep -E '^(goos|goarch|pkg|cpu):' "$work/run.txt" >>"$tmp" # the config lines, once
+			first=0
+		fi
+		grep '^BenchmarkPool' "$work/run.txt" >>"$tmp" || true # a skipped row prints none
+	done <<<"$rows"
+done
+
+while read -r impl sc; do
+	profs=("$work/$impl.$sc".*.prof)
+	go tool pprof -top -nodecount=100000 "$work/bench.test" "${profs[@]}" 2>/dev/null |
+		awk -v impl="$impl" -v sc="$sc" '
+			/^Showing nodes accounting for/ { total = $NF }
+			/^Duration:/ { for (i = 1; i <= NF; i++) if ($i == "samples") { s = $(i + 2); print impl, sc, "samples", s } }
+			$2 ~ /%$/ && $1 !~ /flat/ { p = $2; sub(/%/, "", p); if (p + 0 >= 0.5) { f = $6; for (i = 7; i <= NF; i++) f = f " " $i; print impl, sc, p, f } }'
+done <<<"$rows" >"$ptmp"
+
+chmod 644 "$tmp" "$ptmp" # mktemp makes them 0600
 mv "$tmp" "$out"
-trap - EXIT
-echo "bench-pool: $(grep -c '^BenchmarkPool' "$out") results in $((SECONDS - start))s -> $out" >&2
+mv "$ptmp" "$dir/pool-profile.txt"
+trap 'rm -rf "$work"' EXIT
+echo "bench-pool: $(grep -c '^BenchmarkPool' "$out") results in $((SECONDS - start))s -> $out, $dir/pool-profile.txt" >&2

@@ -3,6 +3,7 @@ package ring_test
 import (
 	"context"
 	"net"
+	"runtime"
 	"testing"
 
 	"github.com/poolbench/poolbench/impls/pool"
@@ -41,6 +42,35 @@ func BenchmarkGetPut(b *testing.B) {
 			}
 			p.Put(c)
 		}
+	})
+	// parallel: one goroutine per P, as many conns as Ps, so a Get should
+	// always find a conn. parks/op counts the Gets that parked anyway (a
+	// push or pop in flight hid the conn), which is what made ring lose
+	// to the lock-based designs here: a park costs a mutex, a channel and
+	// sends every later Get and Put to the slow path until it is served.
+	b.Run("scenario=parallel", func(b *testing.B) {
+		p, err := ring.New(pool.Config{
+			Dial:     func(context.Context) (net.Conn, error) { return nopConn{}, nil },
+			MaxConns: runtime.GOMAXPROCS(0),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer p.Close()
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				c, err := p.Get(ctx)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				p.Put(c)
+			}
+		})
+		s := p.Stats()
+		b.ReportMetric(float64(s.Waits)/float64(b.N), "parks/op")
+		b.ReportMetric(float64(s.MaxIdleClosed+s.Dials-uint64(runtime.GOMAXPROCS(0)))/float64(b.N), "extra-dials/op")
 	})
 	b.Run("scenario=exhausted", func(b *testing.B) {
 		p := newPool(b)
