@@ -12,6 +12,7 @@ import (
 	"github.com/poolbench/poolbench/impls/mutexlist"
 	"github.com/poolbench/poolbench/impls/peers/fatih"
 	"github.com/poolbench/poolbench/impls/peers/silenceper"
+	"github.com/poolbench/poolbench/impls/peers/sqldb"
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/puddle"
 	"github.com/poolbench/poolbench/impls/ring"
@@ -21,8 +22,17 @@ import (
 // PoolDesign is a registered pool design.
 type PoolDesign struct {
 	Name string // short, stable, used in benchmark names: impl=NAME / pool=NAME
-	// Peer marks a third-party pool adapted for comparison, not one of ours.
+	// Peer marks a third-party pool adapted for comparison, not one of ours:
+	// its adapter maps the library's API and adds no behaviour (see
+	// impls/peers), so its verdicts are the library's.
 	Peer bool
+	// Library names the third-party library a design is, or is built on,
+	// with its version: for a peer, the pool under test; for one of ours,
+	// what it builds on ("" for none).
+	Library string
+	// Advice is one line for a Go engineer choosing this pool: what its
+	// conformance verdicts mean in practice. Every peer has one.
+	Advice string
 	// Baseline marks the design that does not pool (dial: Get dials, Put
 	// closes), shown next to the pools as the cost of not pooling.
 	Baseline bool
@@ -38,10 +48,13 @@ var pools = []PoolDesign{
 	{Name: "chanpool", New: chanpool.New, Caps: pool.Full},
 	{Name: "ring", New: ring.New, Caps: pool.Full},
 	{Name: "shard", New: shard.New, Caps: pool.Full},
-	// Third-party pools, adapted for comparison (impls/puddle, impls/peers).
-	{Name: "puddle", Peer: true, New: puddle.New, Caps: puddle.Caps},
-	{Name: "fatih", Peer: true, New: fatih.New, Caps: fatih.Caps},
-	{Name: "silenceper", Peer: true, New: silenceper.New, Caps: silenceper.Caps},
+	// Ours, built on a library: impls/puddle adds idle expiry, the dead-peer
+	// check, misuse detection and a non-blocking Close to puddle v2's pool.
+	{Name: "puddle", Library: "github.com/jackc/puddle/v2 v2.2.3", New: puddle.New, Caps: puddle.Caps},
+	// Third-party pools, adapted with nothing added (impls/peers).
+	{Name: "sql", Peer: true, Library: sqldb.Library, Advice: sqldb.Advice, New: sqldb.New, Caps: sqldb.Caps},
+	{Name: "fatih", Peer: true, Library: fatih.Library, Advice: fatih.Advice, New: fatih.New, Caps: fatih.Caps},
+	{Name: "silenceper", Peer: true, Library: silenceper.Library, Advice: silenceper.Advice, New: silenceper.New, Caps: silenceper.Caps},
 	// No pool at all: what the others save (impls/dial).
 	{Name: "dial", Baseline: true, New: dial.New, Caps: dial.Caps},
 }

@@ -31,6 +31,13 @@ import (
 	"github.com/poolbench/poolbench/impls/pool"
 )
 
+// Library is the pool under test.
+const Library = "github.com/fatih/pool v3.0.0"
+
+// Advice is what the verdicts mean for a caller.
+const Advice = "no cap on open conns, no waiting, no expiry: it hands out dead conns after a server restart " +
+	"(wrap Get with your own check) and shares a conn after a double Put"
+
 // Caps is what fatih/pool can express. Every false configuration field is a
 // Config field the library has no API for: New rejects a Config that sets it
 // (pool.ErrUnsupported) and the suite reports its property n/a. Everything

@@ -33,6 +33,13 @@ import (
 	"github.com/poolbench/poolbench/internal/expiry"
 )
 
+// Library is the pool under test.
+const Library = "github.com/silenceper/pool v1.0.0"
+
+// Advice is what the verdicts mean for a caller.
+const Advice = "its Get has no ctx and can sleep forever beside an idle conn (lost wake-up), a slow dial blocks the whole pool, " +
+	"and it catches dead peers only through the Ping func you supply"
+
 // Caps is what silenceper/pool can express. Every false field is a property
 // the library has no API for, so the suite reports it n/a; properties it does
 // not gate (cancel while waiting, dial outside the lock, Close waking
