@@ -6,7 +6,9 @@ require (
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/Shopify/toxiproxy/v2 v2.5.0
 	github.com/fatih/pool v3.0.0+incompatible
+	github.com/jackc/puddle v1.3.0
 	github.com/jackc/puddle/v2 v2.2.3
+	github.com/jolestar/go-commons-pool/v2 v2.1.2
 	github.com/lesismal/nbio v1.6.8
 	github.com/panjf2000/gnet/v2 v2.9.7
 	github.com/prometheus/procfs v0.23.0

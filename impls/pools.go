@@ -10,7 +10,9 @@ import (
 	"github.com/poolbench/poolbench/impls/chanpool"
 	"github.com/poolbench/poolbench/impls/dial"
 	"github.com/poolbench/poolbench/impls/mutexlist"
+	"github.com/poolbench/poolbench/impls/peers/commons"
 	"github.com/poolbench/poolbench/impls/peers/fatih"
+	"github.com/poolbench/poolbench/impls/peers/puddlev1"
 	"github.com/poolbench/poolbench/impls/peers/silenceper"
 	"github.com/poolbench/poolbench/impls/peers/sqldb"
 	"github.com/poolbench/poolbench/impls/pool"
@@ -55,6 +57,8 @@ var pools = []PoolDesign{
 	{Name: "sql", Peer: true, Library: sqldb.Library, Advice: sqldb.Advice, New: sqldb.New, Caps: sqldb.Caps},
 	{Name: "fatih", Peer: true, Library: fatih.Library, Advice: fatih.Advice, New: fatih.New, Caps: fatih.Caps},
 	{Name: "silenceper", Peer: true, Library: silenceper.Library, Advice: silenceper.Advice, New: silenceper.New, Caps: silenceper.Caps},
+	{Name: "commons", Peer: true, Library: commons.Library, Advice: commons.Advice, New: commons.New, Caps: commons.Caps},
+	{Name: "puddlev1", Peer: true, Library: puddlev1.Library, Advice: puddlev1.Advice, New: puddlev1.New, Caps: puddlev1.Caps},
 	// No pool at all: what the others save (impls/dial).
 	{Name: "dial", Baseline: true, New: dial.New, Caps: dial.Caps},
 }

@@ -142,6 +142,10 @@ func checkDeadPeer(c *checkT) {
 	x, xid := f.mustGet("with one idle conn dead")
 	y, yid := f.mustGet("with one idle conn dead")
 	if xid == aid || yid == aid {
+		// Put both back first: a pool whose Close waits for held conns
+		// would otherwise hang the property's cleanup.
+		f.put(x)
+		f.put(y)
 		f.Fatalf("Get handed out conn %d, whose peer had closed it (got conns %d and %d; %d is alive)", aid, xid, yid, bid)
 	}
 	f.echo(x)
