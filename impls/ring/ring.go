@@ -23,6 +23,7 @@ import (
 
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/internal/counters"
+	"github.com/poolbench/poolbench/internal/dialer"
 	"github.com/poolbench/poolbench/internal/expiry"
 	"github.com/poolbench/poolbench/internal/lease"
 	"github.com/poolbench/poolbench/internal/reaper"
@@ -46,6 +47,7 @@ type Pool struct {
 	idle    *queue[*lease.Entry]
 	reaper  *reaper.Reaper // nil unless policy.Timed()
 	waiterp sync.Pool      // of *waiter; per pool, since a synctest bubble owns its channels
+	slot    dialer.Slot    // dials into reserved slots; hooks set in New
 
 	// closed is set once, by Close, and read by every Get and Put.
 	closed atomic.Bool
@@ -90,6 +92,10 @@ func New(cfg pool.Config) (pool.Pool, error) {
 		idle:   newQueue[*lease.Entry](cfg.MaxIdle),
 		spill:  make([]*lease.Entry, 0, cfg.MaxIdle),
 	}
+	p.slot = dialer.Slot{
+		Owner: p, Dial: cfg.Dial, Stats: &p.counters, Dialing: &p.dialing,
+		Closed: p.closed.Load, Free: p.freeSlot, Drop: p.drop, Keep: func(e *lease.Entry) { p.offer(e, time.Time{}) },
+	}
 	if p.policy.Timed() {
 		p.reaper = reaper.New(p.sweep)
 	}
@@ -131,7 +137,7 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 			}
 		}
 		if p.reserve() {
-			return p.dial(ctx)
+			return p.slot.Get(ctx)
 		}
 		// Exhausted, unless a Put is between claiming its cell and
 		// publishing it: pop reports that as empty, and the push is a few

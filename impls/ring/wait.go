@@ -2,14 +2,12 @@ package ring
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/internal/counters"
-	"github.com/poolbench/poolbench/internal/dialer"
 	"github.com/poolbench/poolbench/internal/expiry"
 	"github.com/poolbench/poolbench/internal/lease"
 )
@@ -114,12 +112,12 @@ func (p *Pool) wait(ctx context.Context) (net.Conn, error) {
 	case err != nil:
 		return nil, err
 	case dial:
-		return p.dial(ctx)
+		return p.slot.Get(ctx)
 	}
 	if cause := p.policy.OnGet(&e.Life); cause != expiry.Fresh {
 		// The conn expired while idle: its slot is ours to dial with.
 		p.retire(e, cause)
-		return p.dial(ctx)
+		return p.slot.Get(ctx)
 	}
 	p.counters.Reuses.Add(1)
 	return e.Acquire(), nil
@@ -200,36 +198,4 @@ func (p *Pool) serveLocked() {
 func (p *Pool) grant(w *waiter, e *lease.Entry, dial bool, err error) {
 	w.e, w.dial, w.err = e, dial, err
 	w.ready <- struct{}{}
-}
-
-// dial opens a conn on a slot the caller has reserved, outside every lock.
-// The slot is freed if the dial fails. If ctx ends first, Get returns at
-// once and dialedLate takes over the slot.
-func (p *Pool) dial(ctx context.Context) (net.Conn, error) {
-	p.dialing.Add(1)
-	e, err := dialer.Dial(ctx, p, p.cfg.Dial, &p.counters, p.dialedLate)
-	if errors.Is(err, dialer.ErrAbandoned) {
-		return nil, err
-	}
-	p.dialing.Add(-1)
-	if err != nil {
-		p.freeSlot()
-		return nil, err
-	}
-	if p.closed.Load() {
-		p.drop(e)
-		return nil, pool.ErrClosed
-	}
-	return e.Acquire(), nil
-}
-
-// dialedLate receives the outcome of a dial whose Get left: the conn goes to
-// the oldest waiter or idle, a failure frees the slot.
-func (p *Pool) dialedLate(e *lease.Entry, err error) {
-	p.dialing.Add(-1)
-	if err != nil {
-		p.freeSlot()
-		return
-	}
-	p.offer(e, time.Time{})
 }

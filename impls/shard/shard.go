@@ -32,6 +32,7 @@ import (
 
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/internal/counters"
+	"github.com/poolbench/poolbench/internal/dialer"
 	"github.com/poolbench/poolbench/internal/expiry"
 	"github.com/poolbench/poolbench/internal/lease"
 	"github.com/poolbench/poolbench/internal/reaper"
@@ -64,9 +65,10 @@ type Pool struct {
 	policy  expiry.Policy
 	reaper  *reaper.Reaper // nil unless policy.Timed()
 	cells   []cell
-	shards  int       // one per P at New, at most MaxIdle
-	bounds  []int     // shard i holds cells[bounds[i]:bounds[i+1]]
-	waiterp sync.Pool // of *waiter
+	shards  int         // one per P at New, at most MaxIdle
+	bounds  []int       // shard i holds cells[bounds[i]:bounds[i+1]]
+	waiterp sync.Pool   // of *waiter
+	slot    dialer.Slot // dials into reserved slots; hooks set in New
 
 	_       [cacheLine]byte
 	closed  atomic.Bool
@@ -98,6 +100,10 @@ func New(cfg pool.Config) (pool.Pool, error) {
 	p := &Pool{cfg: cfg, policy: expiry.New(cfg), cells: make([]cell, cfg.MaxIdle), shards: n}
 	for i := range n + 1 {
 		p.bounds = append(p.bounds, i*cfg.MaxIdle/n)
+	}
+	p.slot = dialer.Slot{
+		Owner: p, Dial: cfg.Dial, Stats: &p.counters, Dialing: &p.dialing,
+		Closed: p.closed.Load, Free: p.freeSlot, Drop: p.drop, Keep: p.offer,
 	}
 	if p.policy.Timed() {
 		p.reaper = reaper.New(p.sweep)
@@ -178,7 +184,7 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 			continue
 		}
 		if p.reserve() {
-			return p.dial(ctx)
+			return p.slot.Get(ctx)
 		}
 		return p.wait(ctx)
 	}

@@ -2,7 +2,6 @@ package shard
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/internal/counters"
-	"github.com/poolbench/poolbench/internal/dialer"
 	"github.com/poolbench/poolbench/internal/expiry"
 	"github.com/poolbench/poolbench/internal/lease"
 )
@@ -75,11 +73,11 @@ func (p *Pool) wait(ctx context.Context) (net.Conn, error) {
 	case err != nil:
 		return nil, err
 	case dial:
-		return p.dial(ctx)
+		return p.slot.Get(ctx)
 	}
 	if cause := p.policy.OnGet(&e.Life); cause != expiry.Fresh {
 		p.retire(e, cause) // its slot is ours to dial with
-		return p.dial(ctx)
+		return p.slot.Get(ctx)
 	}
 	p.counters.Reuses.Add(1)
 	return e.Acquire(), nil
@@ -174,36 +172,4 @@ func (p *Pool) offer(e *lease.Entry) {
 	if p.keep(e) && !at.IsZero() {
 		p.reaper.ArmBy(at, time.Now())
 	}
-}
-
-// dial opens a conn on a slot the caller has reserved, outside every lock.
-// The slot is freed if the dial fails. If ctx ends first, Get returns at
-// once and dialedLate takes over the slot.
-func (p *Pool) dial(ctx context.Context) (net.Conn, error) {
-	p.dialing.Add(1)
-	e, err := dialer.Dial(ctx, p, p.cfg.Dial, &p.counters, p.dialedLate)
-	if errors.Is(err, dialer.ErrAbandoned) {
-		return nil, err
-	}
-	p.dialing.Add(-1)
-	if err != nil {
-		p.freeSlot()
-		return nil, err
-	}
-	if p.closed.Load() {
-		p.drop(e)
-		return nil, pool.ErrClosed
-	}
-	return e.Acquire(), nil
-}
-
-// dialedLate receives the outcome of a dial whose Get left: the conn goes to
-// the oldest waiter or a cell, a failure frees the slot.
-func (p *Pool) dialedLate(e *lease.Entry, err error) {
-	p.dialing.Add(-1)
-	if err != nil {
-		p.freeSlot()
-		return
-	}
-	p.offer(e)
 }
