@@ -63,6 +63,7 @@ var badInputs = []badCase{
 	sweepCase("count-zero", "-count", "0").want("-count 0"),
 	sweepCase("size-zero", "-size", "0").want("-size 0"),
 	sweepCase("size-too-big", "-size", "2000000").want("-size 2000000: want 1 to 1048576"),
+	sweepCase("udp-size-over-datagram", "-servers", "udp", "-size", "65508").want("message size is 65508 bytes, but server udp speaks UDP: a datagram holds at most 65507"),
 	sweepCase("timeout-zero", "-timeout", "0s").want("-timeout 0s"),
 	sweepCase("duration-zero", "-duration", "0s").want("-duration 0s: want 1ms to"),
 	sweepCase("duration-not-a-duration", "-duration", "10").want("flag -duration"),

@@ -89,7 +89,7 @@ func (b ColdBurst) Run(ctx context.Context) (res ColdBurstResult, err error) {
 			if err := sleepCtx(ctx, b.DialDelay); err != nil {
 				return nil, err
 			}
-			return dialer.DialContext(ctx, "tcp", addr)
+			return dialer.DialContext(ctx, network(b.Protocol), addr)
 		},
 		MaxConns: b.MaxConns,
 	})

@@ -20,11 +20,12 @@ const (
 	EMFILE               // out of file descriptors (EMFILE, ENFILE) in this process
 	Short                // the conn ended (EOF) before the whole echo arrived
 	Wrong                // the echo arrived but its bytes differ, or the HTTP response is not the echo
+	Lost                 // a datagram's echo did not arrive before the deadline (UDP); never retried
 	Other                // anything else, with its text on stderr once per point
 	numClasses
 )
 
-var classNames = [numClasses]string{"reset", "refused", "timeout", "emfile", "short", "wrong", "other"}
+var classNames = [numClasses]string{"reset", "refused", "timeout", "emfile", "short", "wrong", "lost", "other"}
 
 // String returns the class name used in output units (NAME-errors).
 func (c Class) String() string {
@@ -44,6 +45,8 @@ func Classify(err error) Class {
 	switch {
 	case errors.Is(err, errWrongEcho):
 		return Wrong
+	case errors.Is(err, errLost):
+		return Lost
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return Refused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):

@@ -174,6 +174,21 @@ func (r *Results) pointResult(cfg []results.KV, p Point) results.Result {
 	if p.HasRSS {
 		v = append(v, results.Value{Unit: results.RSSPerConn, Value: p.RSSPerConn})
 	}
+	if p.HasKernel {
+		k := p.Kernel
+		for _, u := range []struct {
+			unit  results.Unit
+			value float64
+		}{
+			{results.TimeWaitClient, float64(k.TimeWaitClient)}, {results.TimeWaitServer, float64(k.TimeWaitServer)},
+			{results.CloseWait, float64(k.CloseWait)}, {results.SynRecv, float64(k.SynRecv)},
+			{results.ListenOverflows, float64(k.ListenOverflows)}, {results.ListenDrops, float64(k.ListenDrops)},
+			{results.PortsInUse, float64(k.PortsInUse)}, {results.PortsRange, float64(k.Ports)},
+			{results.ServerFDs, float64(k.FDs.Open)}, {results.FDHeadroom, float64(k.FDs.Headroom())},
+		} {
+			v = append(v, results.Value{Unit: u.unit, Value: u.value})
+		}
+	}
 	return results.Result{
 		Config: cfg,
 		Name: results.Name{Bench: results.Echo, Keys: []results.KV{

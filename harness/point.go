@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/internal/kernelnet"
 )
 
 // Point is the measurement of one server, pool and concurrency level in
@@ -31,6 +32,12 @@ type Point struct {
 	// false when the server is not a child process.
 	RSSPerConn float64
 	HasRSS     bool
+	// Kernel is what the kernel held for the server over the window
+	// (TIME_WAIT by side, peaks of CLOSE_WAIT, SYN_RECV, ephemeral ports and
+	// the server's fds, and how far the listen counters moved); HasKernel
+	// is false for a server not started here as a process of its own.
+	Kernel    kernelnet.Point
+	HasKernel bool
 	// FirstOther is the text of the first error of class Other, if any.
 	FirstOther string
 }
@@ -84,7 +91,7 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep in
 			if err := sleepCtx(ctx, s.DialDelay); err != nil {
 				return nil, err
 			}
-			return dialer.DialContext(ctx, "tcp", addr)
+			return dialer.DialContext(ctx, network(srv.Protocol), addr)
 		},
 		MaxConns: conns,
 	})
@@ -106,11 +113,16 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep in
 	}
 	var cpu0, cpu1 time.Duration
 	var loadedRSS int64
-	total := l.drive(ctx, xs, func() { cpu0 = cpuTime() }, func() {
+	kernel := newKernelProbe(pid, addr)
+	total := l.drive(ctx, xs, func() {
+		kernel.begin()
+		cpu0 = cpuTime()
+	}, func() {
 		cpu1 = cpuTime()
 		if pid > 0 {
 			loadedRSS, _ = rss(pid)
 		}
+		kernel.end()
 	})
 	if err := ctx.Err(); err != nil {
 		return pt, err
@@ -128,6 +140,7 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep in
 		pt.HasRSS = true
 		pt.RSSPerConn = float64(max(loadedRSS-idleRSS, 0)) / float64(conns)
 	}
+	pt.Kernel, pt.HasKernel = kernel.point()
 	if total.other != nil {
 		pt.FirstOther = total.other.Error()
 	}

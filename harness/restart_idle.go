@@ -93,7 +93,7 @@ func (r IdleRestart) Run(ctx context.Context) (res IdleRestartResult, err error)
 	dialer := &net.Dialer{Timeout: opTimeout}
 	p, err := r.New(pool.Config{
 		Dial: func(ctx context.Context) (net.Conn, error) {
-			c, err := dialer.DialContext(ctx, "tcp", addr)
+			c, err := dialer.DialContext(ctx, network(r.Protocol), addr)
 			if err == nil {
 				conns.dialed(c)
 			}

@@ -127,7 +127,14 @@ func (s *Sweep) Validate() error {
 		if srv.Launch == nil {
 			return fmt.Errorf("server %s has no Launch", srv.Name)
 		}
-		if srv.Protocol != server.Echo && srv.Protocol != server.HTTP {
+		switch srv.Protocol {
+		case server.Echo, server.HTTP:
+		case server.UDP:
+			if s.Size > server.MaxDatagram {
+				return fmt.Errorf("message size is %d bytes, but server %s speaks UDP: a datagram holds at most %d",
+					s.Size, srv.Name, server.MaxDatagram)
+			}
+		default:
 			return fmt.Errorf("server %s speaks unknown protocol %q", srv.Name, srv.Protocol)
 		}
 	}

@@ -26,8 +26,19 @@ func newExchanger(proto server.Protocol, size int, host string) (exchanger, erro
 		return newEchoClient(size), nil
 	case server.HTTP:
 		return newHTTPClient(size, host), nil
+	case server.UDP:
+		return newUDPClient(size), nil
 	}
 	return nil, fmt.Errorf("unknown protocol %q", proto)
+}
+
+// network is what a pool dials to reach a server speaking proto: a pooled
+// conn to a UDP server is a connected UDP socket.
+func network(proto server.Protocol) string {
+	if proto == server.UDP {
+		return "udp"
+	}
+	return "tcp"
 }
 
 // fillMessage fills msg with printable bytes; stamp then overwrites the head.

@@ -9,6 +9,7 @@ import (
 	"github.com/poolbench/poolbench/impls/servers/gnet"
 	"github.com/poolbench/poolbench/impls/servers/nbio"
 	netserver "github.com/poolbench/poolbench/impls/servers/net"
+	"github.com/poolbench/poolbench/impls/servers/udp"
 )
 
 // ServerDesign is a registered echo server design.
@@ -28,6 +29,7 @@ var servers = []ServerDesign{
 	{Name: "gnet", Protocol: server.Echo, EventLoop: true, Start: gnet.Start},
 	{Name: "nbio", Protocol: server.Echo, EventLoop: true, Start: nbio.Start},
 	{Name: "fasthttp", Protocol: server.HTTP, Start: fasthttp.Start},
+	{Name: "udp", Protocol: server.UDP, Start: udp.Start},
 }
 
 // Servers returns every registered server design.

@@ -58,6 +58,19 @@ var (
 	Stall      = Unit{"stall-ns", Lower}
 	CPUPerOp   = Unit{"cpu-ns/op", Lower}  // client CPU (user+system) per successful request
 	RSSPerConn = Unit{"rss-B/conn", Lower} // server VmRSS growth per conn; child servers only
+
+	// The kernel's view of a child server over the window (harness, from
+	// internal/kernelnet); absent for an external server.
+	TimeWaitClient  = Unit{"time-wait-client", Lower} // TIME_WAIT sockets made in the window, the client having closed first
+	TimeWaitServer  = Unit{"time-wait-server", Lower} // the same, the server having closed first
+	CloseWait       = Unit{"close-wait", Lower}       // CLOSE_WAIT sockets on the server's port at the end
+	SynRecv         = Unit{"syn-recv", Lower}         // half-open conns to the server at the end
+	ListenOverflows = Unit{"listen-overflows", Lower} // TcpExt ListenOverflows moved in the window (namespace-wide)
+	ListenDrops     = Unit{"listen-drops", Lower}     // TcpExt ListenDrops moved in the window (namespace-wide)
+	PortsInUse      = Unit{"ports-in-use", Lower}     // ephemeral ports held by TCP sockets at the end
+	PortsRange      = Unit{"ports-range", Higher}     // the size of ip_local_port_range
+	ServerFDs       = Unit{"server-fds", Lower}       // the server process's open fds at the end
+	FDHeadroom      = Unit{"fd-headroom", Higher}     // RLIMIT_NOFILE less the server's open fds: 0 means accept fails with EMFILE
 )
 
 // StartErr is a sharded point's start error: how much later than its
@@ -97,7 +110,8 @@ var (
 // EchoUnits are the units of an Echo point, in the order they are
 // written; error classes come after Errors.
 var EchoUnits = []Unit{ReqPerSec, P50, P90, P99, P999, MaxLat, Errors, Dials,
-	WaitPerOp, WaitP50, WaitP99, WaitMax, Waited, Fairness, Stall, CPUPerOp, RSSPerConn}
+	WaitPerOp, WaitP50, WaitP99, WaitMax, Waited, Fairness, Stall, CPUPerOp, RSSPerConn,
+	TimeWaitClient, TimeWaitServer, CloseWait, SynRecv, ListenOverflows, ListenDrops, PortsInUse, PortsRange, ServerFDs, FDHeadroom}
 
 // RestartUnits are the units of a Restart point, in the order they are written.
 var RestartUnits = []Unit{Failures, Down, FirstOK, Settle, Recovered}

@@ -9,6 +9,7 @@ set -euo pipefail
 needs=(
 	"wrk wrk"          # impls/servers/fasthttp: a real HTTP client loads the fasthttp design
 	"ip iproute2"      # e2e: network namespaces stand in for hosts
+	"socat socat"      # e2e: an independent UDP client checks the udp design
 )
 
 missing=()

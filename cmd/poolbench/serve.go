@@ -61,7 +61,7 @@ func runServe(stdout, stderr io.Writer, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:0", "`address` to listen on; port 0 picks a free port")
 	loops := fs.Int("loops", 0, fmt.Sprintf("event loops, or accept loops for goroutine-per-conn designs, 1 to %d (default GOMAXPROCS)", server.MaxLoops()))
 	maxConns := fs.Int("max-conns", 0, "close conns accepted while `n` are open (0: no limit)")
-	readBuffer := fs.Int("read-buffer", 0, "per-read buffer in `bytes`, at most 16 MiB (0: 16 KiB)")
+	readBuffer := fs.Int("read-buffer", 0, "per-read buffer in `bytes`, at most 16 MiB (0: 16 KiB; for udp, the largest datagram echoed, 0: 65507)")
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
 	}
@@ -82,6 +82,11 @@ func runServe(stdout, stderr io.Writer, args []string) error {
 	}
 	if err := checkServerFlags("serve", *addr, *loops, *maxConns, *readBuffer); err != nil {
 		return err
+	}
+	if *readBuffer == 0 && d.Protocol == server.UDP {
+		// A UDP server's read buffer is the largest datagram it echoes:
+		// by default every datagram that fits.
+		*readBuffer = server.MaxDatagram
 	}
 	cfg, err := server.Config{Addr: *addr, Loops: *loops, MaxConns: *maxConns, ReadBufferSize: *readBuffer}.Normalized()
 	if err != nil {

@@ -184,7 +184,11 @@ func checkAddrLine(t *testing.T, line string) string {
 // echoOnce checks that the server at addr answers one request.
 func echoOnce(t *testing.T, proto server.Protocol, addr string) {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, serveLimit)
+	network := "tcp"
+	if proto == server.UDP {
+		network = "udp"
+	}
+	conn, err := net.DialTimeout(network, addr, serveLimit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +196,7 @@ func echoOnce(t *testing.T, proto server.Protocol, addr string) {
 	_ = conn.SetDeadline(time.Now().Add(serveLimit))
 	msg := "poolbench serve test"
 	switch proto {
-	case server.Echo:
+	case server.Echo, server.UDP: // one write, one read: one datagram each way for UDP
 		if _, err := io.WriteString(conn, msg); err != nil {
 			t.Fatal(err)
 		}

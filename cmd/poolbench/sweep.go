@@ -58,7 +58,7 @@ const (
 func runSweep(stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), sweepUsage); fs.PrintDefaults() }
-	servers := fs.String("servers", "", "comma-separated server `designs` (default all); with -addr, the one design or protocol (echo, http) it speaks")
+	servers := fs.String("servers", "", "comma-separated server `designs` (default all); with -addr, the one design or protocol (echo, http, udp) it speaks")
 	pools := fs.String("pools", "", "comma-separated pool `designs` (default all)")
 	conns := fs.String("conns", joinInts(harness.DefaultConns), "comma-separated concurrency `levels` (1 to 10000; above 1024 only for event-loop servers)")
 	s := &harness.Sweep{Progress: stderr}
@@ -284,7 +284,7 @@ func externalServer(name, addr string) ([]harness.Server, error) {
 		return nil, badInput("sweep: -addr needs -servers to name the design or protocol (echo, http) it speaks")
 	case strings.Contains(name, ","):
 		return nil, flagError("sweep", "servers", name, "-addr loads one server; this names several")
-	case p == server.Echo || p == server.HTTP:
+	case p == server.Echo || p == server.HTTP || p == server.UDP:
 		return []harness.Server{{Name: name, Protocol: p, EventLoop: true, Launch: harness.External(addr)}}, nil
 	}
 	d, err := impls.LookupServer(name)

@@ -44,6 +44,10 @@ func (c *Counters) Open() {
 	c.accepted.Add(1)
 }
 
+// Served counts one datagram answered by a connectionless design as
+// accepted; nothing stays open, so Active does not move.
+func (c *Counters) Served() { c.accepted.Add(1) }
+
 // Closed counts the end of an admitted conn; call it once per Admit that
 // returned true, or per Open.
 func (c *Counters) Closed() { c.active.Add(-1) }

@@ -19,7 +19,15 @@ const (
 	Echo Protocol = "echo"
 	// HTTP is HTTP/1.1: a POST's body is echoed as a 200 response body.
 	HTTP Protocol = "http"
+	// UDP is datagrams: each one is sent back to its sender as one datagram
+	// with the same bytes. There are no conns; a lost datagram stays lost.
+	UDP Protocol = "udp"
 )
+
+// MaxDatagram is the largest UDP payload over IPv4: 65535 bytes of IP
+// packet less the IP (20) and UDP (8) headers. A larger write fails at the
+// sender (EMSGSIZE).
+const MaxDatagram = 65507
 
 // Config configures a server. Loops is required so that every design runs
 // with a stated number of event loops (or accept loops), never a library

@@ -31,6 +31,9 @@
 //     and counted as rejected, the first 4 still serve, and a freed slot is
 //     taken by the next conn.
 //
+// UDP (server.UDP) runs its own properties instead of all of these: see
+// udpProperties.
+//
 // Echo only:
 //   - Sizes: messages from 1 B to 1 MiB, written in random partial writes
 //     and read back in random partial reads, on one conn.
@@ -97,6 +100,9 @@ func Run(t *testing.T, start Start, proto server.Protocol) {
 		w, props = echoWire{}, echoProperties
 	case server.HTTP:
 		w, props = httpWire{}, httpProperties
+	case server.UDP:
+		runUDP(t, start)
+		return
 	default:
 		t.Fatalf("servertest: unknown protocol %q", proto)
 	}
@@ -115,6 +121,24 @@ func Run(t *testing.T, start Start, proto server.Protocol) {
 		t.Run(p.name, func(t *testing.T) {
 			before := goleak.IgnoreCurrent()
 			f := newFixture(t, start, w)
+			defer func() {
+				f.shutdown()
+				f.cancel()
+				goleak.VerifyNone(t, before)
+			}()
+			p.run(f)
+		})
+	}
+}
+
+// runUDP runs udpProperties, each on a fresh server, with the same leak
+// check as Run.
+func runUDP(t *testing.T, start Start) {
+	t.Helper()
+	for _, p := range udpProperties {
+		t.Run(p.name, func(t *testing.T) {
+			before := goleak.IgnoreCurrent()
+			f := newFixture(t, start, nil)
 			defer func() {
 				f.shutdown()
 				f.cancel()

@@ -1,0 +1,60 @@
+package harness
+
+import (
+	"testing"
+	"time"
+
+	"github.com/poolbench/poolbench/impls/dial"
+	"github.com/poolbench/poolbench/impls/server"
+)
+
+// TestKernelPerPoint: a point against a child server carries the kernel's
+// view of it. The dial baseline closes every conn from the client side
+// first, so its window leaves TIME_WAIT sockets on the client's side, about
+// one per request; a pool that keeps its conns leaves none. A server not
+// started as a child (in-process here, like an external one) gets no
+// kernel view at all.
+func TestKernelPerPoint(t *testing.T) {
+	s := &Sweep{
+		Servers:  []Server{{Name: "child", Protocol: server.Echo, Loops: 1, Launch: childProcess(server.Echo)}},
+		Pools:    []Pool{testDesign, {Name: "dial", New: dial.New}},
+		Conns:    []int{2},
+		Duration: 100 * time.Millisecond,
+		Warmup:   20 * time.Millisecond,
+	}
+	res, err := s.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Points {
+		k := p.Kernel
+		t.Logf("%s: %d requests, %d dials, kernel %+v", p.Pool, p.Requests, p.Dials, k)
+		if !p.HasKernel || k.Ports == 0 || k.FDs.Limit == 0 || k.FDs.Open == 0 {
+			t.Fatalf("%s: kernel view %v %+v, want one with the port range and the server's fds", p.Pool, p.HasKernel, k)
+		}
+		switch p.Pool {
+		case "dial":
+			// Each request of the window closed a conn first; the last
+			// few may still be in FIN_WAIT when the window ends.
+			if k.TimeWaitClient < int(p.Requests)/2 || k.TimeWaitServer != 0 {
+				t.Errorf("dial: %d requests left %d client and %d server TIME_WAIT, want about one client-side per request",
+					p.Requests, k.TimeWaitClient, k.TimeWaitServer)
+			}
+		default:
+			if k.TimeWaitClient != 0 || k.TimeWaitServer != 0 {
+				t.Errorf("%s: a pool left %d client and %d server TIME_WAIT, want none", p.Pool, k.TimeWaitClient, k.TimeWaitServer)
+			}
+		}
+	}
+
+	in := startTestServer(t, server.Echo, faultNone)
+	s.Servers = []Server{{Name: "inproc", Protocol: server.Echo, Launch: inProcess{in}}}
+	s.Pools = []Pool{testDesign}
+	res, err = s.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := res.Points[0]; p.HasKernel {
+		t.Errorf("a server not started as a child got a kernel view: %+v", p.Kernel)
+	}
+}
