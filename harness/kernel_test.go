@@ -35,14 +35,17 @@ func TestKernelPerPoint(t *testing.T) {
 		switch p.Pool {
 		case "dial":
 			// Each request of the window closed a conn first; the last
-			// few may still be in FIN_WAIT when the window ends.
-			if k.TimeWaitClient < int(p.Requests)/2 || k.TimeWaitServer != 0 {
+			// ones may still be in FIN_WAIT when the window ends, more of
+			// them on a loaded machine.
+			if k.TimeWaitClient < int(p.Requests)/4 || k.TimeWaitServer != 0 {
 				t.Errorf("dial: %d requests left %d client and %d server TIME_WAIT, want about one client-side per request",
 					p.Requests, k.TimeWaitClient, k.TimeWaitServer)
 			}
 		default:
-			if k.TimeWaitClient != 0 || k.TimeWaitServer != 0 {
-				t.Errorf("%s: a pool left %d client and %d server TIME_WAIT, want none", p.Pool, k.TimeWaitClient, k.TimeWaitServer)
+			// A pool closes a conn only after a failed request.
+			if tw := k.TimeWaitClient + k.TimeWaitServer; tw > int(p.Errors.Total()) {
+				t.Errorf("%s: a pool left %d client and %d server TIME_WAIT with %d failed requests, want at most one per failure",
+					p.Pool, k.TimeWaitClient, k.TimeWaitServer, p.Errors.Total())
 			}
 		}
 	}

@@ -73,10 +73,11 @@ func TestSweepUDP(t *testing.T) {
 			Servers: []Server{{Name: "udp", Protocol: server.UDP, Launch: External(srv.conn.LocalAddr().String())}},
 			Pools:   []Pool{testDesign},
 			Conns:   []int{2},
-			// An echo later than OpTimeout is lost too; 200ms is far more
-			// than loopback takes even under -race, so losses are drops.
-			Duration:  300 * time.Millisecond,
-			OpTimeout: 200 * time.Millisecond,
+			// An echo later than OpTimeout is lost too; 500ms is far more
+			// than loopback takes even under -race on a loaded machine, so
+			// losses are drops.
+			Duration:  700 * time.Millisecond,
+			OpTimeout: 500 * time.Millisecond,
 			Size:      1000,
 		}
 		res, err := s.Run(t.Context())
