@@ -91,7 +91,18 @@ func TestBacklogOverflow(t *testing.T) {
 	overflow := []harness.Class{harness.Timeout, harness.Reset, harness.Refused}
 
 	pools, counts := countedPools()
-	for _, pt := range sweepExternal(t, target, pools, burst, 200*time.Millisecond, 100*time.Millisecond) {
+	kw := kernelWindow(t, srv.addr(), 0, 0)
+	notAccepting := sweepExternal(t, target, pools, burst, 200*time.Millisecond, 100*time.Millisecond)
+	// The kernel counts what the clients saw as timeouts: connects dropped
+	// because the accept queue was full.
+	if kp, err := kw.End(); err != nil {
+		t.Fatal(err)
+	} else if kp.ListenOverflows == 0 {
+		t.Errorf("not accepting: %d pools dialed a full accept queue and TcpExt ListenOverflows did not move", len(pools))
+	} else {
+		t.Logf("not accepting: ListenOverflows moved %d, ListenDrops %d", kp.ListenOverflows, kp.ListenDrops)
+	}
+	for _, pt := range notAccepting {
 		t.Logf("not accepting: %s: %d ok, failures %v", pt.Pool, pt.Requests, pt.Errors)
 		if pt.Requests != 0 || pt.Errors.Total() == 0 {
 			t.Errorf("not accepting: %s: %d ok and %d failed, want 0 ok and failures", pt.Pool, pt.Requests, pt.Errors.Total())

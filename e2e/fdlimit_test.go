@@ -66,8 +66,19 @@ func TestFDExhaustion(t *testing.T) {
 			}
 			target := harness.Server{Name: d.Name, Protocol: d.Protocol, EventLoop: d.EventLoop, Launch: harness.External(inst.Addr())}
 
+			// The kernel's view of the server's fds, sampled through the
+			// overload: the limit is reached when the headroom is 0.
+			kw := kernelWindow(t, inst.Addr(), pid, 5*time.Millisecond)
 			over := sweepExternal(t, target, pools, 32, 300*time.Millisecond, 200*time.Millisecond)[0]
-			t.Logf("limit %d fds, 32 conns: %d ok, %v", limit, over.Requests, over.Errors)
+			kp, err := kw.End()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("limit %d fds, 32 conns: %d ok, %v; server fds at most %d of %d", limit, over.Requests, over.Errors, kp.FDs.Open, kp.FDs.Limit)
+			if kp.FDs.Limit != int(limit) || kp.FDs.Headroom() != 0 {
+				t.Errorf("32 conns against %d fds: the server's fds peaked at %d of a limit of %d, want the headroom to reach 0",
+					limit, kp.FDs.Open, kp.FDs.Limit)
+			}
 			if over.Errors.Total() == 0 {
 				t.Errorf("32 conns against %d fds: no request failed", limit)
 			}

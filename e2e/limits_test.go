@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/poolbench/poolbench/harness"
 	"github.com/poolbench/poolbench/impls"
 	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/internal/kernelnet"
 )
 
 // runDeadline bounds every sweep these tests run: a sweep still running
@@ -150,4 +152,27 @@ func registeredPools() []harness.Pool {
 		ps = append(ps, harness.Pool{Name: d.Name, New: d.New})
 	}
 	return ps
+}
+
+// kernelWindow starts a kernelnet window on the server at addr (process
+// pid, 0 for none), sampling every interval (0: only at its ends).
+func kernelWindow(t *testing.T, addr string, pid int, interval time.Duration) *kernelnet.Window {
+	t.Helper()
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := kernelnet.New(n, pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := r.Begin(interval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }
