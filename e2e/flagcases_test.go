@@ -50,6 +50,12 @@ var flagCases = map[string][]badValue{
 	"sweep -cap":          {v("-1"), v("1").with("-count=2"), v("1000000")},
 	"sweep -cap-time":     {v("-1s"), v("2h")},
 
+	"sweep -shard": {v("x"), v("2/2"), v("-1/2"), v("0/0"), v("1"), v("0/2").with("-addr="), v("0/2").with("-conns=1,4"),
+		v("0/2").with("-restart=30ms"), v("0/2").with("-shards=3")},
+	"sweep -shards":   {v("-1"), v("1001"), v("2")},
+	"sweep -start-at": {v("tomorrow"), v("2026-13-01T00:00:00Z"), v("2026-12-01T22:00:00Z"), v("2099-01-01T00:00:00Z").with("-shard=0/2")},
+	"sweep -gap":      {v("-1s"), v("2h")},
+
 	// gate
 	"gate -alpha":      {v("0"), v("1"), v("2"), v("NaN")},
 	"gate -threshold":  {v("-5"), v("NaN"), v("1e9")},

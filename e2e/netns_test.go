@@ -39,30 +39,9 @@ func TestTwoHosts(t *testing.T) {
 	})
 
 	out := filepath.Join(t.TempDir(), "two-hosts.txt")
-	script, err := filepath.Abs("../scripts/netns-two-hosts.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(script, poolbench,
-		"-servers", d.Name, "-pools", poolName, "-conns", "1,4", "-count", "1", "-warmup", "50ms", "-duration", "150ms", "-out", out)
-	cmd.Env = append(os.Environ(), "DESIGN="+d.Name, "NETNS_ID="+id, "LOOPS=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	timer := time.AfterFunc(cmdTimeout, func() { cmd.Process.Kill() })
-	err = cmd.Wait()
-	timer.Stop()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() == netnsCannotCreate {
-		t.Skipf("cannot create network namespaces here: %s", strings.TrimSpace(stderr.String()))
-	}
-	if err != nil {
-		t.Fatalf("netns-two-hosts.sh: %v\n%s", err, stderr.String())
-	}
-	t.Logf("%s", stderr.String())
+	stderr := runNetnsScript(t, "netns-two-hosts.sh", []string{"DESIGN=" + d.Name, "NETNS_ID=" + id, "LOOPS=1"},
+		poolbench, "-servers", d.Name, "-pools", poolName, "-conns", "1,4", "-count", "1", "-warmup", "50ms", "-duration", "150ms", "-out", out)
+	t.Logf("%s", stderr)
 
 	set, warnings, err := gate.ReadFile(out)
 	if err != nil || len(warnings) > 0 {
@@ -93,4 +72,35 @@ func TestTwoHosts(t *testing.T) {
 			t.Errorf("namespace %s still exists after the script", ns)
 		}
 	}
+}
+
+// runNetnsScript runs scripts/NAME with args and env added to this
+// process's, killed after cmdTimeout, and returns its stderr. It skips the
+// test, with the script's reason, when the script says it cannot create
+// network namespaces here, and fails it when the script fails.
+func runNetnsScript(t *testing.T, name string, env []string, args ...string) string {
+	t.Helper()
+	script, err := filepath.Abs(filepath.Join("..", "scripts", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(script, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(cmdTimeout, func() { cmd.Process.Kill() })
+	err = cmd.Wait()
+	timer.Stop()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == netnsCannotCreate {
+		t.Skipf("cannot create network namespaces here: %s", strings.TrimSpace(stderr.String()))
+	}
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, stderr.String())
+	}
+	return stderr.String()
 }

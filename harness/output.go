@@ -40,7 +40,7 @@ func (s *Sweep) config() []results.KV {
 	if s.Rate > 0 {
 		model, rate = "open", strconv.FormatFloat(s.Rate, 'f', -1, 64)
 	}
-	return []results.KV{
+	cfg := []results.KV{
 		{Key: "goos", Value: runtime.GOOS}, {Key: "goarch", Value: runtime.GOARCH},
 		{Key: "cpu", Value: cpuModel()}, {Key: results.GoVersion, Value: runtime.Version()},
 		{Key: results.Model, Value: model},
@@ -50,6 +50,7 @@ func (s *Sweep) config() []results.KV {
 		{Key: results.Warmup, Value: s.Warmup.String()},
 		{Key: results.Count, Value: strconv.Itoa(s.Count)},
 	}
+	return append(cfg, s.Shard.config()...)
 }
 
 // Write writes r to w through results.Writer, grouped by server (one
@@ -83,6 +84,14 @@ func (r *Results) write(out *results.Writer) error {
 		for _, p := range inOrder(r.Points, srv.Name, poolRank, func(p Point) (string, string, int) { return p.Server, p.Pool, p.Conns }) {
 			if err := out.Write(r.pointResult(cfg, p)); err != nil {
 				return err
+			}
+			if p.Hist != nil {
+				// A point's repetitions are written in run order, so
+				// its repetition is its place among its name's results.
+				h := results.Hist{Name: echoName(p), Rep: p.Rep, Start: p.WindowStart, End: p.WindowEnd, Hist: p.Hist}
+				if err := out.WriteHist(h); err != nil {
+					return err
+				}
 			}
 		}
 		for _, k := range r.Knees {
@@ -189,15 +198,23 @@ func (r *Results) pointResult(cfg []results.KV, p Point) results.Result {
 			v = append(v, results.Value{Unit: u.unit, Value: u.value})
 		}
 	}
+	if p.Hist != nil {
+		ns(results.StartErr, p.StartErr)
+	}
 	return results.Result{
 		Config: cfg,
-		Name: results.Name{Bench: results.Echo, Keys: []results.KV{
-			{Key: results.Server, Value: p.Server}, {Key: results.PoolKey, Value: p.Pool},
-			{Key: results.Conns, Value: strconv.Itoa(p.Conns)}}},
+		Name:   echoName(p),
 		Procs:  r.procs(),
 		Iters:  int(p.Requests),
 		Values: v,
 	}
+}
+
+// echoName is p's name.
+func echoName(p Point) results.Name {
+	return results.Name{Bench: results.Echo, Keys: []results.KV{
+		{Key: results.Server, Value: p.Server}, {Key: results.PoolKey, Value: p.Pool},
+		{Key: results.Conns, Value: strconv.Itoa(p.Conns)}}}
 }
 
 // WriteFile writes r to path atomically (results.WriteFile): a failed or

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/internal/kernelnet"
 )
@@ -40,6 +42,13 @@ type Point struct {
 	HasKernel bool
 	// FirstOther is the text of the first error of class Other, if any.
 	FirstOther string
+
+	// Under Shard: the latency histogram, written beside the result for
+	// poolbench merge; the window by this host's wall clock; and how much
+	// later than scheduled the load began. Hist is nil otherwise.
+	Hist                   *hdrhistogram.Histogram
+	WindowStart, WindowEnd time.Time
+	StartErr               time.Duration
 }
 
 // ReqPerSec is the point's throughput: successful requests per second.
@@ -64,7 +73,9 @@ func (e ErrorCounts) Total() int64 {
 
 // runPoint launches srv, loads it through a fresh pool of design pd with
 // conns workers for Warmup+Duration, stops it and returns the measurement.
-func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep int) (pt Point, err error) {
+// Under Shard it runs this shard's share of the workers and conns, and
+// starts its load at slot (zero: now).
+func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep int, slot time.Time) (pt Point, err error) {
 	inst, err := srv.Launch.Launch(ctx)
 	if err != nil {
 		return pt, fmt.Errorf("server %s: %w", srv.Name, err)
@@ -93,7 +104,7 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep in
 			}
 			return dialer.DialContext(ctx, network(srv.Protocol), addr)
 		},
-		MaxConns: conns,
+		MaxConns: s.Shard.share(conns),
 	})
 	if err != nil {
 		return pt, fmt.Errorf("pool %s: %w", pd.Name, err)
@@ -101,14 +112,16 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep in
 	defer p.Close()
 
 	// Everything a worker needs is allocated before the clock starts.
-	xs := make([]exchanger, conns)
+	workers := s.Shard.share(conns)
+	xs := make([]exchanger, workers)
 	for i := range xs {
 		if xs[i], err = newExchanger(srv.Protocol, s.Size, addr); err != nil {
 			return pt, err
 		}
 	}
-	l := &load{pool: p, from: s.Warmup, to: s.Warmup + s.Duration, workers: conns, opTimeout: s.OpTimeout}
+	l := &load{pool: p, from: s.Warmup, to: s.Warmup + s.Duration, workers: workers, opTimeout: s.OpTimeout, at: slot}
 	if s.Rate > 0 {
+		// Rate is the whole load's: this shard sends its share of it.
 		l.interval = time.Duration(float64(conns) / s.Rate * float64(time.Second))
 	}
 	var cpu0, cpu1 time.Duration
@@ -132,6 +145,9 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep in
 		Requests: total.ops, Window: s.Duration, Latency: total.latency(), Errors: total.errs,
 		Dials: dials.Load(),
 	}
+	if s.Shard.sharded() {
+		s.shardPoint(&pt, l, total.hist)
+	}
 	if total.ops > 0 {
 		pt.Wait = total.wait / time.Duration(total.ops)
 		pt.CPU = (cpu1 - cpu0) / time.Duration(total.ops)
@@ -150,6 +166,11 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep in
 // drive runs one worker per exchanger from now until the window ends,
 // calling atFrom and atTo at the window's edges (the CPU and RSS probes),
 // and returns the merged tally once every worker has stopped.
+//
+// With l.at set, the workers start then instead of now, and the clock's
+// zero is l.at even when they start late: a late start eats the warm-up,
+// then the window's head, but the window still ends when scheduled
+// (l.late records how late).
 func (l *load) drive(ctx context.Context, xs []exchanger, atFrom, atTo func()) tally {
 	shards := make([]shard, min(len(xs), maxShards))
 	for i := range shards {
@@ -157,6 +178,13 @@ func (l *load) drive(ctx context.Context, xs []exchanger, atFrom, atTo func()) t
 	}
 	l.workers = len(xs)
 	l.base = time.Now()
+	if !l.at.IsZero() {
+		if !sleepUntil(ctx, l.at) {
+			return newTally()
+		}
+		l.late = lateness(l.at)
+		l.base = time.Now().Add(-l.late) // keeps the monotonic reading
+	}
 	// A worker blocked in a request past the window ends by its conn's
 	// deadline; one blocked in Get (a dial) ends by this one.
 	lctx, cancel := context.WithDeadline(ctx, l.base.Add(l.to+2*l.opTimeout))

@@ -87,6 +87,10 @@ type Sweep struct {
 	// OpTimeout is the deadline of one request's write and read, and of a
 	// dial; 0 means DefaultOpTimeout.
 	OpTimeout time.Duration
+	// Shard makes this sweep one of several run at once from different
+	// client hosts against one server (see Shard); the zero value runs
+	// the whole load.
+	Shard Shard
 	// Progress receives one line per point and the knees; nil discards.
 	Progress io.Writer
 
@@ -122,6 +126,9 @@ func (s *Sweep) Validate() error {
 		if c < 1 || c > MaxConns {
 			return fmt.Errorf("concurrency level %d out of range 1 to %d", c, MaxConns)
 		}
+	}
+	if err := s.Shard.validate(slices.Min(s.Conns), slices.Min(s.Conns)); err != nil {
+		return err
 	}
 	for _, srv := range s.Servers {
 		if srv.Launch == nil {
@@ -237,8 +244,8 @@ func (s *Sweep) Run(ctx context.Context) (*Results, error) {
 		}
 	}
 	prog.begin(len(plan))
-	for _, p := range plan {
-		pt, err := s.runPoint(ctx, p.srv, p.pool, p.conns, p.rep)
+	for k, p := range plan {
+		pt, err := s.runPoint(ctx, p.srv, p.pool, p.conns, p.rep, s.Shard.slot(k, s.Warmup+s.Duration))
 		if ctx.Err() != nil {
 			break
 		}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/poolbench/poolbench/results"
 )
 
 // Latency histograms track 1 ns to 60 s at 3 significant digits (0.1%).
@@ -93,11 +95,12 @@ type Latency struct {
 	P50, P90, P99, P999, Max time.Duration
 }
 
-// latency reads the percentiles off t's histogram.
+// latency reads the percentiles off t's histogram, as results.Percentiles
+// does (poolbench merge reads a merged histogram the same way).
 func (t *tally) latency() Latency {
-	q := t.hist.ValueAtPercentilesSlice([]float64{50, 90, 99, 99.9})
+	q := results.Percentiles(t.hist)
 	return Latency{
-		P50: time.Duration(q[0]), P90: time.Duration(q[1]), P99: time.Duration(q[2]), P999: time.Duration(q[3]),
+		P50: time.Duration(q[0].Value), P90: time.Duration(q[1].Value), P99: time.Duration(q[2].Value), P999: time.Duration(q[3].Value),
 		Max: t.max,
 	}
 }

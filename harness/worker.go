@@ -28,6 +28,10 @@ type load struct {
 	workers  int
 	// opTimeout is the deadline set on the conn for one request's write and read.
 	opTimeout time.Duration
+	// at is the wall-clock time the load is scheduled to start (a shard's
+	// slot); zero means now. late is how much later it started.
+	at   time.Time
+	late time.Duration
 }
 
 // worker runs requests until the window ends or ctx ends, recording into

@@ -40,6 +40,15 @@ it holds results of this configuration and no point this run lacks
 written are checked before the run, not after it. Ctrl-C keeps the
 finished points: in -out, or in OUT.interrupted when -out held results.
 
+From several client hosts at once: "sweep -addr HOST:PORT -shard I/N
+-start-at T" on each runs shard I of N (its share of every point's workers
+and conns, under the names and configuration every shard writes), point k
+starting at T + k x (warmup + duration + gap) by the host's clock; it
+records each point's start error (start-err-ns) and latency histogram, and
+says so when it starts later than the warm-up absorbs. Without -shard, I
+comes from $JOB_COMPLETION_INDEX and N from -shards or $POOLBENCH_SHARDS
+(a Kubernetes Indexed Job). "poolbench merge" combines the N files.
+
 Exit status: 0 done; 1 a server or pool failed; 2 bad input; 130 interrupted
 (the finished points were written).
 
@@ -75,6 +84,8 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	restart := fs.Duration("restart", 0, "fault: kill each point's server this long after it starts and start it again on the same port; writes a BenchmarkRestart result per point")
 	var scen scenarioFlags
 	scen.register(fs)
+	var shard shardFlags
+	shard.register(fs)
 	force := fs.Bool("force", false, "replace -out even when it holds results of another configuration, or other points")
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
@@ -88,6 +99,12 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	}
 	if err := checkSweepFlags(s, *loops, *addr, *restart); err != nil {
 		return err
+	}
+	if s.Shard, err = shard.resolve(getenv, *addr, s.Conns); err != nil {
+		return err
+	}
+	if s.Shard.Of > 0 && (*restart != 0 || scen.asked()) {
+		return badInput("sweep: -shard %s loads a server every shard shares: no -restart, -restart-idle or -cold-burst", s.Shard)
 	}
 	if err := scen.check(s.Count, *restart); err != nil {
 		return err
