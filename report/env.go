@@ -106,6 +106,7 @@ func writeMethodology(b *strings.Builder, c *cube, sw *sweep, runs []faultRun, r
 			"and with each point's server killed and restarted mid-point (`-restart D`), closed and open loop. " +
 			"Each sweep's configuration lines (fault, restart, model, rate) keep the groups apart.\n")
 	}
+	b.WriteString(beyondOneMachine)
 	b.WriteString("- **Statistics**: every cell is a median with its 95% confidence interval (golang.org/x/perf/benchmath, " +
 		"no distributional assumption: exactly benchstat's summary). Ratios are ratios of medians. " +
 		"\"± ∞\" marks a cell with fewer than 6 values, too few for a 95% interval of the median.\n" +
@@ -115,6 +116,19 @@ func writeMethodology(b *strings.Builder, c *cube, sw *sweep, runs []faultRun, r
 		"- **Conformance**: pooltest.Check for every registered pool (impls.TestConformanceMatrix, build tag conformance), each property on a fresh pool, " +
 		"timeouts in testing/synctest virtual time; `make test` also runs each design's suite under -race.\n\n")
 }
+
+// beyondOneMachine is the methodology of sharded sweeps: what the merge
+// does, and the limits of aligning shards by their hosts' clocks.
+const beyondOneMachine = "- **Beyond one machine** (`poolbench sweep -shard I/N -start-at T`, `poolbench merge`): N client hosts each run " +
+	"their share of every point's workers against one server, point k at T + k × (warm-up + window + gap) by each host's clock. " +
+	"The merge sums counts, sums req/s, and reads every percentile off the union of the shards' HDR histograms, which merge " +
+	"without loss. Merged req/s is the sum of each shard's rate over its own window, i.e. the server's rate over the common " +
+	"window, while all N were loading: total requests over the union of the windows would count its edges, where fewer shards " +
+	"loaded, as if all N had. Alignment is as good as the hosts' clocks agree: a skew of s shifts one shard's window by s, so " +
+	"about s at each edge of the common window has one shard fewer loading; keep s under 1% of the window (NTP on one network " +
+	"holds hosts within about a millisecond, 0.1% of a 1 s window). A shard cannot see skew, only its own lateness: start-err-ns, " +
+	"recorded per point (how much later than scheduled its load began; a start later than the warm-up shortens its window " +
+	"and the shard says so). Check skew with `chronyc tracking` on each host and start-err-ns in each shard's file.\n"
 
 func procsList(ps []string) string {
 	labels := make([]string, len(ps))
