@@ -56,6 +56,15 @@ var refused = map[string]string{
 	results.RSSPerConn.Name: "server memory is measured only for a child server; shards load an external one",
 }
 
+func init() {
+	// The kernel's view of a child server's sockets and fds: measured only
+	// for a child server, and shards load an external one.
+	for _, u := range []results.Unit{results.TimeWaitClient, results.TimeWaitServer, results.CloseWait, results.SynRecv,
+		results.ListenOverflows, results.ListenDrops, results.PortsInUse, results.PortsRange, results.ServerFDs, results.FDHeadroom} {
+		refused[u.Name] = "the kernel's view of a child server is measured only for a child server; shards load an external one"
+	}
+}
+
 // ruleFor returns the rule of a unit as written, or why it has none.
 func ruleFor(unit string) (rule, error) {
 	if r, ok := rules[unit]; ok {
