@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -349,7 +350,7 @@ func TestDockerfileBuildsStatic(t *testing.T) {
 	if len(stages) < 2 || stages[len(stages)-1][1] != "scratch" {
 		t.Errorf("Dockerfile stages %q: want a build stage, then scratch", stages)
 	}
-	if !regexp.MustCompile(`(?m)^COPY --from=\S+ ` + regexp.QuoteMeta(build[1]) + ` /poolbench$`).MatchString(df) ||
+	if !regexp.MustCompile(`(?m)^COPY --from=\S+ `+regexp.QuoteMeta(build[1])+` /poolbench$`).MatchString(df) ||
 		!strings.Contains(df, `ENTRYPOINT ["/poolbench"]`) {
 		t.Errorf("Dockerfile: the final stage should copy %s to /poolbench and run it", build[1])
 	}
@@ -390,5 +391,62 @@ func TestDockerfileBuildsStatic(t *testing.T) {
 		if err != nil || strings.HasPrefix(string(out), "0 ") {
 			t.Errorf("%s has no pure-Go build (CGO_ENABLED=0): %s %v", pkg, out, err)
 		}
+	}
+}
+
+// TestJobFlagsAreTheCommands runs the command of the sweep Job (as pod 0
+// of the Indexed Job, with the ConfigMap's start time) and of the merge
+// Job with the real poolbench, every flag as the manifest writes it, two
+// values excepted: the Service address becomes 127.0.0.1:1, where nothing
+// listens, and the volume's paths a temp dir. A flag poolbench does not
+// have, or a value it refuses (a shard count the -conns cannot be split
+// into, a malformed -start-at), fails here with its own message; flags it
+// accepts end in the unreachable address (the sweep) or the shard files
+// not being there (the merge), which is what this test wants to see.
+func TestJobFlagsAreTheCommands(t *testing.T) {
+	c := load(t)
+	sweep, merge := c.jobs[sweepName], c.jobs[mergeName]
+	if sweep == nil || merge == nil {
+		t.Fatal("manifests missing; see TestManifestsDecodeStrictly")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "poolbench")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/poolbench/poolbench/cmd/poolbench").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	shard := sweep.Spec.Template.Spec.Containers[0]
+	mount := shard.VolumeMounts[0].MountPath
+	env := map[string]string{"JOB_COMPLETION_INDEX": "0", "START_AT": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}
+	svc := argValue(shard.Args, "addr")
+	args := func(c corev1.Container) []string {
+		var out []string
+		for _, a := range c.Args {
+			a = regexp.MustCompile(`\$\(([A-Z_]+)\)`).ReplaceAllStringFunc(a, func(v string) string { return env[v[2:len(v)-1]] })
+			a = strings.ReplaceAll(a, svc, "127.0.0.1:1")
+			out = append(out, strings.ReplaceAll(a, mount, dir))
+		}
+		return out
+	}
+	run := func(args []string) string {
+		cmd := exec.Command(bin, args...)
+		// Kubernetes sets the index in the pod's environment; the Job's
+		// own env (the start time) is in its args already.
+		cmd.Env = append(os.Environ(), "JOB_COMPLETION_INDEX="+env["JOB_COMPLETION_INDEX"])
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		timer := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
+		defer timer.Stop()
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+			t.Errorf("poolbench %q: %v, want exit 2 (bad input, at the stand-in address or files)\n%s", args, err, stderr.String())
+		}
+		return stderr.String()
+	}
+	if got := run(args(shard)); !strings.Contains(got, "-addr 127.0.0.1:1 is unreachable") {
+		t.Errorf("the sweep Job's flags are not all the sweep's: poolbench %q said\n%s", args(shard), got)
+	}
+	if got := run(args(merge.Spec.Template.Spec.Containers[0])); !strings.Contains(got, "shard-0.txt: no such file") {
+		t.Errorf("the merge Job's flags are not all merge's: poolbench %q said\n%s", args(merge.Spec.Template.Spec.Containers[0]), got)
 	}
 }
