@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/poolbench/poolbench/impls"
+	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/pool/pooltest"
 	"github.com/poolbench/poolbench/report"
 )
@@ -27,7 +28,7 @@ func TestConformanceMatrix(t *testing.T) {
 		c.Properties = append(c.Properties, report.Property{Name: p.Name, Number: p.Number, Summary: p.Summary})
 	}
 	for _, d := range impls.Pools() {
-		pr := report.PoolReport{Name: d.Name, Peer: d.Peer}
+		pr := report.PoolReport{Name: d.Name, Peer: d.Peer, Library: d.Library, Advice: d.Advice, Policy: policy(d.Caps)}
 		t.Run(d.Name, func(t *testing.T) {
 			for _, r := range pooltest.Check(t, d.New, d.Caps) {
 				pr.Results = append(pr.Results, report.Result{
@@ -61,4 +62,19 @@ func brief(msg string) string {
 		msg = strings.ToValidUTF8(msg[:limit], "") + "…"
 	}
 	return msg
+}
+
+// policy is what caps declares, as the matrix shows it.
+func policy(caps pool.Capabilities) report.Policy {
+	waiters := "unordered"
+	switch {
+	case caps.FailFast:
+		waiters = "fail fast"
+	case caps.FIFO:
+		waiters = "FIFO"
+	}
+	return report.Policy{
+		Waiters: waiters, DoublePut: caps.DoublePut.String(), StalePut: caps.StalePut.String(),
+		CallerCheck: caps.CallerCheck,
+	}
 }

@@ -29,16 +29,33 @@ type Property struct {
 
 // PoolReport is one pool's row of the matrix.
 type PoolReport struct {
-	Name    string   `json:"name"`
-	Peer    bool     `json:"peer"` // a third-party pool
+	Name string `json:"name"`
+	Peer bool   `json:"peer"` // a third-party pool, adapted with nothing added
+	// Library is the library a peer is, or one of ours builds on ("" for none).
+	Library string `json:"library,omitempty"`
+	// Advice is a peer's one line of what its verdicts mean for a caller.
+	Advice string `json:"advice,omitempty"`
+	// Policy is what the pool declares (pool.Capabilities): waiter order,
+	// reactions to misuse, and any check the caller supplies.
+	Policy  Policy   `json:"policy"`
 	Results []Result `json:"results"`
+}
+
+// Policy is a pool's declared policy, as the matrix shows it.
+type Policy struct {
+	Waiters   string `json:"waiters"`    // "FIFO", "unordered" or "fail fast"
+	DoublePut string `json:"double_put"` // "error", "panic" or "undetected"
+	StalePut  string `json:"stale_put"`
+	// CallerCheck names the hook the caller fills for the dead-peer check,
+	// on which DeadPeer's verdict depends; "" when the pool checks by itself.
+	CallerCheck string `json:"caller_check,omitempty"`
 }
 
 // Result is one property's outcome for one pool, as pooltest.Result encodes it.
 type Result struct {
 	Property string `json:"property"`
 	Number   int    `json:"number"`
-	Status   string `json:"status"` // "pass", "fail", "n/a" or "partial"
+	Status   string `json:"status"` // "pass", "fail", "partial" or "n/a"
 	Message  string `json:"message,omitempty"`
 }
 
@@ -99,7 +116,9 @@ func (c *Conformance) validate() error {
 }
 
 // writeConformance renders the matrix: one row per property, one column
-// per pool; failures are listed under it with their first line.
+// per pool; failures and partial runs are listed under it with their first
+// line, then each pool's declared policy and, for third-party pools, what
+// the verdicts mean for a caller.
 func writeConformance(b *strings.Builder, c *Conformance, registered []string) {
 	b.WriteString("## Conformance\n\n")
 	if c == nil || len(c.Pools) == 0 {
@@ -116,9 +135,11 @@ func writeConformance(b *strings.Builder, c *Conformance, registered []string) {
 		}
 		b.WriteString("Regenerate with `make report`.\n\n")
 	}
-	b.WriteString("Every registered pool against every property of [CONFORMANCE.md](impls/pool/pooltest/doc.go) " +
-		"(pooltest.Check). *n/a*: the pool has no API for the property; never counted as a pass. " +
-		"Third-party pools are marked †.\n\n")
+	b.WriteString("Every registered pool against every property of [CONFORMANCE.md](CONFORMANCE.md) " +
+		"(pooltest.Check). *pass*: the whole check ran and held; **FAIL**: it ran and did not hold; " +
+		"*partial*: part of it could not run (never counted as a pass); *n/a*: the pool cannot be configured " +
+		"for it and its constructor refuses such a Config. *pass (caller check)*: the pass depends on a check " +
+		"the caller supplies through the library's hook. Third-party pools are marked †.\n\n")
 	t := table{head: []string{"#", "property"}, left: true}
 	for _, p := range c.Pools {
 		name := p.Name
@@ -127,8 +148,8 @@ func writeConformance(b *strings.Builder, c *Conformance, registered []string) {
 		}
 		t.head = append(t.head, name)
 	}
-	type failure struct{ pool, prop, msg string }
-	var fails []failure
+	type note struct{ pool, prop, status, msg string }
+	var notes []note
 	for _, prop := range c.Properties {
 		row := []string{fmt.Sprint(prop.Number), prop.Name}
 		for _, p := range c.Pools {
@@ -137,8 +158,13 @@ func writeConformance(b *strings.Builder, c *Conformance, registered []string) {
 			case !ok:
 				row = append(row, "-")
 			case r.Status == "fail":
-				fails = append(fails, failure{p.Name, prop.Name, r.Message})
-				row = append(row, fmt.Sprintf("**FAIL** [%d]", len(fails)))
+				notes = append(notes, note{p.Name, prop.Name, "fail", r.Message})
+				row = append(row, fmt.Sprintf("**FAIL** [%d]", len(notes)))
+			case r.Status == "partial":
+				notes = append(notes, note{p.Name, prop.Name, "partial", r.Message})
+				row = append(row, fmt.Sprintf("partial [%d]", len(notes)))
+			case r.Status == "pass" && prop.Name == "DeadPeer" && p.Policy.CallerCheck != "":
+				row = append(row, "pass (caller check)")
 			default:
 				row = append(row, r.Status)
 			}
@@ -146,14 +172,52 @@ func writeConformance(b *strings.Builder, c *Conformance, registered []string) {
 		t.add(row...)
 	}
 	t.write(b)
-	pass, na := countStatus(c)
-	fmt.Fprintf(b, "%d pools × %d properties: %d pass, %d fail, %d n/a; - means the property was not run for that pool.\n\n",
-		len(c.Pools), len(c.Properties), pass, len(fails), na)
-	for i, f := range fails {
-		fmt.Fprintf(b, "%d. %s, %s: %s\n", i+1, f.pool, f.prop, firstLine(f.msg))
+	counts := countStatus(c)
+	fmt.Fprintf(b, "%d pools × %d properties: %d pass, %d fail, %d partial, %d n/a; - means the property was not run for that pool.\n\n",
+		len(c.Pools), len(c.Properties), counts["pass"], counts["fail"], counts["partial"], counts["n/a"])
+	for i, n := range notes {
+		what := "fails"
+		if n.status == "partial" {
+			what = "partial"
+		}
+		fmt.Fprintf(b, "%d. %s, %s %s: %s\n", i+1, n.pool, n.prop, what, firstLine(n.msg))
 	}
-	if len(fails) > 0 {
+	if len(notes) > 0 {
 		b.WriteString("\n")
+	}
+	writePolicies(b, c)
+}
+
+// writePolicies renders each pool's declared policy and, for third-party
+// pools, its line of advice.
+func writePolicies(b *strings.Builder, c *Conformance) {
+	b.WriteString("### Declared policies\n\n")
+	t := table{head: []string{"pool", "what it is", "waiters", "double Put", "stale Put", "dead-peer check by"}, left: true}
+	for _, p := range c.Pools {
+		kind := "ours"
+		switch {
+		case p.Peer:
+			kind = "third-party: " + p.Library
+		case p.Library != "":
+			kind = "ours, built on " + p.Library
+		}
+		check := "the pool (see DeadPeer)"
+		if p.Policy.CallerCheck != "" {
+			check = "the caller: " + p.Policy.CallerCheck
+		}
+		t.add(p.Name, kind, p.Policy.Waiters, p.Policy.DoublePut, p.Policy.StalePut, check)
+	}
+	t.write(b)
+	var advice []string
+	for _, p := range c.Pools {
+		if p.Peer && p.Advice != "" {
+			advice = append(advice, fmt.Sprintf("- **%s** (%s): %s.", p.Name, p.Library, p.Advice))
+		}
+	}
+	if len(advice) > 0 {
+		b.WriteString("### What this means for you\n\n")
+		b.WriteString(strings.Join(advice, "\n"))
+		b.WriteString("\n\n")
 	}
 }
 
@@ -190,18 +254,15 @@ func resultOf(p PoolReport, property string) (Result, bool) {
 	return Result{}, false
 }
 
-func countStatus(c *Conformance) (pass, na int) {
+// countStatus counts the results of every pool by status.
+func countStatus(c *Conformance) map[string]int {
+	counts := make(map[string]int)
 	for _, p := range c.Pools {
 		for _, r := range p.Results {
-			switch r.Status {
-			case "pass":
-				pass++
-			case "n/a":
-				na++
-			}
+			counts[r.Status]++
 		}
 	}
-	return pass, na
+	return counts
 }
 
 func firstLine(s string) string {

@@ -49,22 +49,29 @@ func writeSummary(b *strings.Builder, pool *cube, sw *sweep, conf *Conformance, 
 	}
 	if conf != nil {
 		for _, p := range conf.Pools {
-			var failed []string
+			var failed, partial []string
 			applicable := 0
 			for _, r := range p.Results {
 				switch r.Status {
 				case "fail":
 					failed = append(failed, r.Property)
 					applicable++
+				case "partial":
+					partial = append(partial, r.Property)
+					applicable++
 				case "pass":
 					applicable++
 				}
 			}
-			if len(failed) == 0 {
+			part := ""
+			if len(partial) > 0 {
+				part = fmt.Sprintf("; %d only in part (%s)", len(partial), strings.Join(partial, ", "))
+			}
+			if len(failed) == 0 && len(partial) == 0 {
 				fmt.Fprintf(b, "- Conformance, %s: passes all %d applicable properties.\n", p.Name, applicable)
 			} else {
-				fmt.Fprintf(b, "- Conformance, %s: fails %d of %d applicable properties (%s).\n",
-					p.Name, len(failed), applicable, strings.Join(failed, ", "))
+				fmt.Fprintf(b, "- Conformance, %s: fails %d of %d applicable properties (%s)%s.\n",
+					p.Name, len(failed), applicable, strings.Join(failed, ", "), part)
 			}
 		}
 	}
