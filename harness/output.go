@@ -176,6 +176,9 @@ func (r *Results) pointResult(cfg []results.KV, p Point) results.Result {
 		}
 	}
 	v = append(v, results.Value{Unit: results.Dials, Value: float64(p.Dials)})
+	if p.Window > 0 {
+		v = append(v, results.Value{Unit: results.DialRate, Value: float64(p.WindowDials) / p.Window.Seconds()})
+	}
 	if p.Requests > 0 {
 		ns(results.WaitPerOp, p.Wait)
 		ns(results.CPUPerOp, p.CPU)

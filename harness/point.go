@@ -34,6 +34,10 @@ type Point struct {
 	// false when the server is not a child process.
 	RSSPerConn float64
 	HasRSS     bool
+	// WindowDials is the dials the pool started inside the window (Dials
+	// counts the warm-up's too): what not pooling costs, per second, is
+	// WindowDials / Window.
+	WindowDials uint64
 	// Kernel is what the kernel held for the server over the window
 	// (TIME_WAIT by side, peaks of CLOSE_WAIT, SYN_RECV, ephemeral ports and
 	// the server's fds, and how far the listen counters moved); HasKernel
@@ -127,11 +131,14 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep in
 	var cpu0, cpu1 time.Duration
 	var loadedRSS int64
 	kernel := newKernelProbe(pid, addr)
+	var dialsFrom, dialsTo uint64
 	total := l.drive(ctx, xs, func() {
 		kernel.begin()
+		dialsFrom = dials.Load()
 		cpu0 = cpuTime()
 	}, func() {
 		cpu1 = cpuTime()
+		dialsTo = dials.Load()
 		if pid > 0 {
 			loadedRSS, _ = rss(pid)
 		}
@@ -143,7 +150,7 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep in
 	pt = Point{
 		Server: srv.Name, Pool: pd.Name, Conns: conns, Rep: rep,
 		Requests: total.ops, Window: s.Duration, Latency: total.latency(), Errors: total.errs,
-		Dials: dials.Load(),
+		Dials: dials.Load(), WindowDials: dialsTo - dialsFrom,
 	}
 	if s.Shard.sharded() {
 		s.shardPoint(&pt, l, total.hist)

@@ -146,6 +146,7 @@ func Generate(opt Options) error {
 		writeProfiles(&b, profiles)
 	}
 	writeSweep(&b, sw, links)
+	writeCosts(&b, sw)
 	writeFaults(&b, faultsIn, faultRuns)
 	writeRestartIdle(&b, scenariosIn, idlePlots)
 	writeRestart(&b, faultsIn, restarts)

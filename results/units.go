@@ -42,6 +42,7 @@ var (
 	MaxLat    = Unit{"max-ns", Lower}      // exact maximum latency
 	Errors    = Unit{"errors", Lower}      // failed requests, warm-up included
 	Dials     = Unit{"dials", Lower}       // dials the pool started, warm-up included
+	DialRate  = Unit{"dials/s", Lower}     // dials started inside the window, per second of it
 	WaitPerOp = Unit{"wait-ns/op", Lower}  // mean time a successful request spent in Get
 	WaitP50   = Unit{"p50-wait-ns", Lower} // acquire wait (time in Get) of the window's Gets
 	WaitP99   = Unit{"p99-wait-ns", Lower}
@@ -109,7 +110,7 @@ var (
 
 // EchoUnits are the units of an Echo point, in the order they are
 // written; error classes come after Errors.
-var EchoUnits = []Unit{ReqPerSec, P50, P90, P99, P999, MaxLat, Errors, Dials,
+var EchoUnits = []Unit{ReqPerSec, P50, P90, P99, P999, MaxLat, Errors, Dials, DialRate,
 	WaitPerOp, WaitP50, WaitP99, WaitMax, Waited, Fairness, Stall, CPUPerOp, RSSPerConn,
 	TimeWaitClient, TimeWaitServer, CloseWait, SynRecv, ListenOverflows, ListenDrops, PortsInUse, PortsRange, ServerFDs, FDHeadroom}
 
