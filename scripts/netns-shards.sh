@@ -18,6 +18,8 @@
 # DESIGN (default net), LOOPS (default 1), NETNS_ID (suffix of the
 # namespace and link names, default the PID; at most 10 characters).
 set -euo pipefail
+# shellcheck source=netns-serve.sh
+source "$(dirname "$0")/netns-serve.sh"
 bin=${1:?usage: netns-shards.sh POOLBENCH OUTDIR [SWEEP FLAGS...]}
 outdir=${2:?usage: netns-shards.sh POOLBENCH OUTDIR [SWEEP FLAGS...]}
 shift 2
@@ -70,24 +72,7 @@ for i in 0 1; do
 	ip -n "${clients[$i]}" link set pbc$i$id up
 done
 
-: >"$workdir/serve.out"
-ip netns exec "$srv" "$bin" serve -design "$design" -addr 10.99.1.1:0 -loops "$loops" \
-	>"$workdir/serve.out" 2>"$workdir/serve.err" &
-server_pid=$!
-addr=
-for _ in $(seq 100); do
-	addr=$(head -n 1 "$workdir/serve.out")
-	[[ -n $addr ]] && break
-	if ! kill -0 "$server_pid" 2>/dev/null; then
-		echo "netns-shards: server exited: $(cat "$workdir/serve.err")" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
-if [[ -z $addr ]]; then
-	echo "netns-shards: server printed no address within 10s" >&2
-	exit 1
-fi
+netns_serve "$srv" "$bin" "$design" 10.99.1.1 "$loops" "$workdir" netns-shards
 
 mkdir -p "$outdir"
 for i in 0 1; do

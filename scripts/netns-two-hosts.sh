@@ -17,6 +17,8 @@
 # NETNS_ID (suffix of the namespace and link names, default the PID; at
 # most 10 characters so link names fit in 15).
 set -euo pipefail
+# shellcheck source=netns-serve.sh
+source "$(dirname "$0")/netns-serve.sh"
 bin=${1:?usage: netns-two-hosts.sh POOLBENCH [SWEEP FLAGS...]}
 shift
 design=${DESIGN:-net}
@@ -59,25 +61,6 @@ for ns in "$srv" "$cli"; do ip -n "$ns" link set lo up; done
 ip -n "$srv" link set "$srv_if" up
 ip -n "$cli" link set "$cli_if" up
 
-: >"$workdir/serve.out" # exists before the server starts, for the reads below
-ip netns exec "$srv" "$bin" serve -design "$design" -addr 10.99.0.1:0 -loops "$loops" \
-	>"$workdir/serve.out" 2>"$workdir/serve.err" &
-server_pid=$!
-
-# The server prints its bound address as its first line once it accepts.
-addr=
-for _ in $(seq 100); do
-	addr=$(head -n 1 "$workdir/serve.out")
-	[[ -n $addr ]] && break
-	if ! kill -0 "$server_pid" 2>/dev/null; then
-		echo "netns-two-hosts: server exited: $(cat "$workdir/serve.err")" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
-if [[ -z $addr ]]; then
-	echo "netns-two-hosts: server printed no address within 10s" >&2
-	exit 1
-fi
+netns_serve "$srv" "$bin" "$design" 10.99.0.1 "$loops" "$workdir" netns-two-hosts
 
 ip netns exec "$cli" "$bin" sweep -addr "$addr" "$@"
