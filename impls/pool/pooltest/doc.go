@@ -1,6 +1,7 @@
 // Package pooltest is the reusable conformance suite for pool.Pool
 // implementations: it checks a pool against every property of
-// CONFORMANCE.md, the behaviour contract of poolbench's pools.
+// CONFORMANCE.md (at the repository root), the behaviour contract of
+// poolbench's pools.
 //
 // # Use
 //
