@@ -25,6 +25,7 @@ var flagCases = map[string][]badValue{
 	"serve -loops":       {v("0"), v("-1"), v("100000")},
 	"serve -max-conns":   {v("-1"), v("4294967296")},
 	"serve -read-buffer": {v("-1"), v("1073741824")},
+	"serve -debug-addr":  {v("999.1.1.1:0"), v("127.0.0.1"), v("127.0.0.1:99999"), v("example.com:0")},
 
 	// sweep
 	"sweep -servers": {v("nosuchserver"), v("net,net").with("-addr="), v(",").with("-addr="), v("nosuchserver").with("-addr=")},
@@ -44,6 +45,7 @@ var flagCases = map[string][]badValue{
 	"sweep -fault":        {v("bogus"), v("latency=500us"), v("latency=-1ms")},
 	"sweep -restart":      {v("-1s"), v("10s"), v("30ms"), v("2h")},
 	"sweep -force":        {v("maybe")},
+	"sweep -debug-addr":   {v("999.1.1.1:0"), v("127.0.0.1"), v("127.0.0.1:99999"), v("example.com:0")},
 	"sweep -restart-idle": {v("maybe"), v("true").with("-restart=0s")},
 	"sweep -cold-burst":   {v("3"), v("-1"), v("1000000")},
 	"sweep -dial-delays":  {v("x"), v(""), v(","), v("-1ms"), v("2m")},

@@ -22,7 +22,7 @@ func init() {
 }
 
 // serveUsage is serve's manual, printed by -h.
-const serveUsage = `usage: poolbench serve -design NAME [-addr 127.0.0.1:0] [-loops N] [-max-conns N] [-read-buffer N]
+const serveUsage = `usage: poolbench serve -design NAME [-addr 127.0.0.1:0] [-loops N] [-max-conns N] [-read-buffer N] [-debug-addr ADDR]
 
 Runs one server design in this process. The first line on stdout is the
 bound address (127.0.0.1:PORT), and nothing else is written to stdout; the
@@ -61,6 +61,7 @@ func runServe(stdout, stderr io.Writer, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:0", "`address` to listen on; port 0 picks a free port")
 	loops := fs.Int("loops", 0, fmt.Sprintf("event loops, or accept loops for goroutine-per-conn designs, 1 to %d (default GOMAXPROCS)", server.MaxLoops()))
 	maxConns := fs.Int("max-conns", 0, "close conns accepted while `n` are open (0: no limit)")
+	debugAddr := debugAddrFlag(fs)
 	readBuffer := fs.Int("read-buffer", 0, "per-read buffer in `bytes`, at most 16 MiB (0: 16 KiB; for udp, the largest datagram echoed, 0: 65507)")
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
@@ -91,6 +92,10 @@ func runServe(stdout, stderr io.Writer, args []string) error {
 	cfg, err := server.Config{Addr: *addr, Loops: *loops, MaxConns: *maxConns, ReadBufferSize: *readBuffer}.Normalized()
 	if err != nil {
 		return badInput("serve: %v", err)
+	}
+
+	if err := startDebug("serve", *debugAddr, stderr); err != nil {
+		return err
 	}
 
 	// Listen for the signals before the address is out: whoever reads it

@@ -86,6 +86,7 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	scen.register(fs)
 	var shard shardFlags
 	shard.register(fs)
+	debugAddr := debugAddrFlag(fs)
 	force := fs.Bool("force", false, "replace -out even when it holds results of another configuration, or other points")
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
@@ -123,6 +124,9 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 			return flagError("sweep", "conns", *conns, "%v (servers %s)", err, *servers)
 		}
 		return badInput("sweep: %v", err)
+	}
+	if err := startDebug("sweep", *debugAddr, stderr); err != nil {
+		return err
 	}
 	if scen.asked() {
 		if *addr != "" || *fault != "" || s.Rate > 0 {

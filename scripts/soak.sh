@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# soak.sh [DURATION] [OUT]: does anything grow with time instead of load?
+#
+# Starts one long-lived "poolbench serve" per server design (SERVERS,
+# default every registered one) and, against each, one "poolbench sweep
+# -addr" client that loops over every pool design at CONNS (default
+# 1,16,64) until DURATION (default 10m; Ns, Nm or Nh) is up; then SIGINT
+# stops the clients (each keeps its finished points) and SIGTERM the
+# servers. Once a second it samples every process's RSS (/proc/PID/status),
+# open fds (/proc/PID/fd) and goroutines (-debug-addr's pprof goroutine
+# count). The summary, written to OUT (default results/soak.txt)
+# atomically, gives per process the fitted growth per hour (least squares
+# over the samples after the first SKIP, default 10% of the run) and the
+# minimum and maximum of its first and last minute: the load cycles every
+# few seconds, so growth with time shows as a rising minimum, and growth
+# with load as a wide range that does not move. The verdict names a
+# measure whose last-minute minimum is above its first-minute minimum by
+# more than 10% and more than 2 (MiB, goroutines, fds); else "flat". The
+# raw samples go to OUT's name with .samples.tsv.
+#
+# Needs curl. Runs next to anything else on the machine: its load is that
+# of the sweeps (one client per server, all at once), so read the
+# figures as growth, not speed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds() { # 90, 90s, 10m, 1h -> seconds
+	case $1 in
+	*h) echo $((${1%h} * 3600)) ;;
+	*m) echo $((${1%m} * 60)) ;;
+	*s) echo "${1%s}" ;;
+	*) echo "$1" ;;
+	esac
+}
+dur=$(seconds "${1:-10m}")
+out=$(realpath -m "${2:-results/soak.txt}")
+[[ $dur =~ ^[0-9]+$ && $dur -ge 30 ]] || { echo "soak: duration ${1:-}: want at least 30s" >&2; exit 2; }
+skip=${SKIP:-$((dur / 10))}
+conns=${CONNS:-1,16,64}
+command -v curl >/dev/null || { echo "soak: needs curl" >&2; exit 2; }
+mkdir -p "$(dirname "$out")"
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+go build -o "$work/poolbench" ./cmd/poolbench
+pb=$work/poolbench
+built="$(go env GOVERSION), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+started=$(date -u +%Y-%m-%dT%H:%MZ)
+if [[ -z ${SERVERS:-} ]]; then
+	# The registry's list, from the usage of serve -design.
+	SERVERS=$("$pb" flags | sed -n 's/.*"usage": "server `design` to run: \(.*\)",*$/\1/p' | tr -d ' ')
+fi
+IFS=, read -ra servers <<<"$SERVERS"
+[[ ${#servers[@]} -gt 0 ]] || { echo "soak: no server designs" >&2; exit 1; }
+
+# waitline FILE REGEX: the first match of REGEX in FILE, within 10s.
+waitline() {
+	local i
+	for i in $(seq 100); do
+		if grep -m1 -o "$2" "$1" 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	echo "soak: no line matching $2 in $1:" >&2
+	cat "$1" >&2
+	return 1
+}
+
+# procs: role pid debug-address, one per line.
+: >"$work/procs"
+for d in "${servers[@]}"; do
+	"$pb" serve -design "$d" -addr 127.0.0.1:0 -debug-addr 127.0.0.1:0 >"$work/$d.addr" 2>"$work/$d.serve.log" &
+	pids+=($!)
+	echo "server/$d $! $(waitline "$work/$d.serve.log" '127\.0\.0\.1:[0-9]*')" >>"$work/procs"
+	waitline "$work/$d.addr" '127\.0\.0\.1:[0-9]*' >/dev/null
+done
+clients=()
+for d in "${servers[@]}"; do
+	addr=$(head -1 "$work/$d.addr")
+	# -count 1000: more repetitions than any soak lasts; SIGINT ends it.
+	"$pb" sweep -addr "$addr" -servers "$d" -conns "$conns" -duration 200ms -warmup 50ms -count 1000 \
+		-out "$work/$d.txt" -debug-addr 127.0.0.1:0 2>"$work/$d.sweep.log" &
+	pids+=($!)
+	clients+=($!)
+	echo "client/$d $! $(waitline "$work/$d.sweep.log" '127\.0\.0\.1:[0-9]*')" >>"$work/procs"
+done
+echo "soak: $dur s, servers ${servers[*]}, conns $conns; samples every second" >&2
+
+samples=$work/samples.tsv
+printf 't\tprocess\trss_kib\tgoroutines\tfds\n' >"$samples"
+start=$SECONDS
+while ((SECONDS - start < dur)); do
+	t=$((SECONDS - start))
+	while read -r role pid dbg; do
+		[[ -d /proc/$pid ]] || { echo "soak: $role (pid $pid) exited early" >&2; exit 1; }
+		rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+		fds=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+		g=$(curl -sf --max-time 2 "http://$dbg/debug/pprof/goroutine?debug=1" | awk 'NR == 1 {print $NF}') || g=NA
+		printf '%d\t%s\t%s\t%s\t%s\n' "$t" "$role" "$rss" "${g:-NA}" "$fds" >>"$samples"
+	done <"$work/procs"
+	# Sleep to the next whole second of the run.
+	while ((SECONDS - start == t)); do sleep 0.2; done
+done
+
+for p in "${clients[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+points=""
+for d in "${servers[@]}"; do
+	# A client writes its finished points and exits 130 on SIGINT.
+	wait "${clients[0]}" 2>/dev/null || true
+	clients=("${clients[@]:1}")
+	n=$(grep -c '^BenchmarkEcho' "$work/$d.txt" 2>/dev/null || true)
+	e=$(awk '/^BenchmarkEcho/ {for (i = 1; i < NF; i++) if ($(i+1) == "errors") s += $i} END {print s + 0}' "$work/$d.txt" 2>/dev/null || echo 0)
+	points+="$d: ${n:-0} points, $e failed requests; "
+done
+
+summary=$work/summary.txt
+{
+	echo "# poolbench soak: growth with time, not load (scripts/soak.sh)"
+	echo "#"
+	echo "# started $started, $(uname -m), $(nproc) CPUs, $built"
+	echo "# duration ${dur}s, fitted after the first ${skip}s; servers ${servers[*]}; client: sweep -conns $conns -duration 200ms -warmup 50ms, every pool design, in a loop"
+	echo "# clients: ${points%; }"
+	echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)"
+	echo "# per hour: least-squares slope; first/last: min-max of the first and last minute after the skip"
+	echo
+	awk -F'\t' -v skip="$skip" '
+	NR == 1 || $1 < skip { next }
+	{
+		p = $2; if (!(p in n)) order[++np] = p
+		n[p]++; t = $1
+		if (!(p in t0)) t0[p] = t
+		t1[p] = t
+		for (k = 3; k <= 5; k++) {
+			v = $k; if (v == "NA") continue
+			if (k == 3) v = v / 1024 # MiB
+			c[p, k]++; sx[p, k] += t; sy[p, k] += v; sxx[p, k] += t * t; sxy[p, k] += t * v
+			val[p, k, c[p, k]] = v; tm[p, k, c[p, k]] = t
+		}
+	}
+	function slope(p, k,   m, d) {
+		m = c[p, k]; if (m < 2) return "NA"
+		d = m * sxx[p, k] - sx[p, k] * sx[p, k]; if (d == 0) return "NA"
+		return (m * sxy[p, k] - sx[p, k] * sy[p, k]) / d * 3600
+	}
+	function wmin(p, k, lo, hi,   i, mn, any) {
+		for (i = 1; i <= c[p, k]; i++) {
+			if (tm[p, k, i] < lo || tm[p, k, i] >= hi) continue
+			if (!any || val[p, k, i] < mn) mn = val[p, k, i]
+			any = 1
+		}
+		return any ? mn : "NA"
+	}
+	function window(p, k, lo, hi,   i, mn, mx, v, any) {
+		for (i = 1; i <= c[p, k]; i++) {
+			if (tm[p, k, i] < lo || tm[p, k, i] >= hi) continue
+			v = val[p, k, i]
+			if (!any || v < mn) mn = v
+			if (!any || v > mx) mx = v
+			any = 1
+		}
+		if (!any) return "NA"
+		return (k == 3) ? sprintf("%.1f-%.1f", mn, mx) : sprintf("%d-%d", mn, mx)
+	}
+	END {
+		printf "%-16s %14s %12s %12s   %12s %10s %10s   %10s %9s %9s   %s\n", "process", "RSS MiB/h", "first", "last", "goroutines/h", "first", "last", "fds/h", "first", "last", "verdict"
+		name[3] = "RSS"; name[4] = "goroutines"; name[5] = "fds"
+		floor[3] = 2; floor[4] = 2; floor[5] = 2 # MiB, goroutines, fds
+		for (i = 1; i <= np; i++) {
+			p = order[i]
+			line = sprintf("%-16s", p)
+			verdict = ""
+			for (k = 3; k <= 5; k++) {
+				# Growth with time lifts the low-load floor: the minimum of the
+				# last minute above that of the first by more than
+				# 10% and more than floor[k].
+				a = wmin(p, k, t0[p], t0[p] + 60); b = wmin(p, k, t1[p] - 59, t1[p] + 1)
+				if (a != "NA" && b != "NA" && b - a > floor[k] && b - a > 0.1 * a) verdict = verdict " " name[k] "-GROWS"
+			}
+			for (k = 3; k <= 5; k++) {
+				s = slope(p, k)
+				w = (k == 3) ? 14 : (k == 4 ? 12 : 10)
+				fw = (k == 3) ? 12 : (k == 4 ? 10 : 9)
+				line = line sprintf(" %" w "s %" fw "s %" fw "s  ", (s == "NA") ? "NA" : sprintf("%+.2f", s),
+					window(p, k, t0[p], t0[p] + 60), window(p, k, t1[p] - 59, t1[p] + 1))
+			}
+			print line " " (verdict == "" ? "flat" : substr(verdict, 2))
+		}
+	}' "$samples"
+} >"$summary"
+
+cat "$summary"
+tmp=$(mktemp "$out.XXXXXX")
+cp "$summary" "$tmp" && chmod 644 "$tmp" && mv "$tmp" "$out"
+tmp=$(mktemp "${out%.txt}.samples.tsv.XXXXXX")
+cp "$samples" "$tmp" && chmod 644 "$tmp" && mv "$tmp" "${out%.txt}.samples.tsv"
+echo "soak: wrote $out and ${out%.txt}.samples.tsv" >&2
