@@ -43,10 +43,12 @@ func TestRestartRecovery(t *testing.T) {
 				Servers: []harness.Server{{Name: d.Name, Protocol: d.Protocol, Loops: 1, Launch: harness.Process{
 					Path: poolbench, Args: []string{"serve", "-design", d.Name, "-addr", "127.0.0.1:0", "-loops", "1"},
 				}}},
-				Pools:     registeredPools(),
-				Conns:     []int{conns},
-				Warmup:    100 * time.Millisecond,
-				Duration:  400 * time.Millisecond,
+				Pools:  registeredPools(),
+				Conns:  []int{conns},
+				Warmup: 100 * time.Millisecond,
+				// The relaunch (exec of poolbench serve) took 200-340ms at load
+				// average 25 on 2 cores, leaving a 400ms point no time after it.
+				Duration:  time.Second,
 				OpTimeout: time.Second,
 				Rate:      model.rate,
 			}
