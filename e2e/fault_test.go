@@ -14,14 +14,19 @@ import (
 // timeout as every request failing with a timeout.
 func TestSweepThroughFaultProxy(t *testing.T) {
 	d := echoServerDesign(t)
+	// A request's deadline: 50ms, inside the 200ms window, so that timeout
+	// shows; 500ms for the others, which at 50ms timed out some requests
+	// through latency=10ms and reset_peer at load average 25 on 2 cores.
+	const short, long = 50 * time.Millisecond, 500 * time.Millisecond
 	for _, tc := range []struct {
-		spec string
-		fail harness.Class // -1: every request succeeds
+		spec      string
+		fail      harness.Class // -1: every request succeeds
+		opTimeout time.Duration
 	}{
-		{"none", -1},
-		{"latency=10ms", -1},
-		{"reset_peer", harness.Reset},
-		{"timeout", harness.Timeout},
+		{"none", -1, long},
+		{"latency=10ms", -1, long},
+		{"reset_peer", harness.Reset, long},
+		{"timeout", harness.Timeout, short},
 	} {
 		t.Run(tc.spec, func(t *testing.T) {
 			s := &harness.Sweep{
@@ -31,7 +36,7 @@ func TestSweepThroughFaultProxy(t *testing.T) {
 				Pools:     registeredPools()[:1],
 				Conns:     []int{2},
 				Duration:  200 * time.Millisecond,
-				OpTimeout: 50 * time.Millisecond,
+				OpTimeout: tc.opTimeout,
 			}
 			if err := harness.Fault(s, tc.spec); err != nil {
 				t.Fatal(err)
