@@ -39,7 +39,7 @@ var flagCases = map[string][]badValue{
 	"sweep -rate":     {v("-5"), v("NaN"), v("Inf"), v("1e9")},
 	"sweep -timeout":  {v("0s"), v("-1s"), v("2h")},
 	"sweep -loops":    {v("0"), v("-1"), v("100000").with("-addr=")},
-	"sweep -addr":     {v("127.0.0.1"), v("999.1.1.1:1"), v("127.0.0.1:99999"), v("127.0.0.1:0"), v(":1"), v("127.0.0.1:1")},
+	"sweep -addr":     {v("127.0.0.1"), v("999.1.1.1:1"), v("127.0.0.1:99999"), v("127.0.0.1:0"), v(":1"), v("127.0.0.1:1"), v("127.0.0.1:1").with("-servers=udp")},
 	"sweep -out": {v(""), v("$DIR"), v("$DIR/old.txt/echo.txt"), v("$DIR/REPORT.md"),
 		v("$DIR/echo-other.txt")},
 	"sweep -fault":        {v("bogus"), v("latency=500us"), v("latency=-1ms")},

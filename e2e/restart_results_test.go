@@ -22,7 +22,7 @@ func TestSweepRestartResults(t *testing.T) {
 	out := filepath.Join(dir, "faults.txt")
 	pools := []string{"ring", "fatih"}
 	r := runPoolbench(t, dir, "sweep", "-servers", d.Name, "-pools", strings.Join(pools, ","), "-conns", "4",
-		"-warmup", "100ms", "-duration", "300ms", "-count", "1", "-loops", "1",
+		"-warmup", "100ms", "-duration", "900ms", "-count", "1", "-loops", "1",
 		"-restart", "200ms", "-fault", "latency=1ms", "-out", out)
 	if r.code != 0 {
 		t.Fatalf("sweep: exit %d\n%s", r.code, r.stderr)

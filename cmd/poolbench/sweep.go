@@ -170,11 +170,9 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if *addr != "" {
-		c, err := net.DialTimeout("tcp", *addr, 2*time.Second)
-		if err != nil {
+		if err := probe(s.Servers[0].Protocol, *addr); err != nil {
 			return badInput("sweep: -addr %s is unreachable: %v", *addr, err)
 		}
-		c.Close()
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -209,6 +207,31 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	}
 	fmt.Fprintf(stderr, "sweep: wrote %d results to %s\n", len(res.Points), *out)
 	return nil
+}
+
+// probe checks, before the run, that a server answers at addr: a TCP
+// connect, or for UDP (where a dial succeeds with nobody there) one
+// datagram echoed.
+func probe(p server.Protocol, addr string) error {
+	const limit = 2 * time.Second
+	if p != server.UDP {
+		c, err := net.DialTimeout("tcp", addr, limit)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}
+	c, err := net.DialTimeout("udp", addr, limit)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(limit))
+	if _, err := c.Write([]byte{'?'}); err != nil {
+		return err
+	}
+	_, err = c.Read(make([]byte, 1))
+	return err
 }
 
 // interrupted ends the command with 130, the shell's status for SIGINT.
