@@ -15,6 +15,9 @@ const baselinePool = "dial"
 var (
 	unitDialRate = results.DialRate.Tidied()
 	unitTWClient = results.TimeWaitClient.Tidied()
+	// unitLost is the UDP requests whose echo did not come back in time
+	// (harness class lost), written only when not 0.
+	unitLost = results.ErrorClass("lost").Tidied()
 )
 
 // kernelUnits are the kernel's counters per point (harness, from
@@ -29,6 +32,40 @@ var kernelUnits = []struct {
 	{results.SynRecv, "half-open conns at the server: SYN received, the final ACK not (yet) in its accept queue"},
 	{results.ListenOverflows, "connects dropped because an accept queue was full (TcpExt, whole namespace): clients see timeouts or resets"},
 	{results.ListenDrops, "every connect dropped at listen (TcpExt, whole namespace), overflows included"},
+}
+
+// writeLoss writes, for each server that speaks UDP, the datagrams lost per
+// point: the median lost-errors (a point where none was lost has no such
+// value and shows 0).
+func writeLoss(b *strings.Builder, sw *sweep) {
+	if sw == nil {
+		return
+	}
+	for _, srv := range sw.c.values["/server"] {
+		if !strings.Contains(sw.about[srv], "protocol udp") {
+			continue
+		}
+		pools := sw.pools(srv)
+		fmt.Fprintf(b, "### UDP loss, server=%s\n\n"+
+			"Requests whose echo did not arrive before the op timeout (class `lost`: counted, never retried), "+
+			"median per point over the repetitions.\n\n", srv)
+		t := table{head: append([]string{"conns"}, pools...)}
+		for _, conns := range sw.conns {
+			row := []string{conns}
+			for _, p := range pools {
+				cell := "-"
+				if _, ok := sw.c.at(srv, p, conns, unitRate); ok {
+					cell = "0"
+					if s, ok := sw.c.at(srv, p, conns, unitLost); ok {
+						cell = fmtValue(s.Center, unitLost)
+					}
+				}
+				row = append(row, cell)
+			}
+			t.add(row...)
+		}
+		t.write(b)
+	}
 }
 
 // writeCosts writes what pooling saves: the dial baseline next to the best

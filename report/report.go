@@ -147,6 +147,7 @@ func Generate(opt Options) error {
 	}
 	writeSweep(&b, sw, links)
 	writeCosts(&b, sw)
+	writeLoss(&b, sw)
 	writeFaults(&b, faultsIn, faultRuns)
 	writeRestartIdle(&b, scenariosIn, idlePlots)
 	writeRestart(&b, faultsIn, restarts)
