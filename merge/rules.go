@@ -32,6 +32,7 @@ var rules = map[string]rule{
 	results.ReqPerSec.Name: sum,
 	results.Errors.Name:    sum,
 	results.Dials.Name:     sum,
+	results.DialRate.Name:  sum,
 	results.MaxLat.Name:    largest,
 	results.Stall.Name:     largest,
 	results.StartErr.Name:  largest,
