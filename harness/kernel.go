@@ -7,8 +7,8 @@ import (
 	"github.com/poolbench/poolbench/internal/kernelnet"
 )
 
-// kernelProbe reads the kernel's view of one point's server over the
-// window (package kernelnet). It works only for a server started here as a
+// kernelProbe reads the kernel's view of one point's server from before its
+// workers start until after they stop (package kernelnet). It works only for a server started here as a
 // child process: the sockets and counters read are this host's network
 // namespace, which an external server's need not be. A probe whose read
 // fails reports nothing rather than a partial point.
@@ -35,8 +35,8 @@ func newKernelProbe(pid int, addr string) *kernelProbe {
 	return &kernelProbe{r: r, err: err}
 }
 
-// begin takes the window's first sample; no sampling runs in between, so the
-// probe costs nothing during the load.
+// begin takes the first sample; no sampling runs in between, so the probe
+// costs nothing during the load.
 func (k *kernelProbe) begin() {
 	if k.r == nil || k.err != nil {
 		return

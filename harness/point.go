@@ -38,8 +38,8 @@ type Point struct {
 	// counts the warm-up's too): what not pooling costs, per second, is
 	// WindowDials / Window.
 	WindowDials uint64
-	// Kernel is what the kernel held for the server over the window
-	// (TIME_WAIT by side, peaks of CLOSE_WAIT, SYN_RECV, ephemeral ports and
+	// Kernel is what the kernel held for the server over the point,
+	// warm-up included (TIME_WAIT by side, peaks of CLOSE_WAIT, SYN_RECV, ephemeral ports and
 	// the server's fds, and how far the listen counters moved); HasKernel
 	// is false for a server not started here as a process of its own.
 	Kernel    kernelnet.Point
@@ -130,10 +130,13 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep in
 	}
 	var cpu0, cpu1 time.Duration
 	var loadedRSS int64
+	// The kernel is read before the workers start and after they stop:
+	// a sock_diag dump of tens of thousands of sockets costs milliseconds of
+	// CPU, which must not come out of the measured window.
 	kernel := newKernelProbe(pid, addr)
+	kernel.begin()
 	var dialsFrom, dialsTo uint64
 	total := l.drive(ctx, xs, func() {
-		kernel.begin()
 		dialsFrom = dials.Load()
 		cpu0 = cpuTime()
 	}, func() {
@@ -142,8 +145,8 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep in
 		if pid > 0 {
 			loadedRSS, _ = rss(pid)
 		}
-		kernel.end()
 	})
+	kernel.end()
 	if err := ctx.Err(); err != nil {
 		return pt, err
 	}

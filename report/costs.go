@@ -26,7 +26,7 @@ var kernelUnits = []struct {
 	unit    results.Unit
 	meaning string
 }{
-	{results.TimeWaitClient, "TIME_WAIT sockets the window left on the client side: the cost of closing first, each holding an ephemeral port for 60s"},
+	{results.TimeWaitClient, "TIME_WAIT sockets the point left on the client side: the cost of closing first, each holding an ephemeral port for 60s"},
 	{results.TimeWaitServer, "TIME_WAIT sockets on the server's side: the server closed first and holds the 2MSL wait"},
 	{results.CloseWait, "CLOSE_WAIT sockets: the peer closed and this side has not yet (a close still owed)"},
 	{results.SynRecv, "half-open conns at the server: SYN received, the final ACK not (yet) in its accept queue"},
@@ -78,7 +78,7 @@ func writeCosts(b *strings.Builder, sw *sweep) {
 		"The `dial` design is no pool: every Get dials and every Put closes, under the same MaxConns " +
 		"and the same workers as the pools (from results/echo.txt, medians over the repetitions). " +
 		"\"best pool\" is the pool with the highest median req/s at that level; TIME_WAIT is the client-side " +
-		"TIME_WAIT sockets one window left, read from the kernel (netlink sock_diag), for dial and the most any pool left.\n\n")
+		"TIME_WAIT sockets one point (warm-up and window) left, read from the kernel (netlink sock_diag), for dial and the most any pool left.\n\n")
 	for _, srv := range sw.c.values["/server"] {
 		pools := sw.pools(srv)
 		if !slices.Contains(pools, baselinePool) {

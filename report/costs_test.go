@@ -46,7 +46,7 @@ func TestWhatPoolingSaves(t *testing.T) {
 	for _, want := range []string{
 		"| 1 | 4.001k | ring | 20.00k | 5.00× | 900.0µs | 100.0µs | 4.001k | 400 | 0 |",
 		"| 8 | 32.00k | ring | 160.0k | 5.00× | 900.0µs | 100.0µs | 32.00k | 3.200k | 0 |",
-		"| time-wait-client | TIME_WAIT sockets the window left on the client side",
+		"| time-wait-client | TIME_WAIT sockets the point left on the client side",
 		"net/dial/1: 400, net/dial/8: 3.200k |",
 		"| listen-overflows | connects dropped because an accept queue was full",
 		"net/dial/8: 1 |",

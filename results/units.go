@@ -60,14 +60,14 @@ var (
 	CPUPerOp   = Unit{"cpu-ns/op", Lower}  // client CPU (user+system) per successful request
 	RSSPerConn = Unit{"rss-B/conn", Lower} // server VmRSS growth per conn; child servers only
 
-	// The kernel's view of a child server over the window (harness, from
-	// internal/kernelnet); absent for an external server.
-	TimeWaitClient  = Unit{"time-wait-client", Lower} // TIME_WAIT sockets made in the window, the client having closed first
+	// The kernel's view of a child server over the point, warm-up included
+	// (harness, from internal/kernelnet); absent for an external server.
+	TimeWaitClient  = Unit{"time-wait-client", Lower} // TIME_WAIT sockets made during the point, the client having closed first
 	TimeWaitServer  = Unit{"time-wait-server", Lower} // the same, the server having closed first
 	CloseWait       = Unit{"close-wait", Lower}       // CLOSE_WAIT sockets on the server's port at the end
 	SynRecv         = Unit{"syn-recv", Lower}         // half-open conns to the server at the end
-	ListenOverflows = Unit{"listen-overflows", Lower} // TcpExt ListenOverflows moved in the window (namespace-wide)
-	ListenDrops     = Unit{"listen-drops", Lower}     // TcpExt ListenDrops moved in the window (namespace-wide)
+	ListenOverflows = Unit{"listen-overflows", Lower} // TcpExt ListenOverflows moved during the point (namespace-wide)
+	ListenDrops     = Unit{"listen-drops", Lower}     // TcpExt ListenDrops moved during the point (namespace-wide)
 	PortsInUse      = Unit{"ports-in-use", Lower}     // ephemeral ports held by TCP sockets at the end
 	PortsRange      = Unit{"ports-range", Higher}     // the size of ip_local_port_range
 	ServerFDs       = Unit{"server-fds", Lower}       // the server process's open fds at the end
