@@ -96,12 +96,29 @@ printf 't\tprocess\trss_kib\tgoroutines\tfds\n' >"$samples"
 start=$SECONDS
 while ((SECONDS - start < dur)); do
 	t=$((SECONDS - start))
+	# One round: the goroutine counts fetched at once, RSS and fds read
+	# with shell builtins, so that a round stays near a second on a
+	# loaded machine (a process per measure took 6s at load average 60).
+	i=0 curls=()
+	while read -r role pid dbg; do
+		curl -sf --max-time 2 -o "$work/g.$i" "http://$dbg/debug/pprof/goroutine?debug=1" &
+		curls+=($!)
+		i=$((i + 1))
+	done <"$work/procs"
+	wait "${curls[@]}" 2>/dev/null || true
+	i=0
 	while read -r role pid dbg; do
 		[[ -d /proc/$pid ]] || { echo "soak: $role (pid $pid) exited early" >&2; exit 1; }
-		rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
-		fds=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
-		g=$(curl -sf --max-time 2 "http://$dbg/debug/pprof/goroutine?debug=1" | awk 'NR == 1 {print $NF}') || g=NA
-		printf '%d\t%s\t%s\t%s\t%s\n' "$t" "$role" "$rss" "${g:-NA}" "$fds" >>"$samples"
+		rss=NA
+		while read -r key value _; do
+			[[ $key == VmRSS: ]] && rss=$value && break
+		done <"/proc/$pid/status"
+		fd=("/proc/$pid/fd/"*)
+		g=NA
+		[[ -s $work/g.$i ]] && read -r _ _ _ g <"$work/g.$i" # "goroutine profile: total N"
+		rm -f "$work/g.$i"
+		i=$((i + 1))
+		printf '%d\t%s\t%s\t%s\t%s\n' "$t" "$role" "$rss" "${g:-NA}" "${#fd[@]}" >>"$samples"
 	done <"$work/procs"
 	# Sleep to the next whole second of the run.
 	while ((SECONDS - start == t)); do sleep 0.2; done
@@ -126,6 +143,7 @@ summary=$work/summary.txt
 	echo "# duration ${dur}s, fitted after the first ${skip}s; servers ${servers[*]}; client: sweep -conns $conns -duration 200ms -warmup 50ms, every pool design, in a loop"
 	echo "# clients: ${points%; }"
 	echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)"
+	echo "# $(awk -F'\t' 'NR > 1 {n[$1] = 1} END {print length(n)}' "$samples") sample rounds in ${dur}s (one a second unless the machine is slower)"
 	echo "# per hour: least-squares slope; first/last: min-max of the first and last minute after the skip"
 	echo
 	awk -F'\t' -v skip="$skip" '
