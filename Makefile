@@ -28,13 +28,12 @@ bench-pool:
 ## killed and restarted mid-point (closed and open loop), into results/faults.txt (~2.5 min).
 bench-faults:
 	scripts/bench-faults.sh results/faults.txt
-	$(GO) tool benchstat -col /pool -row /conns -filter '.unit:(req/s OR p99-ns OR failures OR recovered)' results/faults.txt
+	$(GO) tool benchstat -col /pool -row /workers -filter '.unit:(req/s OR p99-ns OR failures OR recovered)' results/faults.txt
 
-## sweep: every server x every pool at rising concurrency, into results/echo.txt.
-## The default takes about 3 minutes: six interleaved repetitions, the fewest for which
-## benchstat gives a 95% interval, of short points.
-## Extra flags: make sweep SWEEPFLAGS='-conns 1,2,4,8 -duration 2s -count 10'.
-SWEEPFLAGS ?= -conns 1,4,16,64,256,1024 -duration 100ms -warmup 100ms -count 6
+## sweep: every server x every pool, pool sizes 4, 16, 64 and auto (= workers) against
+## 4 to 1024 workers (the quick preset, harness/settings.go), into results/echo.txt.
+## Extra flags: make sweep SWEEPFLAGS='-preset full' or '-workers 1,2,4,8 -maxconns auto -count 10'.
+SWEEPFLAGS ?= -preset quick
 sweep:
 	$(POOLBENCH) sweep -out results/echo.txt $(SWEEPFLAGS)
 

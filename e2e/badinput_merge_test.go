@@ -79,7 +79,7 @@ var shardFiles = func() map[string]string {
 
 // shardFile is the text of a shard file of reps repetitions of one point.
 func shardFile(shard, duration string, window [2]time.Time, reps int) string {
-	name := schema.Name{Bench: schema.Echo, Keys: []schema.KV{{Key: schema.Server, Value: "echo"}, {Key: schema.PoolKey, Value: "ring"}, {Key: schema.Conns, Value: "2"}}}
+	name := schema.Name{Bench: schema.Echo, Keys: []schema.KV{{Key: schema.Server, Value: "echo"}, {Key: schema.PoolKey, Value: "ring"}, {Key: schema.MaxConns, Value: "2"}, {Key: schema.Workers, Value: "2"}}}
 	h := hdrhistogram.New(1, int64(time.Minute), 3)
 	if err := h.RecordValue(100_000); err != nil {
 		panic(err)

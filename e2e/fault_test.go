@@ -7,7 +7,7 @@ import (
 	"github.com/poolbench/poolbench/harness"
 )
 
-// TestSweepThroughFaultProxy runs points through harness.Fault against a
+// TestSweepThroughFaultProxy runs points under Sweep.Fault against a
 // "poolbench serve" child and checks that each fault shows up in what the
 // harness measures: latency as a lower bound on every successful
 // request's latency, reset_peer as every request failing with a reset,
@@ -33,13 +33,9 @@ func TestSweepThroughFaultProxy(t *testing.T) {
 				Servers: []harness.Server{{Name: d.Name, Protocol: d.Protocol, Loops: 1, Launch: harness.Process{
 					Path: poolbench, Args: []string{"serve", "-design", d.Name, "-addr", "127.0.0.1:0", "-loops", "1"},
 				}}},
-				Pools:     registeredPools()[:1],
-				Conns:     []int{2},
-				Duration:  200 * time.Millisecond,
-				OpTimeout: tc.opTimeout,
-			}
-			if err := harness.Fault(s, tc.spec); err != nil {
-				t.Fatal(err)
+				Pools:    registeredPools()[:1],
+				Settings: oneLevel(2, 0, 200*time.Millisecond, tc.opTimeout),
+				Fault:    tc.spec,
 			}
 			res, err := s.Run(t.Context())
 			if err != nil {

@@ -25,11 +25,9 @@ const runDeadline = 60 * time.Second
 func sweepExternal(t *testing.T, srv harness.Server, pools []harness.Pool, conns int, window, opTimeout time.Duration) []harness.Point {
 	t.Helper()
 	s := &harness.Sweep{
-		Servers:   []harness.Server{srv},
-		Pools:     pools,
-		Conns:     []int{conns},
-		Duration:  window,
-		OpTimeout: opTimeout,
+		Servers:  []harness.Server{srv},
+		Pools:    pools,
+		Settings: oneLevel(conns, 0, window, opTimeout),
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), runDeadline)
 	defer cancel()
@@ -141,6 +139,15 @@ func waitAllClosed(t *testing.T, name string, d *dialCount) {
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// oneLevel is the settings of a sweep of one point per server and pool:
+// workers workers on a pool of as many conns, one repetition.
+func oneLevel(workers int, warmup, window, opTimeout time.Duration) harness.Settings {
+	return harness.Settings{
+		Workers: []int{workers}, MaxConns: []int{harness.Auto},
+		Duration: window, Warmup: warmup, Count: 1, Size: harness.DefaultSize, OpTimeout: opTimeout,
 	}
 }
 

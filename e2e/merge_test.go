@@ -32,7 +32,7 @@ func TestMergedFileReadsEverywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each shard's 1 req/s of its window, summed; the shards' 2+2 procs.
-	if n := strings.Count(string(file), "BenchmarkEcho/server=echo/pool=ring/conns=2-4 2 2 req/s"); n != 6 {
+	if n := strings.Count(string(file), "BenchmarkEcho/server=echo/pool=ring/maxconns=2/workers=2-4 2 2 req/s"); n != 6 {
 		t.Errorf("%d merged results of 2 req/s over 2 requests, want 6:\n%s", n, file)
 	}
 	if r := runPoolbench(t, dir, "merge", "s0.txt", "s1.txt", "-out", "-"); r.code != 0 || r.stdout != string(file) || r.stderr != "" {

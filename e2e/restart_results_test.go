@@ -27,7 +27,7 @@ func TestSweepRestartResults(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("sweep: exit %d\n%s", r.code, r.stderr)
 	}
-	if n := strings.Count(r.stderr, "\nrestart: "); n != len(pools) {
+	if n := strings.Count(r.stderr, "\nsweep: restart: "); n != len(pools) {
 		t.Errorf("%d restart log lines, want %d\n%s", n, len(pools), r.stderr)
 	}
 	f, err := os.Open(out)
@@ -74,7 +74,7 @@ func TestSweepRestartResults(t *testing.T) {
 	}
 	var want []string
 	for _, p := range pools {
-		want = append(want, "Restart/server="+d.Name+"/pool="+p+"/model=closed/conns=4-"+strconv.Itoa(runtime.GOMAXPROCS(0)))
+		want = append(want, "Restart/server="+d.Name+"/pool="+p+"/model=closed/maxconns=4/workers=4-"+strconv.Itoa(runtime.GOMAXPROCS(0)))
 	}
 	if strings.Join(restarts, " ") != strings.Join(want, " ") {
 		t.Errorf("restart results %q, want %q", restarts, want)

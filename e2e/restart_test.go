@@ -23,7 +23,7 @@ func echoServerDesign(t *testing.T) impls.ServerDesign {
 }
 
 // TestRestartRecovery runs one short point per registered pool design
-// against a real "poolbench serve" child that harness.Restart kills
+// against a real "poolbench serve" child that Sweep.Restart kills
 // (SIGKILL) and starts again on the same port mid-point. Every pool must
 // recover: requests succeed after the restart, the last failure comes
 // before the last success, and failures after the server is back are
@@ -43,29 +43,29 @@ func TestRestartRecovery(t *testing.T) {
 				Servers: []harness.Server{{Name: d.Name, Protocol: d.Protocol, Loops: 1, Launch: harness.Process{
 					Path: poolbench, Args: []string{"serve", "-design", d.Name, "-addr", "127.0.0.1:0", "-loops", "1"},
 				}}},
-				Pools:  registeredPools(),
-				Conns:  []int{conns},
-				Warmup: 100 * time.Millisecond,
+				Pools: registeredPools(),
 				// The relaunch (exec of poolbench serve) took 200-340ms at load
 				// average 25 on 2 cores, leaving a 400ms point no time after it.
-				Duration:  time.Second,
-				OpTimeout: time.Second,
-				Rate:      model.rate,
-			}
-			r := &harness.Restart{At: 250 * time.Millisecond}
-			if err := r.Apply(s); err != nil {
-				t.Fatal(err)
+				Settings: oneLevel(conns, 100*time.Millisecond, time.Second, time.Second),
+				Rate:     model.rate,
+				Restart:  harness.Restart{At: 250 * time.Millisecond},
 			}
 			res, err := s.Run(t.Context())
 			if err != nil {
 				t.Fatal(err)
 			}
-			results := r.Results()
-			if len(results) != len(s.Pools) || len(res.Points) != len(results) {
-				t.Fatalf("%d restart results and %d points for %d pools", len(results), len(res.Points), len(s.Pools))
+			if len(res.Points) != len(s.Pools) {
+				t.Fatalf("%d points for %d pools", len(res.Points), len(s.Pools))
 			}
-			for i, rr := range results {
-				t.Logf("%v; whole point: %v", rr, res.Points[i].Errors)
+			for _, pt := range res.Points {
+				if pt.Restart == nil {
+					t.Fatalf("%s: point without its restart result", pt.Pool)
+				}
+				rr := *pt.Restart
+				if rr.Pool != pt.Pool || rr.Workers != pt.Workers {
+					t.Errorf("point %s/%d carries the restart of %s/%d", pt.Pool, pt.Workers, rr.Pool, rr.Workers)
+				}
+				t.Logf("%v; whole point: %v", rr, pt.Errors)
 				if !rr.Recovered() {
 					t.Errorf("%s did not recover: %v", rr.Pool, rr)
 				}

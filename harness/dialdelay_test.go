@@ -9,20 +9,21 @@ import (
 )
 
 // TestFaultLatencyDelaysDials: latency=D makes every dial wait D, as a
-// handshake across that round trip would; other faults leave dials alone.
+// handshake across that round trip would; other faults leave dials alone,
+// and an explicit DialDelay wins.
 func TestFaultLatencyDelaysDials(t *testing.T) {
 	for spec, want := range map[string]time.Duration{
 		"latency=10ms": 10 * time.Millisecond,
 		"reset_peer":   0,
 		"none":         0,
 	} {
-		s := &Sweep{}
-		if err := Fault(s, spec); err != nil {
-			t.Fatalf("Fault(%q): %v", spec, err)
+		s := &Sweep{Fault: spec}
+		if got := s.dialDelay(); got != want {
+			t.Errorf("Fault %q: dial delay %v, want %v", spec, got, want)
 		}
-		if s.DialDelay != want {
-			t.Errorf("Fault(%q): DialDelay %v, want %v", spec, s.DialDelay, want)
-		}
+	}
+	if got := (&Sweep{Fault: "latency=10ms", DialDelay: time.Millisecond}).dialDelay(); got != time.Millisecond {
+		t.Errorf("DialDelay 1ms under latency=10ms: dial delay %v, want 1ms", got)
 	}
 }
 

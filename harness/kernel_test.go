@@ -18,9 +18,7 @@ func TestKernelPerPoint(t *testing.T) {
 	s := &Sweep{
 		Servers:  []Server{{Name: "child", Protocol: server.Echo, Loops: 1, Launch: childProcess(server.Echo)}},
 		Pools:    []Pool{testDesign, {Name: "dial", New: dial.New}},
-		Conns:    []int{2},
-		Duration: 100 * time.Millisecond,
-		Warmup:   20 * time.Millisecond,
+		Settings: oneLevel(2, 20*time.Millisecond, 100*time.Millisecond),
 	}
 	res, err := s.Run(t.Context())
 	if err != nil {

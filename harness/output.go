@@ -34,11 +34,19 @@ type ServerInfo struct {
 	External bool // an already running server, not a child process
 }
 
-// config returns the file configuration of s's results.
+// config returns the file configuration of s's results. Every key has a
+// value in every block (results.None when it does not apply).
 func (s *Sweep) config() []results.KV {
 	model, rate := "closed", results.None
 	if s.Rate > 0 {
 		model, rate = "open", strconv.FormatFloat(s.Rate, 'f', -1, 64)
+	}
+	fault, restart := results.NoFault, results.None
+	if s.Fault != "" {
+		fault = s.Fault
+	}
+	if s.Restart.At > 0 {
+		restart = s.Restart.At.String()
 	}
 	cfg := []results.KV{
 		{Key: "goos", Value: runtime.GOOS}, {Key: "goarch", Value: runtime.GOARCH},
@@ -49,13 +57,38 @@ func (s *Sweep) config() []results.KV {
 		{Key: results.Duration, Value: s.Duration.String()},
 		{Key: results.Warmup, Value: s.Warmup.String()},
 		{Key: results.Count, Value: strconv.Itoa(s.Count)},
+		{Key: results.Fault, Value: fault},
+		{Key: results.RestartAt, Value: restart},
 	}
 	return append(cfg, s.Shard.config()...)
 }
 
-// Write writes r to w through results.Writer, grouped by server (one
-// configuration block each), then pool, concurrency and repetition, each
-// server's knees after its points, then its restart results.
+// serverPoints returns the points of server srv by pool (in sweep order),
+// pool size and workers; the sort is stable, so repetitions stay in run
+// order.
+func (r *Results) serverPoints(srv string) []Point {
+	poolRank := map[string]int{}
+	for _, p := range r.Points {
+		if _, ok := poolRank[p.Pool]; !ok {
+			poolRank[p.Pool] = len(poolRank)
+		}
+	}
+	var pts []Point
+	for _, p := range r.Points {
+		if p.Server == srv {
+			pts = append(pts, p)
+		}
+	}
+	slices.SortStableFunc(pts, func(a, b Point) int {
+		return cmp.Or(cmp.Compare(poolRank[a.Pool], poolRank[b.Pool]), cmp.Compare(a.MaxConns, b.MaxConns), cmp.Compare(a.Workers, b.Workers))
+	})
+	return pts
+}
+
+// Write writes r to w through results.Writer, one configuration block per
+// server: its Echo points (serverPoints' order), each followed by its
+// histogram under Shard, then its points' Restart results in the same
+// order. Each Restart result is its point's own.
 func (r *Results) Write(w io.Writer) error {
 	out := results.NewWriter(w)
 	if err := r.write(out); err != nil {
@@ -68,20 +101,15 @@ func (r *Results) write(out *results.Writer) error {
 	if err := out.Declare(results.EchoUnits...); err != nil {
 		return err
 	}
-	if len(r.Restarts) > 0 {
+	if slices.ContainsFunc(r.Points, func(p Point) bool { return p.Restart != nil }) {
 		if err := out.Declare(results.RestartUnits...); err != nil {
 			return err
 		}
 	}
-	poolRank := map[string]int{}
-	for _, p := range r.Points {
-		if _, ok := poolRank[p.Pool]; !ok {
-			poolRank[p.Pool] = len(poolRank)
-		}
-	}
 	for _, srv := range r.Servers {
 		cfg := r.fileConfig(srv)
-		for _, p := range inOrder(r.Points, srv.Name, poolRank, func(p Point) (string, string, int) { return p.Server, p.Pool, p.Conns }) {
+		pts := r.serverPoints(srv.Name)
+		for _, p := range pts {
 			if err := out.Write(r.pointResult(cfg, p)); err != nil {
 				return err
 			}
@@ -94,41 +122,16 @@ func (r *Results) write(out *results.Writer) error {
 				}
 			}
 		}
-		for _, k := range r.Knees {
-			if k.Server == srv.Name && k.Found {
-				res := results.Result{Config: cfg, Procs: r.procs(),
-					Name:   results.Name{Bench: results.Knee, Keys: []results.KV{{Key: results.Server, Value: k.Server}, {Key: results.PoolKey, Value: k.Pool}}},
-					Values: []results.Value{{Unit: results.KneeConns, Value: float64(k.Conns)}}}
-				if err := out.Write(res); err != nil {
-					return err
-				}
+		for _, p := range pts {
+			if p.Restart == nil {
+				continue
 			}
-		}
-		for _, rr := range inOrder(r.Restarts, srv.Name, poolRank, func(rr RestartResult) (string, string, int) { return rr.Server, rr.Pool, rr.Conns }) {
-			if err := out.Write(r.restartResult(cfg, rr)); err != nil {
+			if err := out.Write(r.restartResult(cfg, *p.Restart)); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-// inOrder returns the items of server srv sorted by pool (in the order
-// poolRank gives, the sweep's) and then conns; the sort is stable, so
-// repetitions stay in run order.
-func inOrder[T any](items []T, srv string, poolRank map[string]int, key func(T) (server, pool string, conns int)) []T {
-	var out []T
-	for _, it := range items {
-		if s, _, _ := key(it); s == srv {
-			out = append(out, it)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b T) int {
-		_, pa, ca := key(a)
-		_, pb, cb := key(b)
-		return cmp.Or(cmp.Compare(poolRank[pa], poolRank[pb]), cmp.Compare(ca, cb))
-	})
-	return out
 }
 
 // fileConfig returns the configuration lines of srv's block.
@@ -155,8 +158,16 @@ func (r *Results) procs() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// pointResult is p as a result. Latency, wait and CPU are left out when no
-// request succeeded; per-class error counts only when non-zero.
+// pointName is the name of p's results: server, pool, pool size, workers.
+func pointName(b results.Bench, server, pool string, maxConns, workers int, extra ...results.KV) results.Name {
+	keys := []results.KV{{Key: results.Server, Value: server}, {Key: results.PoolKey, Value: pool}}
+	keys = append(keys, extra...)
+	keys = append(keys, results.KV{Key: results.MaxConns, Value: strconv.Itoa(maxConns)}, results.KV{Key: results.Workers, Value: strconv.Itoa(workers)})
+	return results.Name{Bench: b, Keys: keys}
+}
+
+// pointResult is p as a result. Latency, wait, fairness and CPU are left
+// out when no request succeeded; per-class error counts only when non-zero.
 func (r *Results) pointResult(cfg []results.KV, p Point) results.Result {
 	v := []results.Value{{Unit: results.ReqPerSec, Value: p.ReqPerSec()}}
 	ns := func(u results.Unit, d time.Duration) {
@@ -180,7 +191,15 @@ func (r *Results) pointResult(cfg []results.KV, p Point) results.Result {
 		v = append(v, results.Value{Unit: results.DialRate, Value: float64(p.WindowDials) / p.Window.Seconds()})
 	}
 	if p.Requests > 0 {
-		ns(results.WaitPerOp, p.Wait)
+		ns(results.WaitPerOp, p.Wait.Mean)
+		ns(results.WaitP50, p.Wait.P50)
+		ns(results.WaitP99, p.Wait.P99)
+		ns(results.WaitMax, p.Wait.Max)
+		v = append(v, results.Value{Unit: results.Waited, Value: p.Wait.Waited},
+			results.Value{Unit: results.Fairness, Value: p.Fairness})
+	}
+	ns(results.Stall, p.Stall)
+	if p.Requests > 0 {
 		ns(results.CPUPerOp, p.CPU)
 	}
 	if p.HasRSS {
@@ -215,9 +234,7 @@ func (r *Results) pointResult(cfg []results.KV, p Point) results.Result {
 
 // echoName is p's name.
 func echoName(p Point) results.Name {
-	return results.Name{Bench: results.Echo, Keys: []results.KV{
-		{Key: results.Server, Value: p.Server}, {Key: results.PoolKey, Value: p.Pool},
-		{Key: results.Conns, Value: strconv.Itoa(p.Conns)}}}
+	return pointName(results.Echo, p.Server, p.Pool, p.MaxConns, p.Workers)
 }
 
 // WriteFile writes r to path atomically (results.WriteFile): a failed or

@@ -19,9 +19,10 @@ import (
 func sampleResults() *Results {
 	ms := time.Millisecond
 	pt := func(srv, pool string, conns, rep int) Point {
-		return Point{Server: srv, Pool: pool, Conns: conns, Rep: rep, Requests: 5000, Window: 500 * ms,
+		return Point{Server: srv, Pool: pool, Workers: 4 * conns, MaxConns: conns, Rep: rep, Requests: 5000, Window: 500 * ms,
 			Latency: Latency{P50: ms, P90: 2 * ms, P99: 3 * ms, P999: 4 * ms, Max: 5 * ms},
-			Dials:   uint64(conns), Wait: time.Microsecond, CPU: 20 * time.Microsecond, HasRSS: srv == "gnet", RSSPerConn: 4096}
+			Dials:   uint64(conns), Wait: Wait{Mean: time.Microsecond, P50: 500, P99: 7 * time.Microsecond, Max: ms, Waited: 0.25},
+			Fairness: 0.75, Stall: 30 * ms, CPU: 20 * time.Microsecond, HasRSS: srv == "gnet", RSSPerConn: 4096}
 	}
 	bad := pt("gnet", "ring", 64, 2)
 	bad.Errors[Reset], bad.Errors[Timeout] = 2, 1
@@ -30,7 +31,6 @@ func sampleResults() *Results {
 		Servers: []ServerInfo{{Name: "gnet", Protocol: server.Echo, Loops: 2}, {Name: "ext", Protocol: server.HTTP, External: true}},
 		// Run order (rep outermost); Write groups by server, pool, conns.
 		Points: []Point{pt("gnet", "ring", 64, 1), pt("gnet", "chan", 1, 1), pt("ext", "ring", 1, 1), pt("gnet", "ring", 1, 1), bad},
-		Knees:  []Knee{{Server: "gnet", Pool: "ring", Conns: 64, Found: true, MaxConns: 64}, {Server: "gnet", Pool: "chan", MaxConns: 1}},
 		Procs:  2,
 	}
 }
@@ -85,18 +85,13 @@ func TestWriteReadBack(t *testing.T) {
 		if srv == "gnet" && (cfg("launch") != "child" || cfg("loops") != "2") {
 			t.Errorf("%s: launch %q loops %q", name, cfg("launch"), cfg("loops"))
 		}
-		if strings.HasPrefix(name, "Knee/") {
-			if v, ok := rec.Value("conns"); !ok || v != 64 {
-				t.Errorf("%s: conns %v %v, want 64", name, v, ok)
-			}
-			continue
-		}
 		if rec.Iters != 5000 {
 			t.Errorf("%s: iters %d, want the request count", name, rec.Iters)
 		}
 		// The reader tidies ns to sec.
 		for unit, want := range map[string]float64{"req/s": 10000, "p50-sec": 1e-3, "p999-sec": 4e-3, "max-sec": 5e-3,
-			"wait-sec/op": 1e-6, "cpu-sec/op": 20e-6} {
+			"wait-sec/op": 1e-6, "p50-wait-sec": 500e-9, "p99-wait-sec": 7e-6, "max-wait-sec": 1e-3, "waited-frac": 0.25,
+			"jain": 0.75, "stall-sec": 30e-3, "cpu-sec/op": 20e-6} {
 			v, ok := rec.Value(unit)
 			if !ok || v < want*0.999 || v > want*1.001 {
 				t.Errorf("%s: %s = %v (%v), want %v", name, unit, v, ok, want)
@@ -107,7 +102,7 @@ func TestWriteReadBack(t *testing.T) {
 			t.Errorf("%s: rss-B/conn present %v, want only for the child server", name, hasRSS)
 		}
 		if d, _ := rec.Value("dials"); !strings.Contains(name, fmtConns(int(d))) {
-			t.Errorf("%s: dials %v, want the conns", name, d)
+			t.Errorf("%s: dials %v, want the pool size", name, d)
 		}
 		// Error classes appear only when non-zero, and add up.
 		e, _ := rec.Value("errors")
@@ -121,10 +116,12 @@ func TestWriteReadBack(t *testing.T) {
 			errored++
 		}
 	}
+	// Grouped by server, then pool in sweep order, pool size, workers;
+	// repetitions in run order. No knee lines: the reader computes knees.
 	want := []string{
-		"Echo/server=gnet/pool=ring/conns=1-2", "Echo/server=gnet/pool=ring/conns=64-2", "Echo/server=gnet/pool=ring/conns=64-2",
-		"Echo/server=gnet/pool=chan/conns=1-2", "Knee/server=gnet/pool=ring-2",
-		"Echo/server=ext/pool=ring/conns=1-2",
+		"Echo/server=gnet/pool=ring/maxconns=1/workers=4-2", "Echo/server=gnet/pool=ring/maxconns=64/workers=256-2", "Echo/server=gnet/pool=ring/maxconns=64/workers=256-2",
+		"Echo/server=gnet/pool=chan/maxconns=1/workers=4-2",
+		"Echo/server=ext/pool=ring/maxconns=1/workers=4-2",
 	}
 	if !slices.Equal(names, want) {
 		t.Errorf("recs in order\n%q\nwant\n%q", names, want)
@@ -132,12 +129,12 @@ func TestWriteReadBack(t *testing.T) {
 	if errored != 1 {
 		t.Errorf("%d recs with errors, want 1", errored)
 	}
-	if better["req/s"] != "higher" || better["p99-ns"] != "lower" || better["errors"] != "lower" {
+	if better["req/s"] != "higher" || better["p99-ns"] != "lower" || better["errors"] != "lower" || better["jain"] != "higher" {
 		t.Errorf("unit metadata %v", better)
 	}
 }
 
-func fmtConns(n int) string { return "/conns=" + strconv.Itoa(n) + "-" }
+func fmtConns(n int) string { return "/maxconns=" + strconv.Itoa(n) + "/" }
 
 func TestWriteFileReplacesAtomically(t *testing.T) {
 	dir := t.TempDir()

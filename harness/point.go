@@ -10,25 +10,37 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/poolbench/poolbench/faults"
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/internal/kernelnet"
 )
 
-// Point is the measurement of one server, pool and concurrency level in
-// one repetition.
+// Point is the measurement of one server, pool design, pool size and
+// worker level in one repetition.
 type Point struct {
-	Server string // server design name
-	Pool   string // pool design name
-	Conns  int    // workers, and the pool's MaxConns
-	Rep    int    // repetition, from 1
+	Server   string // server design name
+	Pool     string // pool design name
+	Workers  int    // concurrent workers sharing the pool
+	MaxConns int    // the pool's MaxConns
+	Rep      int    // repetition, from 1
 
 	Requests int64         // successful requests completed in the window
 	Window   time.Duration // length of the measurement window
 	Latency  Latency       // of the successful requests
 	Errors   ErrorCounts   // failed requests, warm-up included, by class
 	Dials    uint64        // dials the pool started, warm-up included (counted by the harness's Dial)
-	Wait     time.Duration // mean time a successful request spent in Get
-	CPU      time.Duration // client CPU (user+system) per successful request
+	// Wait is the time the window's successful requests spent in Get:
+	// Mean, the percentiles, and Waited, the share of them that waited
+	// (results.WaitThreshold or longer: dialed or parked).
+	Wait Wait
+	// Fairness is Jain's index over the workers' completed requests in
+	// the window: 1 when every worker completed as many, 1/Workers when
+	// one completed them all.
+	Fairness float64
+	// Stall is the longest time any worker went without completing a
+	// request inside the window.
+	Stall time.Duration
+	CPU   time.Duration // client CPU (user+system) per successful request
 	// RSSPerConn is the server's resident memory growth from its idle
 	// baseline to the end of the window, per conn, in bytes; HasRSS is
 	// false when the server is not a child process.
@@ -44,6 +56,9 @@ type Point struct {
 	// is false for a server not started here as a process of its own.
 	Kernel    kernelnet.Point
 	HasKernel bool
+	// Restart is what the callers saw of the server's restart, when the
+	// sweep ran under Restart; nil otherwise.
+	Restart *RestartResult
 	// FirstOther is the text of the first error of class Other, if any.
 	FirstOther string
 
@@ -53,6 +68,12 @@ type Point struct {
 	Hist                   *hdrhistogram.Histogram
 	WindowStart, WindowEnd time.Time
 	StartErr               time.Duration
+}
+
+// Wait is how long the successful requests of a point spent in Get.
+type Wait struct {
+	Mean, P50, P99, Max time.Duration
+	Waited              float64 // share that waited, 0 to 1
 }
 
 // ReqPerSec is the point's throughput: successful requests per second.
@@ -75,74 +96,95 @@ func (e ErrorCounts) Total() int64 {
 	return n
 }
 
-// runPoint launches srv, loads it through a fresh pool of design pd with
-// conns workers for Warmup+Duration, stops it and returns the measurement.
-// Under Shard it runs this shard's share of the workers and conns, and
+// String is the counts as the progress line shows them: "0 errors" or
+// "3 errors (2 reset, 1 timeout)".
+func (e ErrorCounts) String() string { return errorSummary(e) }
+
+// runPoint launches the server (restarting it under Restart, behind a
+// proxy under Fault), loads it through a fresh pool for Warmup+Duration,
+// stops it and returns the measurement. Under Shard it runs this shard's
+// share of the workers and conns (the names keep the whole point's), and
 // starts its load at slot (zero: now).
-func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep int, slot time.Time) (pt Point, err error) {
-	inst, err := srv.Launch.Launch(ctx)
+func (s *Sweep) runPoint(ctx context.Context, p planned, prog *progress, slot time.Time) (pt Point, err error) {
+	srv := p.srv
+	inst, rp, err := s.launch(ctx, srv)
 	if err != nil {
 		return pt, fmt.Errorf("server %s: %w", srv.Name, err)
 	}
 	defer func() {
 		if serr := inst.Stop(); serr != nil && err == nil {
-			s.prog.warn("server %s: %v", srv.Name, serr)
+			prog.warn("server %s: %v", srv.Name, serr)
 		}
 	}()
+	addr := inst.Addr()
+	var proxy *faults.Proxy
+	if s.Fault != "" {
+		if proxy, err = faults.Start(addr, s.Fault); err != nil {
+			return pt, fmt.Errorf("fault proxy: %w", err)
+		}
+		// Closing the proxy drops every proxied conn before the server stops.
+		defer proxy.Close()
+		addr = proxy.Addr()
+	}
 	pid := inst.PID()
 	var idleRSS int64
 	if pid > 0 {
 		idleRSS, _ = rss(pid)
 	}
 
-	addr := inst.Addr()
 	dialer := &net.Dialer{Timeout: s.OpTimeout}
+	dialDelay := s.dialDelay()
 	// Dials are counted here, not from the pool's Stats, so that pools
 	// without counters (the third-party peers) are measured the same way.
 	var dials atomic.Uint64
-	p, err := pd.New(pool.Config{
+	var pl pool.Pool
+	pl, err = p.pool.New(pool.Config{
 		Dial: func(ctx context.Context) (net.Conn, error) {
 			dials.Add(1)
-			if err := sleepCtx(ctx, s.DialDelay); err != nil {
+			if err := sleepCtx(ctx, dialDelay); err != nil {
 				return nil, err
 			}
 			return dialer.DialContext(ctx, network(srv.Protocol), addr)
 		},
-		MaxConns: s.Shard.share(conns),
+		MaxConns: s.Shard.share(p.size.maxConns),
 	})
 	if err != nil {
-		return pt, fmt.Errorf("pool %s: %w", pd.Name, err)
+		return pt, fmt.Errorf("pool %s: %w", p.pool.Name, err)
 	}
-	defer p.Close()
+	defer pl.Close()
+	if rp != nil {
+		pl = &observedPool{Pool: pl, rec: rp.rec}
+	}
 
 	// Everything a worker needs is allocated before the clock starts.
-	workers := s.Shard.share(conns)
+	workers := s.Shard.share(p.size.workers)
 	xs := make([]exchanger, workers)
 	for i := range xs {
 		if xs[i], err = newExchanger(srv.Protocol, s.Size, addr); err != nil {
 			return pt, err
 		}
 	}
-	l := &load{pool: p, from: s.Warmup, to: s.Warmup + s.Duration, workers: workers, opTimeout: s.OpTimeout, at: slot}
+	l := &load{pool: pl, from: s.Warmup, to: s.Warmup + s.Duration, workers: workers, opTimeout: s.OpTimeout, at: slot}
 	if s.Rate > 0 {
-		// Rate is the whole load's: this shard sends its share of it.
-		l.interval = time.Duration(float64(conns) / s.Rate * float64(time.Second))
+		// Rate is the whole point's: this shard sends its share of it.
+		l.interval = time.Duration(float64(p.size.workers) / s.Rate * float64(time.Second))
 	}
 	var cpu0, cpu1 time.Duration
 	var loadedRSS int64
 	// The kernel is read before the workers start and after they stop:
 	// a sock_diag dump of tens of thousands of sockets costs milliseconds of
-	// CPU, which must not come out of the measured window.
-	kernel := newKernelProbe(pid, addr)
+	// CPU, which must not come out of the measured window. It is asked about
+	// the server's own address, not a fault proxy's in front of it.
+	kernel := newKernelProbe(pid, inst.Addr())
 	kernel.begin()
 	var dialsFrom, dialsTo uint64
-	total := l.drive(ctx, xs, func() {
+	total, perWorker := l.drive(ctx, xs, func() {
 		dialsFrom = dials.Load()
 		cpu0 = cpuTime()
 	}, func() {
 		cpu1 = cpuTime()
 		dialsTo = dials.Load()
-		if pid > 0 {
+		if pid := inst.PID(); pid > 0 {
 			loadedRSS, _ = rss(pid)
 		}
 	})
@@ -151,46 +193,67 @@ func (s *Sweep) runPoint(ctx context.Context, srv Server, pd Pool, conns, rep in
 		return pt, err
 	}
 	pt = Point{
-		Server: srv.Name, Pool: pd.Name, Conns: conns, Rep: rep,
+		Server: srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns, Rep: p.rep,
 		Requests: total.ops, Window: s.Duration, Latency: total.latency(), Errors: total.errs,
-		Dials: dials.Load(), WindowDials: dialsTo - dialsFrom,
+		Dials: dials.Load(), WindowDials: dialsTo - dialsFrom, Wait: total.wait(),
+		Fairness: jain(perWorker), Stall: longestStall(perWorker, l.from, l.to),
 	}
 	if s.Shard.sharded() {
-		s.shardPoint(&pt, l, total.hist)
+		s.shardPoint(&pt, l, total.hist, prog)
 	}
 	if total.ops > 0 {
-		pt.Wait = total.wait / time.Duration(total.ops)
 		pt.CPU = (cpu1 - cpu0) / time.Duration(total.ops)
 	}
 	if pid > 0 && idleRSS > 0 && loadedRSS > 0 {
 		pt.HasRSS = true
-		pt.RSSPerConn = float64(max(loadedRSS-idleRSS, 0)) / float64(conns)
+		pt.RSSPerConn = float64(max(loadedRSS-idleRSS, 0)) / float64(min(workers, s.Shard.share(p.size.maxConns)))
 	}
 	pt.Kernel, pt.HasKernel = kernel.point()
 	if total.other != nil {
 		pt.FirstOther = total.other.Error()
 	}
+	if rp != nil {
+		// Stop before reading: the restart may still be pending, and the
+		// result is final only once it is not.
+		rr := rp.finish(srv.Name, p.pool.Name, p.size.workers, p.size.maxConns)
+		pt.Restart = &rr
+		prog.restart(rr)
+	}
 	return pt, nil
+}
+
+// dialDelay is the wait added to every dial: DialDelay, or under a
+// latency fault that latency.
+func (s *Sweep) dialDelay() time.Duration {
+	if s.DialDelay > 0 || s.Fault == "" {
+		return s.DialDelay
+	}
+	if f, err := faults.ParseSpec(s.Fault); err == nil && f.Kind == faults.Latency {
+		return f.Duration
+	}
+	return 0
 }
 
 // drive runs one worker per exchanger from now until the window ends,
 // calling atFrom and atTo at the window's edges (the CPU and RSS probes),
-// and returns the merged tally once every worker has stopped.
+// and returns the merged tally and each worker's record once every worker
+// has stopped.
 //
 // With l.at set, the workers start then instead of now, and the clock's
 // zero is l.at even when they start late: a late start eats the warm-up,
 // then the window's head, but the window still ends when scheduled
 // (l.late records how late).
-func (l *load) drive(ctx context.Context, xs []exchanger, atFrom, atTo func()) tally {
+func (l *load) drive(ctx context.Context, xs []exchanger, atFrom, atTo func()) (tally, []workerRecord) {
 	shards := make([]shard, min(len(xs), maxShards))
 	for i := range shards {
 		shards[i].t = newTally()
 	}
 	l.workers = len(xs)
+	l.records = make([]workerRecord, len(xs))
 	l.base = time.Now()
 	if !l.at.IsZero() {
 		if !sleepUntil(ctx, l.at) {
-			return newTally()
+			return newTally(), l.records
 		}
 		l.late = lateness(l.at)
 		l.base = time.Now().Add(-l.late) // keeps the monotonic reading
@@ -216,7 +279,7 @@ func (l *load) drive(ctx context.Context, xs []exchanger, atFrom, atTo func()) t
 	for i := range shards {
 		total.add(&shards[i].t)
 	}
-	return total
+	return total, l.records
 }
 
 // sleepUntil waits until t; false when ctx ended first.

@@ -36,21 +36,25 @@ func (p *progress) point(pt Point, count int) {
 	elapsed := time.Since(p.start)
 	eta := elapsed / time.Duration(p.done) * time.Duration(p.total-p.done)
 	width := len(fmt.Sprint(p.total))
-	p.printf("[%*d/%d] %s/%s conns=%d rep %d/%d: %s req/s, p99 %v, %s; ETA %v",
-		width, p.done, p.total, pt.Server, pt.Pool, pt.Conns, pt.Rep, count,
-		si(pt.ReqPerSec()), pt.Latency.P99.Round(time.Microsecond), errorSummary(pt.Errors), eta.Round(time.Second))
+	p.printf("[%*d/%d] %s/%s maxconns=%d workers=%d rep %d/%d: %s req/s, p99 %v, wait p99 %v, fairness %.2f, %s; ETA %v",
+		width, p.done, p.total, pt.Server, pt.Pool, pt.MaxConns, pt.Workers, pt.Rep, count,
+		si(pt.ReqPerSec()), pt.Latency.P99.Round(time.Microsecond), pt.Wait.P99.Round(time.Microsecond), pt.Fairness,
+		errorSummary(pt.Errors), eta.Round(time.Second))
 	if pt.FirstOther != "" {
 		p.printf("    first other error: %s", pt.FirstOther)
 	}
 }
 
+// restart reports a point's restart result.
+func (p *progress) restart(r RestartResult) { p.printf("%s", r) }
+
 // knees reports each (server, pool)'s knee.
 func (p *progress) knees(ks []Knee) {
 	for _, k := range ks {
 		if k.Found {
-			p.printf("knee %s/%s: %d conns", k.Server, k.Pool, k.Conns)
+			p.printf("knee %s/%s: %d workers", k.Server, k.Pool, k.Workers)
 		} else {
-			p.printf("knee %s/%s: none up to %d conns (still scaling, or p99 not rising)", k.Server, k.Pool, k.MaxConns)
+			p.printf("knee %s/%s: none up to %d workers (still scaling, or p99 not rising)", k.Server, k.Pool, k.MaxWorkers)
 		}
 	}
 }

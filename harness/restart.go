@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"slices"
 	"strings"
@@ -14,36 +13,47 @@ import (
 	"github.com/poolbench/poolbench/impls/pool"
 )
 
-// Restart is the server-restart fault. In every point, At after the server
-// is up, it kills the server process with SIGKILL, as a crash would, and
-// starts it again on the same address. Every conn the pool holds or keeps
-// idle dies at once; a correct pool skips the stale idle conns (the
-// dead-peer check on Get) or discards each after one failed use, and
-// redials. Restart records per point what the callers saw (Results) and
-// logs one line per point.
+// Restart is the server-restart experiment of a Sweep (Sweep.Restart). In
+// every point, At after the server is up, the server process is killed
+// with SIGKILL, as a crash would, and started again on the same address.
+// Every conn the pool holds or keeps idle dies at once; a correct pool
+// skips the stale idle conns (the dead-peer check on Get) or discards
+// each after one failed use, and redials. The point records what its
+// callers saw (Point.Restart) and the progress log gets one line.
 //
-// It hooks in from the outside: Apply wraps each server's Launcher and each
-// pool design's constructor, so the load loop itself is unchanged. Points
-// run one at a time, so one Restart follows one point at a time.
+// This is restart under load: the load keeps running through the outage,
+// so it uses, and discards, the stale conns by itself. A new restart mode
+// is a field here, carried out by launch and restartInstance.
 type Restart struct {
-	// At is when the server is killed, counted from when it first accepted.
-	// It must fall inside the point (warm-up plus window).
+	// At is when the server is killed, counted from when it first
+	// accepted; it must fall inside the point (warm-up plus window). 0
+	// means no restart.
 	At time.Duration
-	// Log receives one line per point; nil discards.
-	Log io.Writer
+}
 
-	span time.Duration // warm-up + window of every point, set by Apply
-
-	mu      sync.Mutex
-	cur     *restartPoint   // the point running now; guarded by mu
-	results []RestartResult // guarded by mu
+// check reports whether srv can be restarted within a point of span.
+func (r Restart) check(srv Server, span time.Duration) error {
+	if r.At == 0 {
+		return nil
+	}
+	if r.At < 0 || r.At >= span {
+		return fmt.Errorf("restart at %v: want inside each point's %v (warm-up plus duration)", r.At, span)
+	}
+	proc, ok := srv.Launch.(Process)
+	if !ok {
+		return fmt.Errorf("server %s: restart needs a child server process, not %T", srv.Name, srv.Launch)
+	}
+	if _, err := proc.withAddr("127.0.0.1:1"); err != nil {
+		return fmt.Errorf("server %s: %w", srv.Name, err)
+	}
+	return nil
 }
 
 // RestartResult is what the callers of one point saw of the restart. Times
 // are from the moment the relaunched server accepted ("up").
 type RestartResult struct {
-	Server, Pool string
-	Conns        int
+	Server, Pool      string
+	Workers, MaxConns int
 	// Down is from the kill until the relaunched server accepted.
 	Down time.Duration
 	// FirstOK is when the first request that succeeded after up ended.
@@ -68,72 +78,13 @@ func (r RestartResult) Recovered() bool {
 
 // String is the result's log line.
 func (r RestartResult) String() string {
-	head := fmt.Sprintf("restart: %s/%s conns=%d: ", r.Server, r.Pool, r.Conns)
+	head := fmt.Sprintf("restart: %s/%s maxconns=%d workers=%d: ", r.Server, r.Pool, r.MaxConns, r.Workers)
 	if r.Err != nil {
 		return head + r.Err.Error()
 	}
 	return head + fmt.Sprintf("down %v; first ok +%v, settled +%v; %d failed and %d ok after the restart",
 		r.Down.Round(time.Microsecond), r.FirstOK.Round(time.Microsecond), r.Settled.Round(time.Microsecond),
 		r.ErrorsAfter, r.OKAfter)
-}
-
-// Apply makes every point of s restart its server. Call it once s is filled
-// in and before s.Run; it needs servers that are child processes started
-// with an -addr argument (Process), since those are the ones it can kill
-// and start again on the same address.
-func (r *Restart) Apply(s *Sweep) error {
-	if err := s.Validate(); err != nil {
-		return err
-	}
-	r.span = s.Warmup + s.Duration
-	if r.At <= 0 || r.At >= r.span {
-		return fmt.Errorf("restart at %v: want inside each point's %v (warm-up plus duration)", r.At, r.span)
-	}
-	// Build the wrapped lists first, so that a rejected Apply leaves s as it was.
-	servers := slices.Clone(s.Servers)
-	for i, srv := range servers {
-		proc, ok := srv.Launch.(Process)
-		if !ok {
-			return fmt.Errorf("server %s: restart needs a child server process, not %T", srv.Name, srv.Launch)
-		}
-		if _, err := proc.withAddr("127.0.0.1:1"); err != nil {
-			return fmt.Errorf("server %s: %w", srv.Name, err)
-		}
-		servers[i].Launch = restartLauncher{r: r, server: srv.Name, proc: proc}
-	}
-	pools := slices.Clone(s.Pools)
-	for i, pd := range pools {
-		newPool := pd.New
-		pools[i].New = func(cfg pool.Config) (pool.Pool, error) {
-			p, err := newPool(cfg)
-			if err != nil {
-				return nil, err
-			}
-			rec := r.current()
-			if rec == nil { // not built for a point this Restart launched
-				return p, nil
-			}
-			rec.mu.Lock()
-			rec.res.Pool, rec.res.Conns = pd.Name, cfg.MaxConns
-			rec.mu.Unlock()
-			return &observedPool{Pool: p, rec: rec}, nil
-		}
-	}
-	s.Servers, s.Pools = servers, pools
-	return nil
-}
-
-// Results returns the result of every point so far, in run order.
-func (r *Restart) Results() []RestartResult {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.results)
-}
-
-func (r *Restart) current() *restartPoint {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.cur
 }
 
 // withAddr returns p with its -addr argument set to addr.

@@ -2,41 +2,41 @@ package harness
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"syscall"
 	"time"
 )
 
-// restartLauncher launches a server that restartInstance kills and starts again.
-type restartLauncher struct {
-	r      *Restart
-	server string
-	proc   Process
-}
-
-func (l restartLauncher) Launch(ctx context.Context) (Instance, error) {
-	inst, err := l.proc.Launch(ctx)
-	if err != nil {
-		return nil, err
+// launch starts srv for one point. Under Restart it returns the instance
+// that kills and relaunches the server, whose record the point reads;
+// otherwise rp is nil.
+func (s *Sweep) launch(ctx context.Context, srv Server) (inst Instance, rp *restartInstance, err error) {
+	if s.Restart.At == 0 {
+		inst, err = srv.Launch.Launch(ctx)
+		return inst, nil, err
 	}
-	rec := &restartPoint{base: time.Now(), span: l.r.span, up: -1}
-	rec.res.Server = l.server
-	l.r.mu.Lock()
-	l.r.cur = rec
-	l.r.mu.Unlock()
-	ri := &restartInstance{l: l, ctx: ctx, rec: rec, addr: inst.Addr(), cur: inst, stop: make(chan struct{})}
-	ri.wg.Go(ri.restartAt)
-	return ri, nil
+	proc := srv.Launch.(Process) // Validate checked
+	first, err := proc.Launch(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	rp = &restartInstance{
+		at: s.Restart.At, proc: proc, ctx: ctx, addr: first.Addr(), cur: first, stop: make(chan struct{}),
+		rec: &restartPoint{base: time.Now(), span: s.Warmup + s.Duration, up: -1},
+	}
+	rp.wg.Go(rp.restartAt)
+	return rp, rp, nil
 }
 
 // restartInstance is the server of one point, across its restart.
 type restartInstance struct {
-	l    restartLauncher
+	at   time.Duration
+	proc Process
 	ctx  context.Context
 	rec  *restartPoint
 	addr string // stable across the restart
 	stop chan struct{}
+	halt sync.Once
 	wg   sync.WaitGroup
 
 	mu  sync.Mutex
@@ -48,7 +48,7 @@ type restartInstance struct {
 const relaunchTimeout = 10 * time.Second
 
 func (ri *restartInstance) restartAt() {
-	timer := time.NewTimer(ri.l.r.At)
+	timer := time.NewTimer(ri.at)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
@@ -60,8 +60,8 @@ func (ri *restartInstance) restartAt() {
 	ri.mu.Unlock()
 	_ = syscall.Kill(old.PID(), syscall.SIGKILL)
 	killed := time.Since(ri.rec.base)
-	_ = old.Stop()                         // reaps the child; its error is the kill we just did
-	proc, _ := ri.l.proc.withAddr(ri.addr) // Apply checked it has -addr
+	_ = old.Stop()                       // reaps the child; its error is the kill we just did
+	proc, _ := ri.proc.withAddr(ri.addr) // check made sure it has -addr
 	var inst Instance
 	var err error
 	for end := time.Now().Add(relaunchTimeout); ; {
@@ -87,24 +87,24 @@ func (ri *restartInstance) PID() int {
 	return ri.cur.PID()
 }
 
-// Stop stops the restart if it is still pending, then the live server, and
-// records and logs the point's result.
-func (ri *restartInstance) Stop() error {
-	close(ri.stop)
+// finish cancels the restart if it is still pending, waits for one under
+// way, and returns the point's result.
+func (ri *restartInstance) finish(server, pool string, workers, maxConns int) RestartResult {
+	ri.halt.Do(func() { close(ri.stop) })
 	ri.wg.Wait()
 	res := ri.rec.result()
-	r := ri.l.r
-	r.mu.Lock()
-	r.results = append(r.results, res)
-	if r.cur == ri.rec {
-		r.cur = nil
-	}
-	r.mu.Unlock()
-	if r.Log != nil {
-		fmt.Fprintln(r.Log, res)
-	}
+	res.Server, res.Pool, res.Workers, res.MaxConns = server, pool, workers, maxConns
+	return res
+}
+
+// Stop stops the restart if it is still pending, then the live server.
+func (ri *restartInstance) Stop() error {
+	ri.halt.Do(func() { close(ri.stop) })
+	ri.wg.Wait()
+	ri.mu.Lock()
+	defer ri.mu.Unlock()
 	if ri.cur == nil {
-		return res.Err
+		return ri.rec.result().Err
 	}
 	return ri.cur.Stop()
 }

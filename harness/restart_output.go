@@ -1,26 +1,10 @@
 package harness
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/poolbench/poolbench/results"
 )
-
-// Record puts r's results into res, one per point of res: the sweep's
-// Results hold only finished points, while r also recorded the point an
-// interrupt dropped (its server was still stopped). Points and restart
-// results are both in run order, one restart per point, so they pair up
-// in order; a pair that does not name the same point is left out.
-func (r *Restart) Record(res *Results) {
-	rs := r.Results()
-	res.Restarts = nil
-	for i, p := range res.Points {
-		if i < len(rs) && rs[i].Server == p.Server && rs[i].Pool == p.Pool && rs[i].Conns == p.Conns {
-			res.Restarts = append(res.Restarts, rs[i])
-		}
-	}
-}
 
 // restartResult is rr as a benchfmt result:
 //
@@ -55,9 +39,7 @@ func (r *Results) restartResult(cfg []results.KV, rr RestartResult) results.Resu
 	v = append(v, results.Value{Unit: results.Recovered, Value: recovered})
 	return results.Result{
 		Config: cfg,
-		Name: results.Name{Bench: results.Restart, Keys: []results.KV{
-			{Key: results.Server, Value: rr.Server}, {Key: results.PoolKey, Value: rr.Pool},
-			{Key: results.Model, Value: r.setting(results.Model)}, {Key: results.Conns, Value: strconv.Itoa(rr.Conns)}}},
+		Name:   pointName(results.Restart, rr.Server, rr.Pool, rr.MaxConns, rr.Workers, results.KV{Key: results.Model, Value: r.setting(results.Model)}),
 		Procs:  r.procs(),
 		Iters:  1,
 		Values: v,

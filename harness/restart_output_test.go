@@ -18,11 +18,15 @@ func TestWriteRestartResults(t *testing.T) {
 	ms := time.Millisecond
 	res := sampleResults()
 	res.Config = (&Sweep{Rate: 400}).config()
-	res.Restarts = []RestartResult{
-		{Server: "gnet", Pool: "ring", Conns: 64, Down: 30 * ms, FirstOK: 2 * ms, Settled: 3 * ms, ErrorsAfter: 5, OKAfter: 90, LastOK: 200 * ms},
-		{Server: "gnet", Pool: "chan", Conns: 1, Down: 20 * ms, FirstOK: ms, OKAfter: 10, LastOK: 100 * ms},
-		{Server: "gnet", Pool: "ring", Conns: 1, Err: errors.New("relaunch after the kill failed: boom"), ErrorsAfter: 7},
+	// Each restart result is its point's own (Point.Restart).
+	attach := func(i int, rr RestartResult) {
+		p := res.Points[i]
+		rr.Server, rr.Pool, rr.Workers, rr.MaxConns = p.Server, p.Pool, p.Workers, p.MaxConns
+		res.Points[i].Restart = &rr
 	}
+	attach(0, RestartResult{Down: 30 * ms, FirstOK: 2 * ms, Settled: 3 * ms, ErrorsAfter: 5, OKAfter: 90, LastOK: 200 * ms}) // gnet/ring/64
+	attach(1, RestartResult{Down: 20 * ms, FirstOK: ms, OKAfter: 10, LastOK: 100 * ms})                                      // gnet/chan/1
+	attach(3, RestartResult{Err: errors.New("relaunch after the kill failed: boom"), ErrorsAfter: 7})                        // gnet/ring/1
 	var buf bytes.Buffer
 	if err := res.Write(&buf); err != nil {
 		t.Fatal(err)
@@ -33,12 +37,12 @@ func TestWriteRestartResults(t *testing.T) {
 		absent []string
 	}
 	wants := map[string]want{
-		"Restart/server=gnet/pool=ring/model=open/conns=1-2": {
+		"Restart/server=gnet/pool=ring/model=open/maxconns=1/workers=4-2": {
 			map[string]float64{"failures": 7, "recovered": 0},
 			[]string{"down-sec", "first-ok-sec", "settle-sec"}},
-		"Restart/server=gnet/pool=ring/model=open/conns=64-2": {
+		"Restart/server=gnet/pool=ring/model=open/maxconns=64/workers=256-2": {
 			map[string]float64{"failures": 5, "down-sec": 30e-3, "first-ok-sec": 2e-3, "settle-sec": 3e-3, "recovered": 1}, nil},
-		"Restart/server=gnet/pool=chan/model=open/conns=1-2": {
+		"Restart/server=gnet/pool=chan/model=open/maxconns=1/workers=4-2": {
 			map[string]float64{"failures": 0, "down-sec": 20e-3, "first-ok-sec": 1e-3, "recovered": 1},
 			[]string{"settle-sec", "settle-ns"}}, // nothing failed, nothing to settle
 	}
@@ -65,16 +69,16 @@ func TestWriteRestartResults(t *testing.T) {
 			}
 		}
 	}
-	// After the server's points and knee, in pool order (ring ran first) then conns.
+	// After the server's points, in pool order (ring ran first) then pool size.
 	wantOrder := []string{
-		"Restart/server=gnet/pool=ring/model=open/conns=1-2",
-		"Restart/server=gnet/pool=ring/model=open/conns=64-2",
-		"Restart/server=gnet/pool=chan/model=open/conns=1-2",
+		"Restart/server=gnet/pool=ring/model=open/maxconns=1/workers=4-2",
+		"Restart/server=gnet/pool=ring/model=open/maxconns=64/workers=256-2",
+		"Restart/server=gnet/pool=chan/model=open/maxconns=1/workers=4-2",
 	}
 	if !slices.Equal(names, wantOrder) {
 		t.Errorf("restart recs in order\n%q\nwant\n%q", names, wantOrder)
 	}
-	if last := recs[len(recs)-1].Name.String(); last != "Echo/server=ext/pool=ring/conns=1-2" {
+	if last := recs[len(recs)-1].Name.String(); last != "Echo/server=ext/pool=ring/maxconns=1/workers=4-2" {
 		t.Errorf("last result %s, want the ext server's block after gnet's restarts", last)
 	}
 	for unit, b := range map[string]string{"failures": "lower", "down-ns": "lower", "first-ok-ns": "lower", "settle-ns": "lower", "recovered": "higher", "req/s": "higher"} {
@@ -118,23 +122,5 @@ func TestAppendedFilesClearRate(t *testing.T) {
 		if rec.GetConfig("model") != model || rec.GetConfig("rate") != rate {
 			t.Fatalf("result %d %s: model %q rate %q, want %q %q", i, rec.Name, rec.GetConfig("model"), rec.GetConfig("rate"), model, rate)
 		}
-	}
-}
-
-// TestRestartRecord pairs restart results with the sweep's points: the
-// restart of a point an interrupt dropped is left out.
-func TestRestartRecord(t *testing.T) {
-	r := &Restart{results: []RestartResult{
-		{Server: "net", Pool: "ring", Conns: 1}, {Server: "net", Pool: "ring", Conns: 4}, {Server: "net", Pool: "chan", Conns: 1},
-	}}
-	res := &Results{Points: []Point{{Server: "net", Pool: "ring", Conns: 1}, {Server: "net", Pool: "ring", Conns: 4}}}
-	r.Record(res)
-	if len(res.Restarts) != 2 || res.Restarts[1].Conns != 4 {
-		t.Errorf("Record kept %+v, want the first two", res.Restarts)
-	}
-	res.Points[1].Pool = "chan" // a pairing that does not match is not written
-	r.Record(res)
-	if len(res.Restarts) != 1 {
-		t.Errorf("Record kept %+v, want only the matching first", res.Restarts)
 	}
 }

@@ -31,14 +31,14 @@ func TestProcessWithAddr(t *testing.T) {
 	}
 }
 
-func TestRestartApplyRejects(t *testing.T) {
+// TestRestartValidate: Validate rejects a restart it cannot carry out, and
+// changes nothing.
+func TestRestartValidate(t *testing.T) {
 	child := Process{Path: "x", Args: []string{"serve", "-addr", "127.0.0.1:0"}}
-	sweep := func(l Launcher) *Sweep {
-		return &Sweep{
-			Servers:  []Server{{Name: "s", Protocol: "echo", Launch: l}},
-			Pools:    []Pool{testDesign},
-			Duration: time.Second, Warmup: 100 * time.Millisecond,
-		}
+	sweep := func(l Launcher, at time.Duration) *Sweep {
+		s := shortSweep(Server{Name: "s", Protocol: "echo", Launch: l})
+		s.Duration, s.Warmup, s.Restart = time.Second, 100*time.Millisecond, Restart{At: at}
+		return s
 	}
 	for _, tc := range []struct {
 		name string
@@ -46,26 +46,24 @@ func TestRestartApplyRejects(t *testing.T) {
 		l    Launcher
 		want string
 	}{
-		{"zero", 0, child, "inside each point"},
+		{"negative", -time.Second, child, "inside each point"},
 		{"after the point", 1100 * time.Millisecond, child, "inside each point"},
 		{"external", time.Second / 2, External("127.0.0.1:1"), "child server process"},
 		{"no -addr", time.Second / 2, Process{Path: "x", Args: []string{"serve"}}, "-addr"},
 	} {
-		s := sweep(tc.l)
-		err := (&Restart{At: tc.at}).Apply(s)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: Apply = %v, want an error about %q", tc.name, err, tc.want)
-		}
-		if _, wrapped := s.Servers[0].Launch.(restartLauncher); wrapped {
-			t.Errorf("%s: a rejected Apply changed the sweep's servers", tc.name)
+		s := sweep(tc.l, tc.at)
+		if err := s.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Validate = %v, want an error about %q", tc.name, err, tc.want)
 		}
 	}
-	s := sweep(child)
-	if err := (&Restart{At: time.Second / 2}).Apply(s); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := s.Servers[0].Launch.(restartLauncher); !ok {
-		t.Errorf("Apply left the launcher a %T", s.Servers[0].Launch)
+	for _, at := range []time.Duration{0, time.Second / 2} {
+		s := sweep(child, at)
+		if err := s.Validate(); err != nil {
+			t.Errorf("restart at %v: Validate = %v", at, err)
+		}
+		if _, ok := s.Servers[0].Launch.(Process); !ok {
+			t.Errorf("Validate changed the launcher to %T", s.Servers[0].Launch)
+		}
 	}
 }
 

@@ -103,7 +103,7 @@ func lateness(slot time.Time) time.Duration {
 // with latency histogram hist: the histogram, the window by the wall
 // clock, the start error, and a window shortened by a start later than
 // the warm-up, which it warns of.
-func (s *Sweep) shardPoint(pt *Point, l *load, hist *hdrhistogram.Histogram) {
+func (s *Sweep) shardPoint(pt *Point, l *load, hist *hdrhistogram.Histogram, prog *progress) {
 	pt.Hist, pt.StartErr = hist, l.late
 	// The schedule's own times, not a clock read: shards on one clock
 	// then record identical windows.
@@ -115,8 +115,8 @@ func (s *Sweep) shardPoint(pt *Point, l *load, hist *hdrhistogram.Histogram) {
 	pt.WindowStart, pt.WindowEnd = base.Add(begin), base.Add(l.to)
 	pt.Window = max(l.to-begin, 0)
 	if l.late > max(l.from, time.Millisecond) {
-		s.prog.warn("shard %s: %s/%s conns=%d rep %d started %v late, past its %v warm-up: its window is %v of %v (start-err-ns records it)",
-			s.Shard, pt.Server, pt.Pool, pt.Conns, pt.Rep, l.late.Round(time.Microsecond), l.from, pt.Window.Round(time.Microsecond), l.to-l.from)
+		prog.warn("shard %s: %s/%s maxconns=%d workers=%d rep %d started %v late, past its %v warm-up: its window is %v of %v (start-err-ns records it)",
+			s.Shard, pt.Server, pt.Pool, pt.MaxConns, pt.Workers, pt.Rep, l.late.Round(time.Microsecond), l.from, pt.Window.Round(time.Microsecond), l.to-l.from)
 	}
 }
 

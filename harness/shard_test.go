@@ -51,7 +51,7 @@ func TestShardedSweep(t *testing.T) {
 	echo := startTestServer(t, server.Echo, faultNone)
 	srv := Server{Name: "raw", Protocol: server.Echo, EventLoop: true, Launch: inProcess{echo}}
 	s := shortSweep(srv)
-	s.Conns, s.Count = []int{4}, 1
+	s.Workers, s.Count = []int{4}, 1
 	start := time.Now().Add(300 * time.Millisecond)
 	s.Shard = Shard{Index: 1, Of: 2, StartAt: start, Gap: 10 * time.Millisecond}
 	res, err := s.Run(t.Context())
@@ -75,7 +75,7 @@ func TestShardedSweep(t *testing.T) {
 	if err := res.Write(&out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"shard: 1/2", "start-at: " + start.UTC().Format(time.RFC3339Nano), "gap: 10ms", " start-err-ns", "\nTag=Echo/server=raw/pool=test/conns=4#1,"} {
+	for _, want := range []string{"shard: 1/2", "start-at: " + start.UTC().Format(time.RFC3339Nano), "gap: 10ms", " start-err-ns", "\nTag=Echo/server=raw/pool=test/maxconns=4/workers=4#1,"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -116,7 +116,7 @@ func TestShardValidate(t *testing.T) {
 		{Shard{Of: 2, Gap: -time.Second}, "gap -1s"},
 	} {
 		s := shortSweep(Server{Name: "raw", Protocol: server.Echo, Launch: External("127.0.0.1:1")})
-		s.Conns, s.Shard = []int{4}, c.sh
+		s.Workers, s.Shard = []int{4}, c.sh
 		if err := s.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("shard %+v: %v, want %q", c.sh, err, c.want)
 		}

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,28 +10,20 @@ import (
 	"slices"
 	"time"
 
+	"github.com/poolbench/poolbench/faults"
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/server"
 )
 
 // Concurrency limits. A goroutine-per-conn server at 10,000 conns measures
 // the Go scheduler more than its design, and the client is one process with
-// 20,000 descriptors, so only event-loop servers are loaded past 1,024.
+// 20,000 descriptors, so only event-loop servers get pools past 1,024 conns.
 const (
-	MaxConns         = 10000 // the most conns any point may use
-	MaxConnsThreaded = 1024  // the most for a server that is not an event loop
+	MaxWorkers       = 10000 // the most workers (and conns) any point may use
+	MaxConnsThreaded = 1024  // the most conns for a server that is not an event loop
 )
 
-// DefaultConns is the concurrency sweep used when Sweep.Conns is empty.
-var DefaultConns = []int{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}
-
-// Default values of Sweep fields left zero.
-const (
-	DefaultSize      = 64
-	DefaultOpTimeout = 5 * time.Second
-)
-
-// MaxSize bounds Sweep.Size; an echo of more than 1 MiB per request is a
+// MaxSize bounds Settings.Size; an echo of more than 1 MiB per request is a
 // bulk-transfer test, not a pool benchmark.
 const MaxSize = 1 << 20
 
@@ -42,93 +35,88 @@ type Pool struct {
 	New func(cfg pool.Config) (pool.Pool, error)
 }
 
-// Server is one server design under load.
+// Server is one server design under load, as a value.
 type Server struct {
 	Name     string          // design name, as in server=NAME
 	Protocol server.Protocol // what the workers speak to it
-	// EventLoop marks designs that may be loaded past MaxConnsThreaded.
+	// EventLoop marks designs that may hold more than MaxConnsThreaded conns.
 	EventLoop bool
 	// Loops is the event loops it runs with, recorded in the output;
 	// 0 when unknown (an external server).
 	Loops int
-	// Launch starts an instance for each point.
+	// Launch starts an instance for each point. Restart needs a Process
+	// with an -addr argument, to start it again on the same address.
 	Launch Launcher
 }
 
-// Sweep is the load engine: for each server, pool design and concurrency
-// level it runs a point of Conns workers sharing one pool (MaxConns =
-// Conns), each looping Get, write, read the echo, verify, Put, and
-// measures it. Repetitions are interleaved: rep 1 of every point, then rep
-// 2, so that a slow minute of the machine spreads over all designs instead
-// of landing on one. Fill in the fields and call Run.
+// Sweep is the load engine: for each server, pool design, pool size and
+// worker level it runs a point of Workers workers sharing one pool of
+// MaxConns conns, each looping Get, write, read the echo, verify, Put,
+// and measures it. Repetitions are interleaved: rep 1 of every point,
+// then rep 2, so that a slow minute of the machine spreads over all
+// designs instead of landing on one. Fill in the fields and call Run.
+//
+// The Sweep owns its experiments: a fault (Fault) and a server restart
+// (Restart) are fields that every point carries out, and their results
+// are the point's own (Point.Restart), written with it. A new per-point
+// experiment is a field here, carried out in runPoint (point.go) and
+// recorded in Point.
 type Sweep struct {
+	Settings
 	Servers []Server
 	Pools   []Pool
-	// Conns are the concurrency levels; empty means DefaultConns. Levels
-	// above MaxConnsThreaded are skipped for servers that are not event loops.
-	Conns []int
-	// Duration is each point's measurement window. Required.
-	Duration time.Duration
-	// Warmup runs before the window of every point, unmeasured: the pool
-	// dials, the server's and client's heaps grow. 0 means none.
-	Warmup time.Duration
-	// Count is the number of repetitions of every point; 0 means 1.
-	Count int
-	// DialDelay is added to every dial the pools make, as the round trip of
-	// a TCP handshake across a real network; Fault sets it for latency=D,
-	// since a proxy cannot delay a connect (the kernel completes the
-	// handshake before any accept). 0 means none.
+	// DialDelay is added to every dial the pools make, as the round trip
+	// of a TCP handshake across a real network. 0 means none, unless Fault
+	// is latency=D: then every dial waits D, since a proxy cannot delay a
+	// connect (the kernel completes the handshake before any accept), and
+	// on a real network with that round trip the handshake costs one too.
 	DialDelay time.Duration
-	// Size is the message (echo payload, HTTP body) in bytes; 0 means DefaultSize.
-	Size int
 	// Rate selects the open-loop model: total requests per second over all
 	// workers, each sending on its own fixed schedule. 0 means closed loop.
 	Rate float64
-	// OpTimeout is the deadline of one request's write and read, and of a
-	// dial; 0 means DefaultOpTimeout.
-	OpTimeout time.Duration
+	// Fault is a fault spec (faults.ParseSpec: latency=10ms, reset_peer,
+	// timeout, slow_close, none) injected by a proxy of its own between the
+	// pool and the server of every point; "" means no proxy.
+	Fault string
+	// Restart kills every point's server and starts it again; the zero
+	// value means no restart.
+	Restart Restart
 	// Shard makes this sweep one of several run at once from different
 	// client hosts against one server (see Shard); the zero value runs
 	// the whole load.
 	Shard Shard
 	// Progress receives one line per point and the knees; nil discards.
 	Progress io.Writer
-
-	prog *progress // set by Run
 }
 
 // ErrInterrupted is returned (wrapped) by Run when its ctx ended: the
 // Results hold every point that finished before.
 var ErrInterrupted = errors.New("sweep interrupted")
 
-// Validate reports the first invalid field of s, after applying defaults.
+// Validate reports the first invalid field of s. It changes nothing.
 func (s *Sweep) Validate() error {
-	s.defaults()
 	switch {
 	case len(s.Servers) == 0:
 		return errors.New("no servers to sweep")
 	case len(s.Pools) == 0:
 		return errors.New("no pool designs to sweep")
-	case s.Duration <= 0:
-		return fmt.Errorf("duration is %v, want > 0", s.Duration)
-	case s.Warmup < 0:
-		return fmt.Errorf("warm-up is %v, want >= 0", s.Warmup)
-	case s.Count < 0:
-		return fmt.Errorf("count is %d, want >= 1", s.Count)
-	case s.Size < 1 || s.Size > MaxSize:
-		return fmt.Errorf("message size is %d bytes, want 1 to %d", s.Size, MaxSize)
 	case s.Rate < 0:
-		return fmt.Errorf("rate is %v req/s, want >= 0", s.Rate)
-	case s.OpTimeout < 0:
-		return fmt.Errorf("op timeout is %v, want >= 0", s.OpTimeout)
+		return invalid("Rate", "rate is %v req/s, want >= 0", s.Rate)
+	case s.DialDelay < 0:
+		return invalid("DialDelay", "dial delay is %v, want >= 0", s.DialDelay)
 	}
-	for _, c := range s.Conns {
-		if c < 1 || c > MaxConns {
-			return fmt.Errorf("concurrency level %d out of range 1 to %d", c, MaxConns)
+	if err := s.Settings.validate(); err != nil {
+		return err
+	}
+	if s.Fault != "" {
+		if _, err := faults.ParseSpec(s.Fault); err != nil {
+			return &FieldError{Field: "Fault", Err: err}
 		}
 	}
-	if err := s.Shard.validate(slices.Min(s.Conns), slices.Min(s.Conns)); err != nil {
-		return err
+	for _, p := range s.Pools {
+		if p.New == nil {
+			return fmt.Errorf("pool %s has no New", p.Name)
+		}
 	}
 	for _, srv := range s.Servers {
 		if srv.Launch == nil {
@@ -138,15 +126,28 @@ func (s *Sweep) Validate() error {
 		case server.Echo, server.HTTP:
 		case server.UDP:
 			if s.Size > server.MaxDatagram {
-				return fmt.Errorf("message size is %d bytes, but server %s speaks UDP: a datagram holds at most %d",
+				return invalid("Size", "message size is %d bytes, but server %s speaks UDP: a datagram holds at most %d",
 					s.Size, srv.Name, server.MaxDatagram)
 			}
 		default:
 			return fmt.Errorf("server %s speaks unknown protocol %q", srv.Name, srv.Protocol)
 		}
+		if err := s.Restart.check(srv, s.Warmup+s.Duration); err != nil {
+			return &FieldError{Field: "Restart.At", Err: err}
+		}
 	}
-	if len(s.plan()) == 0 {
-		return fmt.Errorf("%w: every level is above %d conns, the most for a server that is not an event loop", ErrNothingToRun, MaxConnsThreaded)
+	plan := s.plan()
+	if len(plan) == 0 {
+		return &FieldError{Field: "MaxConns", Err: fmt.Errorf("%w: every pool size exceeds every worker level, "+
+			"or every level is above %d conns, the most for a server that is not an event loop", ErrNothingToRun, MaxConnsThreaded)}
+	}
+	// Every shard needs at least one worker and one conn of every point.
+	minWorkers, minConns := plan[0].size.workers, plan[0].size.maxConns
+	for _, p := range plan {
+		minWorkers, minConns = min(minWorkers, p.size.workers), min(minConns, p.size.maxConns)
+	}
+	if err := s.Shard.validate(minWorkers, minConns); err != nil {
+		return &FieldError{Field: "Shard", Err: err}
 	}
 	return nil
 }
@@ -165,7 +166,7 @@ func (s *Sweep) Preview() (*Results, error) {
 	res := s.newResults()
 	for _, p := range s.plan() {
 		if p.rep == 1 {
-			res.Points = append(res.Points, Point{Server: p.srv.Name, Pool: p.pool.Name, Conns: p.conns})
+			res.Points = append(res.Points, Point{Server: p.srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns})
 		}
 	}
 	return res, nil
@@ -180,28 +181,16 @@ func (s *Sweep) newResults() *Results {
 	return res
 }
 
-func (s *Sweep) defaults() {
-	if len(s.Conns) == 0 {
-		s.Conns = DefaultConns
-	}
-	s.Conns = slices.Compact(slices.Sorted(slices.Values(s.Conns)))
-	if s.Count == 0 {
-		s.Count = 1
-	}
-	if s.Size == 0 {
-		s.Size = DefaultSize
-	}
-	if s.OpTimeout == 0 {
-		s.OpTimeout = DefaultOpTimeout
-	}
-}
-
 // planned is one point to run.
 type planned struct {
-	srv        Server
-	pool       Pool
-	conns, rep int
+	srv  Server
+	pool Pool
+	size level
+	rep  int
 }
+
+// level is one point's workers and pool size.
+type level struct{ workers, maxConns int }
 
 // plan lists the points in run order: repetitions outermost.
 func (s *Sweep) plan() []planned {
@@ -209,8 +198,8 @@ func (s *Sweep) plan() []planned {
 	for rep := 1; rep <= s.Count; rep++ {
 		for _, srv := range s.Servers {
 			for _, pd := range s.Pools {
-				for _, c := range s.levels(srv) {
-					ps = append(ps, planned{srv, pd, c, rep})
+				for _, lv := range s.levels(srv) {
+					ps = append(ps, planned{srv, pd, lv, rep})
 				}
 			}
 		}
@@ -218,39 +207,53 @@ func (s *Sweep) plan() []planned {
 	return ps
 }
 
-// levels returns the concurrency levels srv is loaded at.
-func (s *Sweep) levels(srv Server) []int {
-	if srv.EventLoop {
-		return s.Conns
+// levels returns the (workers, pool size) pairs srv is loaded at, by pool
+// size then workers: Auto resolved to the workers, pools larger than
+// their workers and, unless srv is an event loop, above MaxConnsThreaded
+// left out, each pair once.
+func (s *Sweep) levels(srv Server) []level {
+	var out []level
+	for _, m := range s.MaxConns {
+		for _, w := range s.Workers {
+			lv := level{w, cmp.Or(m, w)}
+			if lv.maxConns > w || !srv.EventLoop && lv.maxConns > MaxConnsThreaded || slices.Contains(out, lv) {
+				continue
+			}
+			out = append(out, lv)
+		}
 	}
-	return slices.DeleteFunc(slices.Clone(s.Conns), func(c int) bool { return c > MaxConnsThreaded })
+	slices.SortFunc(out, func(a, b level) int {
+		return cmp.Or(cmp.Compare(a.maxConns, b.maxConns), cmp.Compare(a.workers, b.workers))
+	})
+	return out
 }
 
-// Run runs every point. When ctx ends it stops the point in progress,
-// drops it, stops the server and returns the finished points with an error
-// wrapping ErrInterrupted. Any other error (a server that does not start,
-// a pool that rejects its config) ends the sweep with that error.
+// Run validates s and runs every point. When ctx ends it stops the point
+// in progress, drops it, stops the server and returns the finished points
+// with an error wrapping ErrInterrupted. Any other error (a server that
+// does not start, a pool that rejects its config) ends the sweep with
+// that error.
 func (s *Sweep) Run(ctx context.Context) (*Results, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
 	plan := s.plan()
 	prog := &progress{w: s.Progress}
-	s.prog = prog
 	res := s.newResults()
 	for _, srv := range s.Servers {
-		if skipped := len(s.Conns) - len(s.levels(srv)); skipped > 0 {
-			prog.warn("server %s is not an event loop: skipping the %d levels above %d conns", srv.Name, skipped, MaxConnsThreaded)
+		if !srv.EventLoop && slices.ContainsFunc(s.MaxConns, func(m int) bool { return m > MaxConnsThreaded }) ||
+			!srv.EventLoop && slices.ContainsFunc(s.Workers, func(w int) bool { return w > MaxConnsThreaded }) && slices.Contains(s.MaxConns, Auto) {
+			prog.warn("server %s is not an event loop: skipping the points of more than %d conns", srv.Name, MaxConnsThreaded)
 		}
 	}
 	prog.begin(len(plan))
 	for k, p := range plan {
-		pt, err := s.runPoint(ctx, p.srv, p.pool, p.conns, p.rep, s.Shard.slot(k, s.Warmup+s.Duration))
+		pt, err := s.runPoint(ctx, p, prog, s.Shard.slot(k, s.Warmup+s.Duration))
 		if ctx.Err() != nil {
 			break
 		}
 		if err != nil {
-			return res, fmt.Errorf("%s/%s conns=%d: %w", p.srv.Name, p.pool.Name, p.conns, err)
+			return res, fmt.Errorf("%s/%s maxconns=%d workers=%d: %w", p.srv.Name, p.pool.Name, p.size.maxConns, p.size.workers, err)
 		}
 		res.Points = append(res.Points, pt)
 		prog.point(pt, s.Count)

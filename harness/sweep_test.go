@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,12 +17,13 @@ import (
 // shortSweep is a sweep small enough for a unit test.
 func shortSweep(servers ...Server) *Sweep {
 	return &Sweep{
-		Servers:  servers,
-		Pools:    []Pool{testDesign},
-		Conns:    []int{4, 1},
-		Duration: 100 * time.Millisecond,
-		Warmup:   20 * time.Millisecond,
-		Count:    2,
+		Servers: servers,
+		Pools:   []Pool{testDesign},
+		Settings: Settings{
+			Workers: []int{4, 1}, MaxConns: []int{Auto},
+			Duration: 100 * time.Millisecond, Warmup: 20 * time.Millisecond, Count: 2,
+			Size: DefaultSize, OpTimeout: DefaultOpTimeout,
+		},
 	}
 }
 
@@ -41,7 +43,7 @@ func TestSweepInProcess(t *testing.T) {
 	// Repetitions outermost: rep 1 of every point, then rep 2.
 	var order []string
 	for _, p := range res.Points {
-		order = append(order, p.Server+"/"+p.Pool+"/"+itoa(p.Conns)+"/"+itoa(p.Rep))
+		order = append(order, p.Server+"/"+p.Pool+"/"+itoa(p.Workers)+"/"+itoa(p.Rep))
 	}
 	want := "raw/test/1/1 raw/test/4/1 web/test/1/1 web/test/4/1 raw/test/1/2 raw/test/4/2 web/test/1/2 web/test/4/2"
 	if got := strings.Join(order, " "); got != want {
@@ -51,12 +53,15 @@ func TestSweepInProcess(t *testing.T) {
 		if p.Requests == 0 || p.Errors.Total() != 0 {
 			t.Errorf("%+v: want requests and no errors", p)
 		}
-		if p.Dials < 1 || p.Dials > uint64(p.Conns) {
-			t.Errorf("%s conns=%d: %d dials, want 1 to conns", p.Server, p.Conns, p.Dials)
+		if p.Dials < 1 || p.Dials > uint64(p.MaxConns) || p.MaxConns != p.Workers {
+			t.Errorf("%s workers=%d maxconns=%d: %d dials, want 1 to maxconns = workers", p.Server, p.Workers, p.MaxConns, p.Dials)
+		}
+		if p.Fairness <= 0 || p.Fairness > 1 || p.Stall <= 0 || p.Stall > s.Duration || p.Wait.Waited < 0 || p.Wait.Waited > 1 {
+			t.Errorf("%s workers=%d: fairness %v, stall %v, waited %v; want (0,1], (0,window], [0,1]", p.Server, p.Workers, p.Fairness, p.Stall, p.Wait.Waited)
 		}
 		l := p.Latency
 		if !(0 < l.P50 && l.P50 <= l.P90 && l.P90 <= l.P99 && l.P99 <= l.P999 && l.P999 <= l.Max+l.Max/1000) {
-			t.Errorf("%s conns=%d: latency percentiles out of order: %+v", p.Server, p.Conns, l)
+			t.Errorf("%s workers=%d: latency percentiles out of order: %+v", p.Server, p.Workers, l)
 		}
 		if p.HasRSS || p.Window != s.Duration {
 			t.Errorf("%+v: an in-process server has no RSS; window must be the duration", p)
@@ -65,7 +70,7 @@ func TestSweepInProcess(t *testing.T) {
 	if len(res.Knees) != 2 {
 		t.Errorf("knees %+v, want one per server and pool", res.Knees)
 	}
-	for _, want := range []string{"8 points", "[8/8] web/test conns=4 rep 2/2", "knee raw/test"} {
+	for _, want := range []string{"8 points", "[8/8] web/test maxconns=4 workers=4 rep 2/2", "knee raw/test"} {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("progress lacks %q:\n%s", want, log.String())
 		}
@@ -73,6 +78,13 @@ func TestSweepInProcess(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// oneLevel is the settings of one point per server and pool: workers
+// workers on a pool as large, one repetition.
+func oneLevel(workers int, warmup, window time.Duration) Settings {
+	return Settings{Workers: []int{workers}, MaxConns: []int{Auto}, Duration: window, Warmup: warmup,
+		Count: 1, Size: DefaultSize, OpTimeout: DefaultOpTimeout}
+}
 
 // recorder wraps a Launcher to remember every child it started and to run
 // a hook after each launch.
@@ -181,8 +193,15 @@ func TestSweepValidate(t *testing.T) {
 		{"size", func(s *Sweep) { s.Size = MaxSize + 1 }, "message size"},
 		{"negative size", func(s *Sweep) { s.Size = -1 }, "message size"},
 		{"rate", func(s *Sweep) { s.Rate = -1 }, "rate"},
-		{"conns", func(s *Sweep) { s.Conns = []int{1, MaxConns + 1} }, "concurrency level 10001"},
-		{"zero conns", func(s *Sweep) { s.Conns = []int{0} }, "concurrency level 0"},
+		{"workers", func(s *Sweep) { s.Workers = []int{1, MaxWorkers + 1} }, "worker level 10001"},
+		{"zero workers", func(s *Sweep) { s.Workers = []int{0} }, "worker level 0"},
+		{"no workers", func(s *Sweep) { s.Workers = nil }, "no worker levels"},
+		{"pool size", func(s *Sweep) { s.MaxConns = []int{-1} }, "pool size -1"},
+		{"pools larger than workers", func(s *Sweep) { s.MaxConns = []int{16} }, "no point to run"},
+		{"count", func(s *Sweep) { s.Count = 0 }, "count"},
+		{"timeout", func(s *Sweep) { s.OpTimeout = 0 }, "op timeout"},
+		{"fault", func(s *Sweep) { s.Fault = "latency=banana" }, "fault"},
+		{"pool New", func(s *Sweep) { s.Pools = []Pool{{Name: "nil"}} }, "has no New"},
 		{"protocol", func(s *Sweep) { s.Servers[0].Protocol = "smtp" }, "unknown protocol"},
 		{"launch", func(s *Sweep) { s.Servers[0].Launch = nil }, "no Launch"},
 	} {
@@ -192,23 +211,48 @@ func TestSweepValidate(t *testing.T) {
 			t.Errorf("%s: Validate = %v, want an error containing %q", tc.name, err, tc.want)
 		}
 	}
+	// Validate only validates: it fills in nothing and reorders nothing.
 	s := shortSweep(ok)
-	s.Conns, s.Count, s.Size = nil, 0, 0
-	if err := s.Validate(); err != nil || len(s.Conns) != len(DefaultConns) || s.Count != 1 || s.Size != DefaultSize {
-		t.Errorf("defaults: %v, conns %v count %d size %d", err, s.Conns, s.Count, s.Size)
+	before := fmt.Sprint(s.Settings)
+	if err := s.Validate(); err != nil || fmt.Sprint(s.Settings) != before {
+		t.Errorf("Validate = %v; settings %s, were %s", err, fmt.Sprint(s.Settings), before)
 	}
 }
 
-// TestThreadedServerLevels: a server that is not an event loop is not
-// loaded past MaxConnsThreaded; an event-loop server is.
-func TestThreadedServerLevels(t *testing.T) {
-	s := shortSweep()
-	s.Conns = []int{1, 1024, 4096, 10000}
-	s.Validate()
-	if got := s.levels(Server{}); len(got) != 2 || got[1] != 1024 {
-		t.Errorf("threaded levels %v, want [1 1024]", got)
+// TestPresets: every preset is valid and a copy (changing one returned
+// does not change the next), and an unknown name says which exist.
+func TestPresets(t *testing.T) {
+	for _, name := range PresetNames() {
+		p, err := Preset(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.validate(); err != nil {
+			t.Errorf("preset %s: %v", name, err)
+		}
+		p.Workers[0] = -7
+		if q, _ := Preset(name); q.Workers[0] == -7 {
+			t.Errorf("preset %s shares its levels with a caller", name)
+		}
 	}
-	if got := s.levels(Server{EventLoop: true}); len(got) != 4 {
-		t.Errorf("event-loop levels %v, want all four", got)
+	if _, err := Preset("slow"); err == nil || !strings.Contains(err.Error(), "quick") {
+		t.Errorf("Preset(slow) = %v, want an error naming the presets", err)
+	}
+}
+
+// TestLevels: pool sizes against worker levels, Auto resolved to the
+// workers, pools larger than their workers left out, each pair once, and
+// a server that is not an event loop held to MaxConnsThreaded conns.
+func TestLevels(t *testing.T) {
+	s := shortSweep()
+	s.Workers = []int{4, 16, 2048}
+	s.MaxConns = []int{Auto, 4, 16}
+	got := fmt.Sprint(s.levels(Server{EventLoop: true}))
+	if want := "[{4 4} {16 4} {2048 4} {16 16} {2048 16} {2048 2048}]"; got != want {
+		t.Errorf("event-loop levels %s, want %s", got, want)
+	}
+	got = fmt.Sprint(s.levels(Server{}))
+	if want := "[{4 4} {16 4} {2048 4} {16 16} {2048 16}]"; got != want {
+		t.Errorf("threaded levels %s, want %s", got, want)
 	}
 }

@@ -33,26 +33,35 @@ type shard struct {
 
 // tally is the measurement of a set of requests.
 type tally struct {
-	hist  *hdrhistogram.Histogram // latency of each successful request, ns
-	ops   int64                   // successful requests
-	wait  time.Duration           // total time successful requests spent in Get
-	max   time.Duration           // exact maximum latency (the histogram rounds)
-	errs  [numClasses]int64       // failed requests by class
-	other error                   // first error of class Other, for the progress log
+	hist    *hdrhistogram.Histogram // latency of each successful request, ns
+	waits   *hdrhistogram.Histogram // time each successful request spent in Get, ns
+	ops     int64                   // successful requests
+	waitSum time.Duration           // total time successful requests spent in Get
+	waited  int64                   // successful requests that spent results.WaitThreshold or more in Get
+	max     time.Duration           // exact maximum latency (the histogram rounds)
+	maxWait time.Duration           // exact maximum time in Get
+	errs    [numClasses]int64       // failed requests by class
+	other   error                   // first error of class Other, for the progress log
 }
 
 func newTally() tally {
-	return tally{hist: hdrhistogram.New(histMin, histMax, histDigits)}
+	return tally{hist: hdrhistogram.New(histMin, histMax, histDigits), waits: hdrhistogram.New(histMin, histMax, histDigits)}
 }
 
 // ok records a successful request.
 func (s *shard) ok(latency, wait time.Duration) {
 	v := min(max(int64(latency), histMin), histMax)
+	w := min(max(int64(wait), histMin), histMax)
 	s.mu.Lock()
 	s.t.hist.RecordValue(v) // cannot fail: v is in range
+	s.t.waits.RecordValue(w)
 	s.t.ops++
-	s.t.wait += wait
+	s.t.waitSum += wait
+	if wait >= results.WaitThreshold {
+		s.t.waited++
+	}
 	s.t.max = max(s.t.max, latency)
+	s.t.maxWait = max(s.t.maxWait, wait)
 	s.mu.Unlock()
 }
 
@@ -70,9 +79,12 @@ func (s *shard) fail(err error) {
 // add merges u into t.
 func (t *tally) add(u *tally) {
 	t.hist.Merge(u.hist)
+	t.waits.Merge(u.waits)
 	t.ops += u.ops
-	t.wait += u.wait
+	t.waitSum += u.waitSum
+	t.waited += u.waited
 	t.max = max(t.max, u.max)
+	t.maxWait = max(t.maxWait, u.maxWait)
 	for c := range t.errs {
 		t.errs[c] += u.errs[c]
 	}
@@ -102,5 +114,18 @@ func (t *tally) latency() Latency {
 	return Latency{
 		P50: time.Duration(q[0].Value), P90: time.Duration(q[1].Value), P99: time.Duration(q[2].Value), P999: time.Duration(q[3].Value),
 		Max: t.max,
+	}
+}
+
+// wait reads the time in Get off t; zero when no request succeeded.
+func (t *tally) wait() Wait {
+	if t.ops == 0 {
+		return Wait{}
+	}
+	q := t.waits.ValueAtPercentilesSlice([]float64{50, 99})
+	return Wait{
+		Mean: t.waitSum / time.Duration(t.ops),
+		P50:  time.Duration(q[0]), P99: time.Duration(q[1]), Max: t.maxWait,
+		Waited: float64(t.waited) / float64(t.ops),
 	}
 }

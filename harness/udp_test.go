@@ -3,6 +3,7 @@ package harness
 import (
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,16 +71,14 @@ func TestSweepUDP(t *testing.T) {
 	for _, dropEvery := range []int{0, 7} {
 		srv := startLossyUDP(t, dropEvery)
 		s := &Sweep{
-			Servers: []Server{{Name: "udp", Protocol: server.UDP, Launch: External(srv.conn.LocalAddr().String())}},
-			Pools:   []Pool{testDesign},
-			Conns:   []int{2},
-			// An echo later than OpTimeout is lost too; 500ms is far more
-			// than loopback takes even under -race on a loaded machine, so
-			// losses are drops.
-			Duration:  700 * time.Millisecond,
-			OpTimeout: 500 * time.Millisecond,
-			Size:      1000,
+			Servers:  []Server{{Name: "udp", Protocol: server.UDP, Launch: External(srv.conn.LocalAddr().String())}},
+			Pools:    []Pool{testDesign},
+			Settings: oneLevel(2, 0, 700*time.Millisecond),
 		}
+		// An echo later than OpTimeout is lost too; 500ms is far more
+		// than loopback takes even under -race on a loaded machine, so
+		// losses are drops.
+		s.OpTimeout, s.Size = 500*time.Millisecond, 1000
 		res, err := s.Run(t.Context())
 		if err != nil {
 			t.Fatal(err)
@@ -100,11 +99,15 @@ func TestSweepUDP(t *testing.T) {
 // before anything runs.
 func TestUDPSizeLimit(t *testing.T) {
 	s := &Sweep{
-		Servers: []Server{{Name: "udp", Protocol: server.UDP, Launch: External("127.0.0.1:9")}},
-		Pools:   []Pool{testDesign},
-		Size:    server.MaxDatagram + 1,
+		Servers:  []Server{{Name: "udp", Protocol: server.UDP, Launch: External("127.0.0.1:9")}},
+		Pools:    []Pool{testDesign},
+		Settings: oneLevel(1, 0, 100*time.Millisecond),
 	}
-	if err := s.Validate(); err == nil {
-		t.Errorf("a %d-byte message to a UDP server validated", s.Size)
+	if err := s.Validate(); err != nil {
+		t.Fatalf("a UDP sweep of default size: %v", err)
+	}
+	s.Size = server.MaxDatagram + 1
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "datagram holds at most") {
+		t.Errorf("a %d-byte message to a UDP server: Validate = %v, want the datagram limit", s.Size, err)
 	}
 }

@@ -32,6 +32,50 @@ type load struct {
 	// slot); zero means now. late is how much later it started.
 	at   time.Time
 	late time.Duration
+	// records has one entry per worker, written only by that worker.
+	records []workerRecord
+}
+
+// workerRecord is what one worker completed in the window, for the
+// point's fairness (Jain's index over done) and longest stall.
+type workerRecord struct {
+	done  int64         // successful requests completed in the window
+	last  time.Duration // when the last of them completed
+	stall time.Duration // the longest gap between completions so far
+	_     [40]byte      // keep neighbouring workers' records off one cache line
+}
+
+// complete records a success that completed at t inside the window.
+func (r *workerRecord) complete(t, from time.Duration) {
+	r.stall = max(r.stall, t-max(r.last, from))
+	r.last = t
+	r.done++
+}
+
+// jain is Jain's fairness index over the workers' completed requests:
+// (sum x)^2 / (n sum x^2); 0 when none completed.
+func jain(rs []workerRecord) float64 {
+	var sum, sq float64
+	for _, r := range rs {
+		x := float64(r.done)
+		sum += x
+		sq += x * x
+	}
+	if sq == 0 {
+		return 0
+	}
+	return sum * sum / (float64(len(rs)) * sq)
+}
+
+// longestStall is the longest time any worker went without completing a
+// request inside the window [from, to), its end included: a worker that
+// completed nothing stalled the whole window.
+func longestStall(rs []workerRecord, from, to time.Duration) time.Duration {
+	var longest time.Duration
+	for _, r := range rs {
+		longest = max(longest, r.stall, to-max(r.last, from))
+	}
+	return longest
 }
 
 // worker runs requests until the window ends or ctx ends, recording into
@@ -68,15 +112,16 @@ func (l *load) worker(id int, x exchanger, sh *shard) {
 			next += l.interval
 		}
 		seq++
-		if !l.request(x, sh, seq, start, now) && !l.sleep(timer, getBackoff) {
+		if !l.request(x, sh, &l.records[id], seq, start, now) && !l.sleep(timer, getBackoff) {
 			return
 		}
 	}
 }
 
-// request does one Get, exchange, Put (or Discard) and records it. start is when its latency counts from, getAt when
-// Get was called. It returns false when Get failed.
-func (l *load) request(x exchanger, sh *shard, seq uint64, start, getAt time.Duration) bool {
+// request does one Get, exchange, Put (or Discard) and records it in sh
+// and, when it succeeded in the window, in rec. start is when its latency
+// counts from, getAt when Get was called. It returns false when Get failed.
+func (l *load) request(x exchanger, sh *shard, rec *workerRecord, seq uint64, start, getAt time.Duration) bool {
 	c, err := l.pool.Get(l.ctx)
 	got := time.Since(l.base)
 	if err != nil {
@@ -103,6 +148,7 @@ func (l *load) request(x exchanger, sh *shard, seq uint64, start, getAt time.Dur
 		sh.fail(err)
 	case done >= l.from:
 		sh.ok(done-start, got-getAt)
+		rec.complete(done, l.from)
 	}
 	return true
 }

@@ -62,7 +62,7 @@ func runVirtual(t *testing.T, workers int, interval time.Duration) tally {
 		}
 		l := &load{pool: p, from: 100 * time.Millisecond, to: 1100 * time.Millisecond, interval: interval, opTimeout: time.Second}
 		froms, tos := 0, 0
-		total = l.drive(t.Context(), xs, func() { froms++ }, func() { tos++ })
+		total, _ = l.drive(t.Context(), xs, func() { froms++ }, func() { tos++ })
 		if froms != 1 || tos != 1 {
 			t.Errorf("window probes called %d and %d times, want once each", froms, tos)
 		}
@@ -129,7 +129,7 @@ func TestWindowExcludesWarmup(t *testing.T) {
 		e := &pipeEcho{base: time.Now(), service: 10 * time.Millisecond}
 		p, _ := newTestPool(pool.Config{Dial: e.dial, MaxConns: 1})
 		l := &load{pool: p, from: 500 * time.Millisecond, to: 600 * time.Millisecond, opTimeout: time.Second}
-		total := l.drive(t.Context(), []exchanger{newEchoClient(DefaultSize)}, func() {}, func() {})
+		total, _ := l.drive(t.Context(), []exchanger{newEchoClient(DefaultSize)}, func() {}, func() {})
 		if total.ops != 10 {
 			t.Errorf("%d requests counted in a 100ms window of 10ms requests, want 10", total.ops)
 		}
@@ -156,7 +156,7 @@ func TestWarmupFailuresCount(t *testing.T) {
 		}
 		p, _ := newTestPool(pool.Config{Dial: dial, MaxConns: 1})
 		l := &load{pool: p, from: 500 * time.Millisecond, to: 600 * time.Millisecond, opTimeout: time.Second}
-		total := l.drive(t.Context(), []exchanger{newEchoClient(DefaultSize)}, func() {}, func() {})
+		total, _ := l.drive(t.Context(), []exchanger{newEchoClient(DefaultSize)}, func() {}, func() {})
 		if total.errs[Refused] != 1 || total.errors() != 1 {
 			t.Errorf("errors %v, want the one refused dial of the warm-up", total.errs)
 		}
@@ -214,11 +214,12 @@ func benchRequest(tb testing.TB, proto server.Protocol) func() {
 	}
 	l := &load{pool: p, ctx: context.Background(), base: time.Now(), to: time.Duration(1<<63 - 1), opTimeout: 10 * time.Second, workers: 1}
 	sh := &shard{t: newTally()}
+	rec := &workerRecord{}
 	var seq uint64
 	return func() {
 		seq++
 		now := time.Since(l.base)
-		if !l.request(x, sh, seq, now, now) || sh.t.errors() != 0 {
+		if !l.request(x, sh, rec, seq, now, now) || sh.t.errors() != 0 {
 			tb.Fatalf("request %d failed: %v", seq, sh.t.errs)
 		}
 	}
@@ -236,5 +237,65 @@ func BenchmarkWorkerLoop(b *testing.B) {
 				req()
 			}
 		})
+	}
+}
+
+// TestFairnessAndStall: on virtual time, 4 workers against an echo that
+// stalls from 500ms to 700ms complete as many requests each (Jain's index
+// 1) and each goes the 200ms stall (plus one service time) without
+// completing one.
+func TestFairnessAndStall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := &pipeEcho{base: time.Now(), service: time.Millisecond, stallFrom: 500 * time.Millisecond, stallTo: 700 * time.Millisecond}
+		p, err := newTestPool(pool.Config{Dial: e.dial, MaxConns: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		xs := make([]exchanger, 4)
+		for i := range xs {
+			xs[i] = newEchoClient(DefaultSize)
+		}
+		l := &load{pool: p, from: 100 * time.Millisecond, to: 1100 * time.Millisecond, opTimeout: time.Second}
+		total, recs := l.drive(t.Context(), xs, func() {}, func() {})
+		p.Close()
+		e.wg.Wait()
+		if f := jain(recs); f < 0.99 || f > 1 {
+			t.Errorf("fairness %v over %+v, want 1", f, recs)
+		}
+		if st := longestStall(recs, l.from, l.to); st < 200*time.Millisecond || st > 202*time.Millisecond {
+			t.Errorf("longest stall %v, want the 200ms stall plus a service time", st)
+		}
+		if w := total.wait(); w.Waited != 0 || w.Max >= time.Millisecond {
+			t.Errorf("wait %+v: 4 workers on 4 conns never wait for a conn", w)
+		}
+	})
+}
+
+// TestJainAndStall checks the two formulas on records made by hand.
+func TestJainAndStall(t *testing.T) {
+	ms := time.Millisecond
+	even := []workerRecord{{done: 5, last: 90 * ms, stall: 20 * ms}, {done: 5, last: 95 * ms, stall: 10 * ms}}
+	if f := jain(even); f != 1 {
+		t.Errorf("jain(even) = %v, want 1", f)
+	}
+	if st := longestStall(even, 0, 100*ms); st != 20*ms {
+		t.Errorf("stall(even) = %v, want 20ms", st)
+	}
+	// One worker did all the work: index 1/n; the other stalled the whole window.
+	one := []workerRecord{{done: 10, last: 99 * ms, stall: ms}, {}}
+	if f := jain(one); f != 0.5 {
+		t.Errorf("jain(one of two) = %v, want 0.5", f)
+	}
+	if st := longestStall(one, 10*ms, 100*ms); st != 90*ms {
+		t.Errorf("stall(one of two) = %v, want the 90ms window", st)
+	}
+	if f := jain([]workerRecord{{}, {}}); f != 0 {
+		t.Errorf("jain(nothing done) = %v, want 0", f)
+	}
+	var r workerRecord
+	r.complete(30*ms, 10*ms)
+	r.complete(35*ms, 10*ms)
+	if r.done != 2 || r.stall != 20*ms || r.last != 35*ms {
+		t.Errorf("record after completions at 30ms and 35ms of a window from 10ms: %+v", r)
 	}
 }

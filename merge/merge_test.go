@@ -65,7 +65,7 @@ func (r *run) result(shard string, extra ...results.Value) results.Result {
 	return results.Result{Name: echoName, Procs: 2, Iters: int(n), Config: cfg, Values: v}
 }
 
-var echoName = results.Name{Bench: results.Echo, Keys: []results.KV{{Key: results.Server, Value: "gnet"}, {Key: results.PoolKey, Value: "ring"}, {Key: results.Conns, Value: "64"}}}
+var echoName = results.Name{Bench: results.Echo, Keys: []results.KV{{Key: results.Server, Value: "gnet"}, {Key: results.PoolKey, Value: "ring"}, {Key: results.MaxConns, Value: "64"}, {Key: results.Workers, Value: "64"}}}
 
 // writeShard writes a shard file of one point per run, and returns its path.
 func writeShard(t *testing.T, dir, shard string, runs ...*run) string {

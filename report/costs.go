@@ -85,8 +85,8 @@ func writeCosts(b *strings.Builder, sw *sweep) {
 			continue
 		}
 		fmt.Fprintf(b, "### server=%s\n\n", srv)
-		t := table{head: []string{"conns", "dial req/s", "best pool", "its req/s", "pool/dial", "dial p99", "its p99", "dial dials/s", "dial TIME_WAIT", "pools' TIME_WAIT"}}
-		for _, conns := range sw.conns {
+		t := table{head: []string{"workers", "dial req/s", "best pool", "its req/s", "pool/dial", "dial p99", "its p99", "dial dials/s", "dial TIME_WAIT", "pools' TIME_WAIT"}}
+		for _, conns := range sw.workers {
 			d, ok := sw.c.at(srv, baselinePool, conns, unitRate)
 			if !ok {
 				continue
@@ -131,7 +131,7 @@ func writeKernel(b *strings.Builder, sw *sweep) {
 		var where []string
 		for _, srv := range sw.c.values["/server"] {
 			for _, p := range sw.pools(srv) {
-				for _, conns := range sw.conns {
+				for _, conns := range sw.workers {
 					if s, ok := sw.c.at(srv, p, conns, unit); ok && s.Center != 0 {
 						where = append(where, fmt.Sprintf("%s/%s/%s: %s", srv, p, conns, fmtValue(s.Center, unit)))
 					}
@@ -146,7 +146,7 @@ func writeKernel(b *strings.Builder, sw *sweep) {
 		return
 	}
 	b.WriteString("### The kernel's TCP state, where not 0\n\n" +
-		"Per point (server/pool/conns: median over the repetitions), read around the window for servers started as child processes.\n\n")
+		"Per point (server/pool/workers: median over the repetitions), read around the window for servers started as child processes.\n\n")
 	t := table{head: []string{"counter", "what it means", "where"}, left: true}
 	for _, r := range rows {
 		t.add(r...)

@@ -17,9 +17,9 @@ func costsEcho() string {
 		"goos: linux\ngoarch: amd64\nserver: net\nprotocol: echo\nlaunch: child\n")
 	for rep := range 3 {
 		for _, conns := range []int{1, 8} {
-			fmt.Fprintf(&b, "BenchmarkEcho/server=net/pool=ring/conns=%d-2 1000 %d req/s 100000 p99-ns 0 dials/s 0 time-wait-client 0 listen-overflows\n",
+			fmt.Fprintf(&b, "BenchmarkEcho/server=net/pool=ring/maxconns=%[1]d/workers=%[1]d-2 1000 %d req/s 100000 p99-ns 0 dials/s 0 time-wait-client 0 listen-overflows\n",
 				conns, 20000*conns+rep)
-			fmt.Fprintf(&b, "BenchmarkEcho/server=net/pool=dial/conns=%d-2 100 %d req/s 900000 p99-ns %d dials/s %d time-wait-client %d listen-overflows\n",
+			fmt.Fprintf(&b, "BenchmarkEcho/server=net/pool=dial/maxconns=%[1]d/workers=%[1]d-2 100 %d req/s 900000 p99-ns %d dials/s %d time-wait-client %d listen-overflows\n",
 				conns, 4000*conns+rep, 4000*conns+rep, 400*conns, conns/8)
 		}
 	}

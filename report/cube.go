@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
 
@@ -73,6 +74,13 @@ type cube struct {
 // newCube projects the results of in matching the benchstat filter onto
 // dims; ".unit" must be the last dim if present.
 func newCube(in *input, filter string, dims ...string) (*cube, error) {
+	return newCubeWhere(in, filter, nil, dims...)
+}
+
+// newCubeWhere is newCube over the results that also satisfy keep (nil
+// keeps all): for conditions a benchstat filter cannot say, such as two
+// name keys being equal.
+func newCubeWhere(in *input, filter string, keep func(*benchfmt.Result) bool, dims ...string) (*cube, error) {
 	f, err := benchproc.NewFilter(filter)
 	if err != nil {
 		return nil, err
@@ -101,6 +109,9 @@ func newCube(in *input, filter string, dims ...string) (*cube, error) {
 		c.seen[d] = map[string]bool{}
 	}
 	for _, res := range in.set.Results {
+		if keep != nil && !keep(res) {
+			continue
+		}
 		res = res.Clone() // the filter drops unmatched values in place
 		if ok, _ := f.Apply(res); !ok {
 			continue

@@ -95,10 +95,10 @@ func writeMethodology(b *strings.Builder, c *cube, sw *sweep, runs []faultRun, r
 	}
 	if sw != nil && len(sw.c.values["/server"]) > 0 {
 		fmt.Fprintf(b, "- **Echo sweep** (`poolbench sweep`, package harness): each server design runs as its own child "+
-			"process on 127.0.0.1; for every pool design and concurrency level (%s conns) the workers share one pool "+
-			"with MaxConns = conns. %s per point; repetitions are interleaved (repetition 1 of every point, then 2, ...) "+
+			"process on 127.0.0.1; for every pool design, pool size and worker level (%s workers) the workers share one pool "+
+			"of MaxConns conns (maxconns = workers in the sweep's tables; smaller pools in the oversubscription section). %s per point; repetitions are interleaved (repetition 1 of every point, then 2, ...) "+
 			"so a slow minute of the machine spreads over all designs. Latency is recorded per request in HDR histograms.\n",
-			strings.Join(sw.conns, ", "), runsText(sw.c))
+			strings.Join(sw.workers, ", "), runsText(sw.c))
 	}
 	if len(runs) > 0 || rs != nil {
 		b.WriteString("- **Faults** (`make bench-faults`, scripts/bench-faults.sh, into results/faults.txt): the same sweep " +

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/faults"
+	"github.com/poolbench/poolbench/results"
 )
 
 // faultRun is the echo sweep under one fault, from results/faults.txt:
@@ -24,7 +25,8 @@ type faultRun struct {
 // run (a "restart" configuration line) are the restart section's, not a
 // fault's, and are left out.
 func newFaultRuns(in *input) ([]faultRun, error) {
-	const faulty = `-fault:"" restart:""`
+	// A key a file does not carry reads as "": as if unset.
+	faulty := fmt.Sprintf(`-fault:%s -fault:"" (restart:%s OR restart:"")`, results.NoFault, results.None)
 	keys, err := newCube(in, ".name:Echo "+faulty, "fault", "model")
 	if err != nil {
 		return nil, err
@@ -53,7 +55,7 @@ func newFaultRuns(in *input) ([]faultRun, error) {
 }
 
 // writeFaults renders, per fault run and server, a table of req/s and p99
-// by conns (rows) and pool (columns), under a sentence saying how the
+// by workers (rows) and pool (columns), under a sentence saying how the
 // designs compare at the highest level.
 func writeFaults(b *strings.Builder, in *input, runs []faultRun) {
 	b.WriteString("## When a dial costs a round trip\n\n")
@@ -81,19 +83,19 @@ func writeFaults(b *strings.Builder, in *input, runs []faultRun) {
 			if line := r.finding(srv); line != "" {
 				b.WriteString(line + "\n\n")
 			}
-			t := table{head: append([]string{"conns"}, pools...)}
-			for _, conns := range r.sw.conns {
-				row := []string{conns}
+			t := table{head: append([]string{"workers"}, pools...)}
+			for _, w := range r.sw.workers {
+				row := []string{w}
 				has := false
 				for _, p := range pools {
-					rate, ok := r.sw.c.at(srv, p, conns, unitRate)
+					rate, ok := r.sw.c.at(srv, p, w, unitRate)
 					if !ok {
 						row = append(row, "-")
 						continue
 					}
 					has = true
 					p99 := "-"
-					if s, ok := r.sw.c.at(srv, p, conns, unitP99); ok {
+					if s, ok := r.sw.c.at(srv, p, w, unitP99); ok {
 						p99 = fmtStat(s, unitP99)
 					}
 					row = append(row, rateCell(rate, unitRate)+" / "+p99)
@@ -108,7 +110,7 @@ func writeFaults(b *strings.Builder, in *input, runs []faultRun) {
 }
 
 // finding is the sentence over a fault table: at the highest level every
-// pool reached, each pool's share of the closed-loop ceiling (conns /
+// pool reached, each pool's share of the closed-loop ceiling (workers /
 // latency: one request in flight per worker, each waiting the latency)
 // when the fault is a latency, and the ranking by req/s.
 func (r faultRun) finding(srv string) string {
@@ -116,7 +118,7 @@ func (r faultRun) finding(srv string) string {
 	if len(cands) == 0 {
 		return ""
 	}
-	line := fmt.Sprintf("At %s conns, by req/s: %s.", top, rank(cands, true, unitRate))
+	line := fmt.Sprintf("At %s workers, by req/s: %s.", top, rank(cands, true, unitRate))
 	if r.latency <= 0 || (r.model != "" && r.model != "closed") {
 		return line
 	}
@@ -125,23 +127,23 @@ func (r faultRun) finding(srv string) string {
 	for i, c := range cands {
 		shares[i] = fmt.Sprintf("%s %.0f%%", c.name, 100*c.Center/ceiling)
 	}
-	return fmt.Sprintf("At %s conns the closed-loop ceiling is %s req/s (each worker has one request in flight, "+
+	return fmt.Sprintf("At %s workers the closed-loop ceiling is %s req/s (each worker has one request in flight, "+
 		"and each waits %v for its echo); share of it reached: %s. By req/s: %s.",
 		top, fmtValue(ceiling, unitRate), r.latency, strings.Join(shares, ", "), rank(cands, true, unitRate))
 }
 
-// atTop returns the highest conns level at which srv has req/s results,
+// atTop returns the highest worker level at which srv has req/s results,
 // and each pool's req/s there.
 func (r faultRun) atTop(srv string) (string, []candidate) {
-	for i := len(r.sw.conns) - 1; i >= 0; i-- {
+	for i := len(r.sw.workers) - 1; i >= 0; i-- {
 		var cands []candidate
 		for _, p := range r.sw.pools(srv) {
-			if s, ok := r.sw.c.at(srv, p, r.sw.conns[i], unitRate); ok {
+			if s, ok := r.sw.c.at(srv, p, r.sw.workers[i], unitRate); ok {
 				cands = append(cands, candidate{p, s})
 			}
 		}
 		if len(cands) > 0 {
-			return r.sw.conns[i], cands
+			return r.sw.workers[i], cands
 		}
 	}
 	return "", nil

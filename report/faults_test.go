@@ -44,7 +44,7 @@ func TestFaultSections(t *testing.T) {
 	}
 	for _, want := range []string{
 		// conns / latency: 16 workers, each waiting 1ms per echo.
-		"At 16 conns the closed-loop ceiling is 16.00k req/s",
+		"At 16 workers the closed-loop ceiling is 16.00k req/s",
 		"| 16 | 1.552k ± ∞ / 11.50ms ± ∞ | 1.440k ± ∞ / 13.00ms ± ∞ | 0 ± ∞ (none succeeded) / - |",
 		"### server=net, open loop",
 		"| fatih | 6 | 21 | 1.200ms ± ∞ | 40.00ms ± 1% | 5 of 6 points |",
@@ -75,8 +75,8 @@ func TestFaultCeilingOnlyClosedLoop(t *testing.T) {
 		{"model: open\nfault: latency=1ms\n", "### latency=1ms, server=net, open loop"},
 		{"model: closed\nfault: reset_peer\n", "### reset_peer, server=net, closed loop"},
 	} {
-		got := reportWithFaults(t, tc.cfg+"BenchmarkEcho/server=net/pool=ring/conns=4-2 10 900 req/s 2000000 p99-ns\n")
-		if !strings.Contains(got, tc.heading+"\n\nAt 4 conns, by req/s: best ring 900.\n") || strings.Contains(got, "ceiling") {
+		got := reportWithFaults(t, tc.cfg+"BenchmarkEcho/server=net/pool=ring/maxconns=4/workers=4-2 10 900 req/s 2000000 p99-ns\n")
+		if !strings.Contains(got, tc.heading+"\n\nAt 4 workers, by req/s: best ring 900.\n") || strings.Contains(got, "ceiling") {
 			t.Errorf("%q:\n%s", tc.cfg, got)
 		}
 	}
@@ -86,10 +86,10 @@ func TestFaultCeilingOnlyClosedLoop(t *testing.T) {
 // says so instead of ranking ties at zero.
 func TestRestartNoFailures(t *testing.T) {
 	got := reportWithFaults(t, "restart: 200ms\n"+
-		"BenchmarkRestart/server=net/pool=ring/model=closed/conns=4-2 1 0 failures 11000000 down-ns 300000 first-ok-ns 1 recovered\n"+
-		"BenchmarkRestart/server=net/pool=puddle/model=closed/conns=4-2 1 0 failures 12000000 down-ns 400000 first-ok-ns 1 recovered\n")
+		"BenchmarkRestart/server=net/pool=ring/model=closed/maxconns=4/workers=4-2 1 0 failures 11000000 down-ns 300000 first-ok-ns 1 recovered\n"+
+		"BenchmarkRestart/server=net/pool=puddle/model=closed/maxconns=4/workers=4-2 1 0 failures 12000000 down-ns 400000 first-ok-ns 1 recovered\n")
 	want := "No pool let a failure through to its callers; every pool recovered in every point.\n\n" +
-		"| pool | failures, conns=4 | first ok | settled | recovered |\n| --- | ---: | ---: | ---: | ---: |\n" +
+		"| pool | failures, workers=4 | first ok | settled | recovered |\n| --- | ---: | ---: | ---: | ---: |\n" +
 		"| ring | 0 | 300.0µs ± ∞ | - | 1 of 1 points |\n"
 	if !strings.Contains(got, want) || strings.Contains(got, "fewest failures") {
 		t.Errorf("report lacks %q:\n%s", want, got)

@@ -20,8 +20,8 @@ func TestUnusableInput(t *testing.T) {
 		{"malformed echo", EchoFile, "BenchmarkEcho/server=net 1 fast req/s\n",
 			"echo.txt holds no BenchmarkEcho results (1 malformed line(s) skipped; the first: "},
 		{"echo of other benchmarks", EchoFile, "BenchmarkPool/impl=ring-2 100 10 ns/op\n", "echo.txt holds no BenchmarkEcho results"},
-		{"NaN in echo", EchoFile, "BenchmarkEcho/server=net/pool=ring/conns=1 1 NaN req/s\n",
-			"echo.txt:1: BenchmarkEcho/server=net/pool=ring/conns=1: value NaN req/s is not a finite number"},
+		{"NaN in echo", EchoFile, "BenchmarkEcho/server=net/pool=ring/maxconns=1/workers=1 1 NaN req/s\n",
+			"echo.txt:1: BenchmarkEcho/server=net/pool=ring/maxconns=1/workers=1: value NaN req/s is not a finite number"},
 		{"empty pool", PoolFile, "PASS\n", "pool.txt holds no BenchmarkPool results"},
 		{"malformed pool", PoolFile, "BenchmarkPool/impl=ring 1\n", "pool.txt holds no BenchmarkPool results (1 malformed"},
 		{"empty faults", FaultsFile, "fault: latency=1ms\n", "faults.txt holds no BenchmarkEcho or BenchmarkRestart results"},
@@ -63,16 +63,16 @@ func TestPlotEdges(t *testing.T) {
 		plots      int
 		want       []string
 	}{
-		{"one level of 0 req/s", "BenchmarkEcho/server=net/pool=ring/conns=1-2 1 0 req/s 7 errors\n", 1,
-			[]string{"| 1 | 0 ± ∞ (none succeeded) |", "| ring | none up to 1 conns | 0: no request succeeded | 7 |"}},
-		{"one level", "BenchmarkEcho/server=net/pool=ring/conns=1-2 100 500 req/s 2000 p99-ns\n", 2, nil},
-		{"no server or pool", "BenchmarkEcho/conns=1 0 0 req/s\n", 1, []string{"### server=\n"}},
-		{"levels that are not positive numbers", "BenchmarkEcho/server=net/pool=ring/conns=0 1 5 req/s\n" +
-			"BenchmarkEcho/server=net/pool=ring/conns=x 1 5 req/s\nBenchmarkEcho/server=net/pool=ring/conns=4 1 5 req/s\n", 1,
-			[]string{`Not on the plots (their log axis needs conns > 0): ring at conns="0", ring at conns="x".`}},
-		{"only levels that are not positive", "BenchmarkEcho/server=net/pool=ring/conns=0 1 5 req/s\n", 0,
-			[]string{`ring at conns="0"`}},
-		{"all zero at two levels", "BenchmarkEcho/server=net/pool=ring/conns=1 1 0 req/s\nBenchmarkEcho/server=net/pool=ring/conns=8 1 0 req/s\n", 1, nil},
+		{"one level of 0 req/s", "BenchmarkEcho/server=net/pool=ring/maxconns=1/workers=1-2 1 0 req/s 7 errors\n", 1,
+			[]string{"| 1 | 0 ± ∞ (none succeeded) |", "| ring | none up to 1 workers | 0: no request succeeded | 7 |"}},
+		{"one level", "BenchmarkEcho/server=net/pool=ring/maxconns=1/workers=1-2 100 500 req/s 2000 p99-ns\n", 2, nil},
+		{"no server or pool", "BenchmarkEcho/maxconns=1/workers=1 0 0 req/s\n", 1, []string{"### server=\n"}},
+		{"levels that are not positive numbers", "BenchmarkEcho/server=net/pool=ring/maxconns=0/workers=0 1 5 req/s\n" +
+			"BenchmarkEcho/server=net/pool=ring/maxconns=x/workers=x 1 5 req/s\nBenchmarkEcho/server=net/pool=ring/maxconns=4/workers=4 1 5 req/s\n", 1,
+			[]string{`Not on the plots (their log axis needs workers > 0): ring at workers="0", ring at workers="x".`}},
+		{"only levels that are not positive", "BenchmarkEcho/server=net/pool=ring/maxconns=0/workers=0 1 5 req/s\n", 0,
+			[]string{`ring at workers="0"`}},
+		{"all zero at two levels", "BenchmarkEcho/server=net/pool=ring/maxconns=1/workers=1 1 0 req/s\nBenchmarkEcho/server=net/pool=ring/maxconns=8/workers=8 1 0 req/s\n", 1, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copyResults(t)

@@ -15,7 +15,7 @@ import (
 	"github.com/poolbench/poolbench/atomicfile"
 )
 
-// writePlots draws, per server, req/s and p99 latency against conns with
+// writePlots draws, per server, req/s and p99 latency against workers with
 // one line per pool, into dir/echo-SERVER-{reqs,p99}.svg. It returns the
 // file names per server, in the order the report links them.
 func writePlots(dir string, sw *sweep) (map[string][]string, error) {
@@ -58,11 +58,11 @@ func writePlots(dir string, sw *sweep) (map[string][]string, error) {
 	return files, nil
 }
 
-// sweepPlot is one plot: unit (times scale) against conns on a log axis
+// sweepPlot is one plot: unit (times scale) against workers on a log axis
 // ticked at the levels swept; nil when no pool has a value in unit.
 //
 // gonum's log scale panics on a value <= 0, and on a single level too (it
-// widens an empty range to [x-1, x+1], which is 0 at conns=1). So the x
+// widens an empty range to [x-1, x+1], which is 0 at workers=1). So the x
 // range is set here, from the positive levels, widened by a factor of two
 // each way when there is one; a level that is not a positive number cannot
 // sit on the axis and is left out (plotNotes says so under the plots), as
@@ -71,7 +71,7 @@ func writePlots(dir string, sw *sweep) (map[string][]string, error) {
 func sweepPlot(sw *sweep, srv, unit, ylabel string, scale float64) (*plot.Plot, error) {
 	var ticks []plot.Tick
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, c := range sw.conns {
+	for _, c := range sw.workers {
 		if x := float64(atoi(c)); x > 0 {
 			ticks = append(ticks, plot.Tick{Value: x, Label: c})
 			lo, hi = math.Min(lo, x), math.Max(hi, x)
@@ -87,7 +87,7 @@ func sweepPlot(sw *sweep, srv, unit, ylabel string, scale float64) (*plot.Plot, 
 	ymax := 0.0
 	for _, pool := range sw.pools(srv) {
 		var xys plotter.XYs
-		for _, c := range sw.conns {
+		for _, c := range sw.workers {
 			s, ok := sw.c.at(srv, pool, c, unit)
 			if y := s.Center * scale; ok && atoi(c) > 0 && !math.IsNaN(y) && !math.IsInf(y, 0) {
 				xys = append(xys, plotter.XY{X: float64(atoi(c)), Y: y})
@@ -103,11 +103,11 @@ func sweepPlot(sw *sweep, srv, unit, ylabel string, scale float64) (*plot.Plot, 
 	}
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("server=%s: %s", srv, ylabel)
-	p.X.Label.Text = "conns (concurrent workers)"
+	p.X.Label.Text = "workers (maxconns = workers)"
 	p.Y.Label.Text = ylabel
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	// Both curves rise with conns, so the top left is where they are not.
+	// Both curves rise with workers, so the top left is where they are not.
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Legend.XOffs = vg.Points(8)
 	if err := plotutil.AddLinePoints(p, lines...); err != nil {
@@ -127,13 +127,13 @@ func sweepPlot(sw *sweep, srv, unit, ylabel string, scale float64) (*plot.Plot, 
 // sweepPlot), for the text under the plots; nil when none.
 func plotNotes(sw *sweep, srv string) []string {
 	var out []string
-	for _, c := range sw.conns {
+	for _, c := range sw.workers {
 		if atoi(c) > 0 {
 			continue
 		}
 		for _, pool := range sw.pools(srv) {
 			if _, ok := sw.c.at(srv, pool, c, unitRate); ok {
-				out = append(out, fmt.Sprintf("%s at conns=%q", orDash(pool), c))
+				out = append(out, fmt.Sprintf("%s at workers=%q", orDash(pool), c))
 			}
 		}
 	}

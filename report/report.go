@@ -91,8 +91,12 @@ func Generate(opt Options) error {
 		return err
 	}
 	var sw *sweep
+	var over *oversub
 	if !echo.empty() {
 		if sw, err = newSweep(echo, "*"); err != nil {
+			return err
+		}
+		if over, err = newOversub(echo, "*"); err != nil {
 			return err
 		}
 	}
@@ -146,6 +150,7 @@ func Generate(opt Options) error {
 		writeProfiles(&b, profiles)
 	}
 	writeSweep(&b, sw, links)
+	writeOversub(&b, over)
 	writeCosts(&b, sw)
 	writeLoss(&b, sw)
 	writeFaults(&b, faultsIn, faultRuns)

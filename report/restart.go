@@ -17,12 +17,12 @@ var (
 	unitRecovered = results.Recovered.Tidied()
 )
 
-// restarts are the Restart/server=S/pool=P/model=M/conns=N results,
+// restarts are the Restart/server=S/pool=P/model=M/maxconns=M/workers=W results,
 // grouped three ways: per level, per pool with every level pooled, and
 // per server and model (the server's downtime does not depend on the pool).
 type restarts struct {
 	byLevel, byPool, byServer *cube
-	conns                     []string // levels, numerically; [""] when the names carry none
+	workers                   []string // levels, numerically; [""] when the names carry none
 }
 
 // newRestarts groups the Restart results of in; nil when there are none.
@@ -32,7 +32,7 @@ func newRestarts(in *input) (*restarts, error) {
 		c    **cube
 		dims []string
 	}{
-		{&r.byLevel, []string{"/server", "/model", "/pool", "/conns", ".unit"}},
+		{&r.byLevel, []string{"/server", "/model", "/pool", "/workers", ".unit"}},
 		{&r.byPool, []string{"/server", "/model", "/pool", ".unit"}},
 		{&r.byServer, []string{"/server", "/model", ".unit"}},
 	} {
@@ -45,8 +45,8 @@ func newRestarts(in *input) (*restarts, error) {
 	if len(r.byPool.cells) == 0 {
 		return nil, nil
 	}
-	r.conns = slices.Clone(r.byLevel.values["/conns"])
-	slices.SortStableFunc(r.conns, func(a, b string) int { return atoi(a) - atoi(b) })
+	r.workers = slices.Clone(r.byLevel.values["/workers"])
+	slices.SortStableFunc(r.workers, func(a, b string) int { return atoi(a) - atoi(b) })
 	return r, nil
 }
 
@@ -87,13 +87,13 @@ func writeRestart(b *strings.Builder, in *input, r *restarts) {
 			text = append(text, capitalize(r.finding(srv, model)))
 			b.WriteString(strings.Join(text, " ") + "\n\n")
 			t := table{head: []string{"pool"}}
-			for _, c := range r.conns {
+			for _, c := range r.workers {
 				t.head = append(t.head, failuresHead(c))
 			}
 			t.head = append(t.head, "first ok", "settled", "recovered")
 			for _, p := range pools {
 				row := []string{p}
-				for _, c := range r.conns {
+				for _, c := range r.workers {
 					row = append(row, cellText(r.byLevel, unitFailures, srv, model, p, c))
 				}
 				row = append(row, statText(r.byPool, unitFirstOK, srv, model, p), statText(r.byPool, unitSettle, srv, model, p),
@@ -113,11 +113,11 @@ func loopSuffix(model string) string {
 	return ", " + model + " loop"
 }
 
-func failuresHead(conns string) string {
-	if conns == "" {
+func failuresHead(workers string) string {
+	if workers == "" {
 		return "failures"
 	}
-	return "failures, conns=" + conns
+	return "failures, workers=" + workers
 }
 
 // pools are the pools with restart results for (srv, model), in file order.

@@ -78,7 +78,7 @@ func writeSummary(b *strings.Builder, pool *cube, sw *sweep, conf *Conformance, 
 	for _, r := range runs {
 		for _, srv := range r.sw.c.values["/server"] {
 			if top, cands := r.atTop(srv); len(cands) > 0 {
-				fmt.Fprintf(b, "- Fault %s, server=%s%s, at %s conns, by req/s: %s.\n",
+				fmt.Fprintf(b, "- Fault %s, server=%s%s, at %s workers, by req/s: %s.\n",
 					r.spec, srv, loopSuffix(r.model), top, rank(cands, true, unitRate))
 			}
 		}
@@ -140,8 +140,8 @@ func rank(cands []candidate, higher bool, unit string) string {
 func (sw *sweep) peak(srv, pool string) (stat, bool) {
 	var best stat
 	found := false
-	for _, conns := range sw.conns {
-		if s, ok := sw.c.at(srv, pool, conns, unitRate); ok && (!found || s.Center > best.Center) {
+	for _, w := range sw.workers {
+		if s, ok := sw.c.at(srv, pool, w, unitRate); ok && (!found || s.Center > best.Center) {
 			best, found = s, true
 		}
 	}

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"golang.org/x/perf/benchfmt"
 
 	"github.com/poolbench/poolbench/results"
 )
@@ -16,38 +19,55 @@ var (
 	unitP50    = results.P50.Tidied()
 	unitP99    = results.P99.Tidied()
 	unitErrors = results.Errors.Tidied()
-	unitKnee   = results.KneeConns.Tidied()
 )
 
-// echoDims are the dimensions of Echo/server=S/pool=P/conns=N-PROCS.
-var echoDims = []string{"/server", "/pool", "/conns", ".unit"}
+// echoDims are the dimensions of the sweep's unwaited points,
+// Echo/server=S/pool=P/maxconns=W/workers=W-PROCS.
+var echoDims = []string{"/server", "/pool", "/workers", ".unit"}
 
 // sweep is the echo sweep, grouped.
 type sweep struct {
-	c     *cube
-	knees *cube             // Knee/server=S/pool=P, unit conns; only found knees are written
-	conns []string          // every level swept, numerically
-	about map[string]string // server -> its protocol, loops and launch, from its configuration block
+	// c holds the points whose pool is as large as their workers
+	// (maxconns = workers): no Get waits for a conn, so the curve is the
+	// server's and the round trip's, and the knee is found on it.
+	c       *cube
+	workers []string          // every worker level of c, numerically
+	about   map[string]string // server -> its protocol, loops and launch, from its configuration block
 }
 
-// newSweep groups the Echo and Knee results of in that also match where (a
+// newSweep groups the Echo results of in that also match where (a
 // benchstat filter such as `fault:"latency=1ms"`; "*" is all of them).
 func newSweep(in *input, where string) (*sweep, error) {
-	c, err := newCube(in, ".name:Echo "+where, echoDims...)
+	c, err := newCubeWhere(in, ".name:Echo "+where, unwaited, echoDims...)
 	if err != nil {
 		return nil, err
 	}
-	k, err := newCube(in, ".name:Knee "+where, "/server", "/pool", ".unit")
-	if err != nil {
-		return nil, err
-	}
-	conns := slices.Clone(c.values["/conns"])
-	slices.SortStableFunc(conns, func(a, b string) int { return atoi(a) - atoi(b) })
+	workers := slices.Clone(c.values["/workers"])
+	slices.SortStableFunc(workers, func(a, b string) int { return atoi(a) - atoi(b) })
 	about, err := serverConfig(in, where)
 	if err != nil {
 		return nil, err
 	}
-	return &sweep{c: c, knees: k, conns: conns, about: about}, nil
+	return &sweep{c: c, workers: workers, about: about}, nil
+}
+
+// unwaited reports whether a result's pool is as large as its workers.
+// A name without maxconns (an older file, a test) counts as unwaited.
+func unwaited(res *benchfmt.Result) bool {
+	m, w := nameKey(res, results.MaxConns), nameKey(res, results.Workers)
+	return m == "" || m == w
+}
+
+// nameKey returns the value of key k in res's name, "" when absent.
+func nameKey(res *benchfmt.Result, k results.Key) string {
+	_, parts := res.Name.Parts()
+	prefix := "/" + string(k) + "="
+	for _, p := range parts {
+		if strings.HasPrefix(string(p), prefix) {
+			return string(p[len(prefix):])
+		}
+	}
+	return ""
 }
 
 // serverConfig describes each server from its configuration block:
@@ -90,18 +110,19 @@ func atoi(s string) int {
 }
 
 // writeSweep renders, per server: its plots, a req/s table and a p99
-// table (rows: conns; columns: pools), and each pool's saturation knee.
+// table (rows: workers; columns: pools), and each pool's saturation knee.
 func writeSweep(b *strings.Builder, sw *sweep, plotLinks map[string][]string) {
 	b.WriteString("## Echo sweep\n\n")
 	if sw == nil || len(sw.c.values["/server"]) == 0 {
-		b.WriteString("No sweep results yet (results/echo.txt is missing); `make sweep` writes them.\n\n")
+		b.WriteString("No sweep results yet; `make sweep` writes them.\n\n")
 		return
 	}
 	b.WriteString("Every server design loaded through every pool design at rising concurrency " +
-		"(conns = concurrent workers, each Get → write → read echo → verify → Put), from results/echo.txt. " +
+		"(workers, each Get → write → read echo → verify → Put), with a pool as large as its workers " +
+		"(maxconns = workers: no Get waits for a conn). " +
 		"Cells are medians over the repetitions with their 95% confidence interval. " +
 		"The saturation knee is the lowest level beyond which req/s grows less than 5% while p99 keeps rising " +
-		"(harness.FindKnee, on medians).\n\n")
+		"(results.FindKnee, on medians).\n\n")
 	for _, srv := range sw.c.values["/server"] {
 		fmt.Fprintf(b, "### server=%s\n\n", srv)
 		if a := sw.about[srv]; a != "" {
@@ -114,7 +135,7 @@ func writeSweep(b *strings.Builder, sw *sweep, plotLinks map[string][]string) {
 			b.WriteString("\n")
 		}
 		if notes := plotNotes(sw, srv); len(notes) > 0 {
-			fmt.Fprintf(b, "Not on the plots (their log axis needs conns > 0): %s.\n\n", strings.Join(notes, ", "))
+			fmt.Fprintf(b, "Not on the plots (their log axis needs workers > 0): %s.\n\n", strings.Join(notes, ", "))
 		}
 		for _, m := range []struct{ title, unit string }{{"Throughput (req/s)", unitRate}, {"p99 latency", unitP99}} {
 			fmt.Fprintf(b, "%s:\n\n", m.title)
@@ -126,12 +147,12 @@ func writeSweep(b *strings.Builder, sw *sweep, plotLinks map[string][]string) {
 
 func writeSweepTable(b *strings.Builder, sw *sweep, srv, unit string) {
 	pools := sw.pools(srv)
-	t := table{head: append([]string{"conns"}, pools...)}
-	for _, conns := range sw.conns {
-		row := []string{conns}
+	t := table{head: append([]string{"workers"}, pools...)}
+	for _, w := range sw.workers {
+		row := []string{w}
 		has := false
 		for _, p := range pools {
-			s, ok := sw.c.at(srv, p, conns, unit)
+			s, ok := sw.c.at(srv, p, w, unit)
 			if !ok {
 				row = append(row, "-")
 				continue
@@ -160,8 +181,8 @@ func rateCell(s stat, unit string) string {
 func (sw *sweep) pools(srv string) []string {
 	var out []string
 	for _, p := range sw.c.values["/pool"] {
-		for _, conns := range sw.conns {
-			if _, ok := sw.c.at(srv, p, conns, unitRate); ok {
+		for _, w := range sw.workers {
+			if _, ok := sw.c.at(srv, p, w, unitRate); ok {
 				out = append(out, p)
 				break
 			}
@@ -170,35 +191,49 @@ func (sw *sweep) pools(srv string) []string {
 	return out
 }
 
-// maxConns is the highest level swept for (srv, pool).
-func (sw *sweep) maxConns(srv, pool string) string {
+// maxWorkers is the highest level swept for (srv, pool).
+func (sw *sweep) maxWorkers(srv, pool string) string {
 	last := ""
-	for _, conns := range sw.conns {
-		if _, ok := sw.c.at(srv, pool, conns, unitRate); ok {
-			last = conns
+	for _, w := range sw.workers {
+		if _, ok := sw.c.at(srv, pool, w, unitRate); ok {
+			last = w
 		}
 	}
 	return last
 }
 
+// knee is (srv, pool)'s saturation knee (results.FindKnee) on the medians
+// of its levels, the same rule the sweep's progress log applies.
+func (sw *sweep) knee(srv, pool string) (int, bool) {
+	var levels []results.Level
+	for _, w := range sw.workers {
+		rate, ok1 := sw.c.at(srv, pool, w, unitRate)
+		p99, ok2 := sw.c.at(srv, pool, w, unitP99)
+		if ok1 && ok2 && atoi(w) > 0 {
+			levels = append(levels, results.Level{Workers: atoi(w), ReqPerSec: rate.Center, P99: time.Duration(p99.Center * 1e9)})
+		}
+	}
+	return results.FindKnee(levels)
+}
+
 func writeKnees(b *strings.Builder, sw *sweep, srv string) {
 	t := table{head: []string{"pool", "saturation knee", "peak req/s", "errors"}, left: true}
 	for _, p := range sw.pools(srv) {
-		knee := "none up to " + sw.maxConns(srv, p) + " conns"
-		if k, ok := sw.knees.at(srv, p, unitKnee); ok {
-			knee = fmt.Sprintf("%g conns", k.Center)
+		knee := "none up to " + sw.maxWorkers(srv, p) + " workers"
+		if k, ok := sw.knee(srv, p); ok {
+			knee = fmt.Sprintf("%d workers", k)
 		}
 		peak, at := 0.0, ""
 		errs := 0.0
-		for _, conns := range sw.conns {
-			if s, ok := sw.c.at(srv, p, conns, unitRate); ok && s.Center > peak {
-				peak, at = s.Center, conns
+		for _, w := range sw.workers {
+			if s, ok := sw.c.at(srv, p, w, unitRate); ok && s.Center > peak {
+				peak, at = s.Center, w
 			}
-			errs += sw.c.sum(srv, p, conns, unitErrors)
+			errs += sw.c.sum(srv, p, w, unitErrors)
 		}
 		peakText := "0: no request succeeded"
 		if at != "" {
-			peakText = fmt.Sprintf("%s at %s conns", fmtValue(peak, unitRate), at)
+			peakText = fmt.Sprintf("%s at %s workers", fmtValue(peak, unitRate), at)
 		}
 		t.add(p, knee, peakText, fmt.Sprintf("%g", errs))
 	}

@@ -15,7 +15,9 @@ const (
 	Echo Bench = "Echo"
 	// Restart is one point under the server-restart fault.
 	Restart Bench = "Restart"
-	// Knee is the saturation knee of one server and pool design.
+	// Knee was the saturation knee of one server and pool design, written
+	// by sweeps before the knee became a reader's derivation (FindKnee);
+	// readers of older files skip it.
 	Knee Bench = "Knee"
 	// Pool is a pool micro-benchmark (go test -bench in bench/).
 	Pool Bench = "Pool"
@@ -32,7 +34,6 @@ const (
 	Model    Key = "model"    // closed | open (Restart names; config of Echo)
 	MaxConns Key = "maxconns" // the pool's MaxConns
 	Workers  Key = "workers"  // concurrent workers sharing the pool
-	Conns    Key = "conns"    // workers, and the pool's MaxConns
 	Impl     Key = "impl"     // pool micro-benchmarks: the design, or floor
 	Scenario Key = "scenario" // pool micro-benchmarks: what the Gets meet
 )
@@ -46,7 +47,7 @@ const (
 	Duration  Key = "duration" // each point's measurement window
 	Warmup    Key = "warmup"   // each point's unmeasured warm-up
 	Count     Key = "count"    // repetitions of every point
-	Fault     Key = "fault"    // the fault proxy's spec, or "none"
+	Fault     Key = "fault"    // the fault proxy's spec, or NoFault
 	RestartAt Key = "restart"  // when each point's server is killed, or "none"
 	Protocol  Key = "protocol" // echo | http
 	Loops     Key = "loops"    // the server's event loops, or "unknown"
@@ -62,6 +63,10 @@ const (
 // none"): a key is never written empty, since benchstat prints an empty
 // value as a header line of its own.
 const None = "none"
+
+// NoFault is the fault key's value when no proxy stood between pool and
+// server; "none" is a spec of its own (a proxy that injects nothing).
+const NoFault = "off"
 
 // KV is one key and its value.
 type KV struct {

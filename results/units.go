@@ -1,6 +1,10 @@
 package results
 
-import "golang.org/x/perf/benchunit"
+import (
+	"time"
+
+	"golang.org/x/perf/benchunit"
+)
 
 // Better says which way a unit improves; its values match the sign
 // convention of benchfmt.UnitMetadataMap.GetBetter.
@@ -80,10 +84,13 @@ var (
 // -start-at; a merged point carries the largest of its shards'.
 var StartErr = Unit{"start-err-ns", Lower}
 
-// WaitThreshold is the time in Get above which a Get counts as having
-// waited (Waited): an idle conn is handed out in well under a microsecond,
-// a dial or a park on a loopback takes tens of microseconds.
-const WaitThreshold = 5_000 // ns
+// WaitThreshold is the time in Get from which a Get counts as having
+// waited (Waited). It sits between the two kinds of Get: handing out an
+// idle conn costs a few tens of nanoseconds (BenchmarkPool's uncontended
+// rows in results/), while a Get that dials or parks until another
+// worker's Put waits for a loopback round trip, tens of microseconds
+// (the p50-ns of the Echo rows at workers=1).
+const WaitThreshold = 5 * time.Microsecond
 
 // ErrorClass is the unit counting failed requests of one class ("reset"
 // gives "reset-errors"), written only when non-zero.
@@ -97,9 +104,6 @@ var (
 	Settle    = Unit{"settle-ns", Lower}   // from then until the last failure; absent when none failed
 	Recovered = Unit{"recovered", Higher}  // 1 when requests succeeded after the last failure
 )
-
-// KneeConns is a Knee result's value: the knee's concurrency level.
-var KneeConns = Unit{"conns", Lower}
 
 // Units of a Pool micro-benchmark, as go test -bench writes them.
 var (

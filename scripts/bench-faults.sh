@@ -16,7 +16,7 @@
 #                         pool across the restart
 #
 # Each sweep's file sets its own configuration lines (fault, restart,
-# model, rate; unset ones written empty), so benchstat and the report keep
+# model, rate; unset ones written as off or none), so benchstat and the report keep
 # the four groups apart. The restart sweeps add one BenchmarkRestart result
 # per point (failures, down-ns, first-ok-ns, settle-ns, recovered; see
 # harness/doc.go). Sized to finish in about 2.5 minutes on 2 shared cores.
@@ -32,7 +32,7 @@ start=$SECONDS
 # One build for the four sweeps (and the servers they start), not a
 # "go run" link per sweep.
 go build -o "$work/poolbench" ./cmd/poolbench
-common=(-servers "${SERVERS:-net,gnet}" -conns "${CONNS:-1,4,16,64}" -count "${COUNT:-2}")
+common=(-servers "${SERVERS:-net,gnet}" -conns "${CONNS:-1,4,16,64}" -count "${COUNT:-2}" -warmup 100ms -duration 200ms)
 restart=(-warmup 100ms -duration 300ms -restart 200ms)
 
 n=0

@@ -86,14 +86,14 @@ func (f *scenarioFlags) run(stderr io.Writer, s *harness.Sweep, restart time.Dur
 		sc.Pools = append(sc.Pools, pd)
 	}
 	if f.restartIdle {
-		sc.Idle = &harness.IdlePlan{Workers: s.Conns, Fill: restart, Resume: s.Duration}
+		sc.Idle = &harness.IdlePlan{Workers: s.Workers, Fill: restart, Resume: s.Duration}
 	}
 	if f.coldBurst != 0 {
 		delays, err := f.delays()
 		if err != nil {
 			return err
 		}
-		sc.Burst = &harness.BurstPlan{MaxConns: s.Conns, Factor: f.coldBurst, DialDelays: delays}
+		sc.Burst = &harness.BurstPlan{MaxConns: s.Workers, Factor: f.coldBurst, DialDelays: delays}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -18,7 +18,6 @@ import (
 	"github.com/poolbench/poolbench/harness"
 	"github.com/poolbench/poolbench/impls"
 	"github.com/poolbench/poolbench/impls/server"
-	schema "github.com/poolbench/poolbench/results"
 )
 
 func init() {
@@ -29,12 +28,18 @@ func init() {
 const sweepUsage = `usage: poolbench sweep [flags]
 
 For each server design (started as a child process, "poolbench serve", per
-point; or the one server at -addr), each pool design and each concurrency
-level, runs N workers sharing one pool (MaxConns = N) that loop Get, write
--size bytes, read the echo, verify it, Put, for -duration after -warmup.
+point; or the one server at -addr), each pool design, each pool size
+(-maxconns) and each worker level (-workers), runs W workers sharing one
+pool of M conns that loop Get, write -size bytes, read the echo, verify
+it, Put, for -duration after -warmup. -maxconns auto means M = W (no Get
+waits for a conn); a pool larger than its workers is not swept.
 Repetitions (-count) are interleaved: rep 1 of every point, then rep 2.
-Writes benchfmt results (benchstat input) to -out atomically; progress and
-the saturation knees go to stderr. An existing -out is replaced only when
+-preset names the levels, durations and counts (harness.Presets); a flag
+given explicitly overrides its preset's value.
+
+Writes benchfmt results (benchstat input) to -out atomically, named
+BenchmarkEcho/server=S/pool=P/maxconns=M/workers=W-G; progress and the
+saturation knees go to stderr. An existing -out is replaced only when
 it holds results of this configuration and no point this run lacks
 (-force replaces any file); that, every flag, and whether -out can be
 written are checked before the run, not after it. Ctrl-C keeps the
@@ -55,33 +60,34 @@ Exit status: 0 done; 1 a server or pool failed; 2 bad input; 130 interrupted
 flags:
 `
 
-// Default sweep settings. Sized so that "make bench" (all servers x all
-// pools at 1,4,16,64,256,1024 conns) fits its time budget on a 2-core
-// machine; raise -duration and -count for publishable numbers.
-const (
-	defaultDuration = 200 * time.Millisecond
-	defaultWarmup   = 100 * time.Millisecond
-	defaultCount    = 2
-)
-
 func runSweep(stdout, stderr io.Writer, args []string) error {
+	def, err := harness.Preset(harness.DefaultPreset)
+	if err != nil {
+		return err
+	}
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), sweepUsage); fs.PrintDefaults() }
+	preset := fs.String("preset", harness.DefaultPreset, "`name` of the settings to start from: "+strings.Join(harness.PresetNames(), ", "))
 	servers := fs.String("servers", "", "comma-separated server `designs` (default all); with -addr, the one design or protocol (echo, http, udp) it speaks")
 	pools := fs.String("pools", "", "comma-separated pool `designs` (default all)")
-	conns := fs.String("conns", joinInts(harness.DefaultConns), "comma-separated concurrency `levels` (1 to 10000; above 1024 only for event-loop servers)")
+	workers := fs.String("workers", joinInts(def.Workers), "comma-separated worker `levels` (1 to 10000)")
+	maxConns := fs.String("maxconns", joinLevels(def.MaxConns), "comma-separated pool `sizes`, auto for M = workers (above 1024 only for event-loop servers)")
+	conns := fs.String("conns", "", "`levels` of workers with -maxconns auto (shorthand for -workers LEVELS -maxconns auto)")
+	// The settings flags default to the default preset's values; one
+	// given explicitly overrides whichever preset -preset names.
+	var set harness.Settings
+	fs.DurationVar(&set.Duration, "duration", def.Duration, "measurement window of each point")
+	fs.DurationVar(&set.Warmup, "warmup", def.Warmup, "unmeasured warm-up before each window")
+	fs.IntVar(&set.Count, "count", def.Count, "repetitions of every point, interleaved")
+	fs.IntVar(&set.Size, "size", def.Size, "message size in `bytes`")
+	fs.DurationVar(&set.OpTimeout, "timeout", def.OpTimeout, "deadline of one request's dial, write and read")
 	s := &harness.Sweep{Progress: stderr}
-	fs.DurationVar(&s.Duration, "duration", defaultDuration, "measurement window of each point")
-	fs.DurationVar(&s.Warmup, "warmup", defaultWarmup, "unmeasured warm-up before each window")
-	fs.IntVar(&s.Count, "count", defaultCount, "repetitions of every point, interleaved")
-	fs.IntVar(&s.Size, "size", harness.DefaultSize, "message size in `bytes`")
 	fs.Float64Var(&s.Rate, "rate", 0, "open loop: total `req/s` on a fixed schedule (0: closed loop)")
-	fs.DurationVar(&s.OpTimeout, "timeout", harness.DefaultOpTimeout, "deadline of one request's dial, write and read")
 	loops := fs.Int("loops", runtime.NumCPU(), "event loops (or accept loops) of each server started")
 	addr := fs.String("addr", "", "`host:port` of a running server to load instead of starting the designs")
 	out := fs.String("out", "results/echo.txt", "result `file`, replaced atomically")
-	fault := fs.String("fault", "", "fault `spec` injected by a proxy between pools and servers: latency=10ms, reset_peer, timeout, slow_close, none")
-	restart := fs.Duration("restart", 0, "fault: kill each point's server this long after it starts and start it again on the same port; writes a BenchmarkRestart result per point")
+	fs.StringVar(&s.Fault, "fault", "", "fault `spec` injected by a proxy between pools and servers: latency=10ms, reset_peer, timeout, slow_close, none")
+	fs.DurationVar(&s.Restart.At, "restart", 0, "fault: kill each point's server this long after it starts and start it again on the same port; writes a BenchmarkRestart result per point")
 	var scen scenarioFlags
 	scen.register(fs)
 	var shard shardFlags
@@ -94,20 +100,56 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	if fs.NArg() > 0 {
 		return badInput("sweep: unexpected arguments %q", fs.Args())
 	}
-	var err error
-	if s.Conns, err = parseConns(*conns); err != nil {
+	if s.Settings, err = harness.Preset(*preset); err != nil {
+		return flagError("sweep", "preset", *preset, "%v", err)
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if given["duration"] {
+		s.Duration = set.Duration
+	}
+	if given["warmup"] {
+		s.Warmup = set.Warmup
+	}
+	if given["count"] {
+		s.Count = set.Count
+	}
+	if given["size"] {
+		s.Size = set.Size
+	}
+	if given["timeout"] {
+		s.OpTimeout = set.OpTimeout
+	}
+	switch {
+	case given["conns"] && (given["workers"] || given["maxconns"]):
+		return flagError("sweep", "conns", *conns, "-conns is -workers LEVELS -maxconns auto; give it alone")
+	case given["conns"]:
+		if s.Workers, err = parseLevelList("conns", *conns, false); err != nil {
+			return err
+		}
+		s.MaxConns = []int{harness.Auto}
+	default:
+		if given["workers"] {
+			if s.Workers, err = parseLevelList("workers", *workers, false); err != nil {
+				return err
+			}
+		}
+		if given["maxconns"] {
+			if s.MaxConns, err = parseLevelList("maxconns", *maxConns, true); err != nil {
+				return err
+			}
+		}
+	}
+	if err := checkSweepFlags(s, *loops, *addr, s.Restart.At); err != nil {
 		return err
 	}
-	if err := checkSweepFlags(s, *loops, *addr, *restart); err != nil {
+	if s.Shard, err = shard.resolve(getenv, *addr, s.Workers); err != nil {
 		return err
 	}
-	if s.Shard, err = shard.resolve(getenv, *addr, s.Conns); err != nil {
-		return err
-	}
-	if s.Shard.Of > 0 && (*restart != 0 || scen.asked()) {
+	if s.Shard.Of > 0 && (s.Restart.At != 0 || scen.asked()) {
 		return badInput("sweep: -shard %s loads a server every shard shares: no -restart, -restart-idle or -cold-burst", s.Shard)
 	}
-	if err := scen.check(s.Count, *restart); err != nil {
+	if err := scen.check(s.Count, s.Restart.At); err != nil {
 		return err
 	}
 	if err := checkOutputFile("sweep", "out", *out); err != nil {
@@ -119,52 +161,28 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	if s.Servers, err = selectServers(*servers, *addr, *loops); err != nil {
 		return err
 	}
+	restartAt := s.Restart.At
+	if scen.asked() {
+		// The scenarios read -restart as their load's time before it goes
+		// quiet, not as a restart of every echo point.
+		s.Restart = harness.Restart{}
+	}
 	if err := s.Validate(); err != nil {
-		if errors.Is(err, harness.ErrNothingToRun) {
-			return flagError("sweep", "conns", *conns, "%v (servers %s)", err, *servers)
-		}
-		return badInput("sweep: %v", err)
+		return fieldFlagError(fs, given, *servers, err)
 	}
 	if err := startDebug("sweep", *debugAddr, stderr); err != nil {
 		return err
 	}
 	if scen.asked() {
-		if *addr != "" || *fault != "" || s.Rate > 0 {
+		if *addr != "" || s.Fault != "" || s.Rate > 0 {
 			return badInput("sweep: -restart-idle and -cold-burst start their own servers, in closed loop, without -addr, -fault or -rate")
 		}
-		return scen.run(stderr, s, *restart, *out)
-	}
-	var rs *harness.Restart
-	if *restart != 0 {
-		rs = &harness.Restart{At: *restart, Log: stderr}
-		if err := rs.Apply(s); err != nil {
-			return badInput("sweep: -restart: %v", err)
-		}
-	}
-	if *fault != "" {
-		if err := harness.Fault(s, *fault); err != nil {
-			return badInput("sweep: -fault: %v", err)
-		}
-	}
-	// recordFaults records the faults in the results' configuration, so
-	// benchstat never pools faulty and clean runs. Both keys are always
-	// written, "none" when unset, which clears them for a reader of result
-	// files appended one after another (make bench-faults).
-	recordFaults := func(res *harness.Results) {
-		faultSpec, restartAt := schema.None, schema.None
-		if *fault != "" {
-			faultSpec = *fault
-		}
-		if rs != nil {
-			restartAt = restart.String()
-		}
-		res.Config = append(res.Config, schema.KV{Key: schema.Fault, Value: faultSpec}, schema.KV{Key: schema.RestartAt, Value: restartAt})
+		return scen.run(stderr, s, restartAt, *out)
 	}
 	preview, err := s.Preview()
 	if err != nil {
 		return badInput("sweep: %v", err)
 	}
-	recordFaults(preview)
 	held, err := checkReplace(*out, preview, *force)
 	if err != nil {
 		return err
@@ -178,12 +196,6 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := s.Run(ctx)
-	if res != nil {
-		if rs != nil {
-			rs.Record(res)
-		}
-		recordFaults(res)
-	}
 	if errors.Is(err, harness.ErrInterrupted) {
 		if len(res.Points) == 0 {
 			return interrupted{err: fmt.Errorf("%w; nothing written", err)}
@@ -368,23 +380,73 @@ const (
 	maxRate  = 1e8  // req/s; far beyond what one client process sends
 )
 
-// parseConns parses -conns: levels 1 to harness.MaxConns, none twice.
-func parseConns(s string) ([]int, error) {
-	ns, err := parseInts(s)
-	if err != nil {
-		return nil, flagError("sweep", "conns", s, "%v", err)
-	}
+// parseLevelList parses a list flag of levels (-workers, -conns,
+// -maxconns): integers 1 to harness.MaxWorkers, none twice, and with auto
+// allowed, the word auto (harness.Auto).
+func parseLevelList(name, s string, auto bool) ([]int, error) {
+	var ns []int
 	seen := map[int]bool{}
-	for _, n := range ns {
-		if n < 1 || n > harness.MaxConns {
-			return nil, flagError("sweep", "conns", s, "concurrency level %d out of range 1 to %d", n, harness.MaxConns)
+	for _, f := range splitList(s) {
+		n, err := strconv.Atoi(f)
+		switch {
+		case auto && f == "auto":
+			n = harness.Auto
+		case err != nil:
+			return nil, flagError("sweep", name, s, "%q is not an integer", f)
+		case n < 1 || n > harness.MaxWorkers:
+			return nil, flagError("sweep", name, s, "level %d out of range 1 to %d", n, harness.MaxWorkers)
 		}
 		if seen[n] {
-			return nil, flagError("sweep", "conns", s, "level %d is named twice", n)
+			return nil, flagError("sweep", name, s, "level %s is named twice", f)
 		}
 		seen[n] = true
+		ns = append(ns, n)
+	}
+	if len(ns) == 0 {
+		return nil, flagError("sweep", name, s, "want at least one level")
 	}
 	return ns, nil
+}
+
+// joinLevels is the inverse of parseLevelList with auto.
+func joinLevels(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+		if n == harness.Auto {
+			s[i] = "auto"
+		}
+	}
+	return strings.Join(s, ",")
+}
+
+// sweepFlags names the flag that sets each harness.Sweep field.
+var sweepFlags = map[string]string{
+	"Workers": "workers", "MaxConns": "maxconns", "Duration": "duration", "Warmup": "warmup", "Count": "count",
+	"Size": "size", "OpTimeout": "timeout", "Rate": "rate", "Fault": "fault", "Restart.At": "restart",
+}
+
+// fieldFlagError turns an invalid harness.Sweep field (harness.FieldError)
+// into bad input naming the flag that set it ("-count 0: count is 0, want
+// >= 1"); the levels set through -conns are named -conns. A field no flag
+// sets is reported as it is.
+func fieldFlagError(fs *flag.FlagSet, given map[string]bool, servers string, err error) error {
+	var fe *harness.FieldError
+	name, ok := "", false
+	if errors.As(err, &fe) {
+		name, ok = sweepFlags[fe.Field]
+	}
+	if !ok {
+		return badInput("sweep: %v", err)
+	}
+	if (name == "workers" || name == "maxconns") && given["conns"] {
+		name = "conns"
+	}
+	why := fe.Err.Error()
+	if errors.Is(err, harness.ErrNothingToRun) {
+		why += fmt.Sprintf(" (servers %s)", quoteEmpty(servers))
+	}
+	return flagError("sweep", name, fs.Lookup(name).Value, "%s", why)
 }
 
 func splitList(s string) []string {

@@ -132,25 +132,61 @@ func TestSweepBadInput(t *testing.T) {
 func TestSweepAgainstAddr(t *testing.T) {
 	verifyNoLeaks(t)
 	addr := echoServer(t)
-	out := filepath.Join(t.TempDir(), "results", "echo.txt")
-	var stderr bytes.Buffer
 	pool := firstPool(t)
-	err := runSweep(io.Discard, &stderr, []string{"-addr", addr, "-servers", "echo", "-pools", pool,
-		"-conns", "2,1", "-duration", "50ms", "-warmup", "10ms", "-count", "2", "-out", out})
-	if err != nil {
-		t.Fatalf("sweep: %v\n%s", err, stderr.String())
+	for _, tc := range []struct {
+		name   string
+		levels []string
+		want   []string // the names' maxconns/workers, each twice (2 reps)
+	}{
+		// -conns is -workers with -maxconns auto: the pool as large as its workers.
+		{"conns", []string{"-conns", "2,1"}, []string{"maxconns=1/workers=1", "maxconns=2/workers=2"}},
+		// A pool smaller than its workers, and auto; sizes above the workers are not swept.
+		{"oversubscribed", []string{"-workers", "4", "-maxconns", "2,auto,8"}, []string{"maxconns=2/workers=4", "maxconns=4/workers=4"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "results", "echo.txt")
+			var stderr bytes.Buffer
+			args := append([]string{"-addr", addr, "-servers", "echo", "-pools", pool,
+				"-duration", "50ms", "-warmup", "10ms", "-count", "2", "-out", out}, tc.levels...)
+			if err := runSweep(io.Discard, &stderr, args); err != nil {
+				t.Fatalf("sweep: %v\n%s", err, stderr.String())
+			}
+			var got []string
+			for _, name := range readResults(t, out) {
+				if rest, ok := strings.CutPrefix(name, "Echo/server=echo/pool="+pool+"/"); ok {
+					got = append(got, rest[:strings.LastIndex(rest, "-")])
+				}
+			}
+			want := []string{tc.want[0], tc.want[0], tc.want[1], tc.want[1]}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("Echo results %q, want %q\n%s", got, want, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "[4/4]") || !strings.Contains(stderr.String(), "wrote 4 results") {
+				t.Errorf("progress:\n%s", stderr.String())
+			}
+		})
 	}
-	echo := 0
-	for _, name := range readResults(t, out) {
-		if strings.HasPrefix(name, "Echo/server=echo/pool="+pool+"/conns=") {
-			echo++
+}
+
+// TestSweepFlagConflicts: -conns with -workers or -maxconns, an unknown
+// preset, or a pool size that is not one are bad input.
+func TestSweepFlagConflicts(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-conns", "4", "-workers", "8"}, "-conns is -workers LEVELS -maxconns auto"},
+		{[]string{"-conns", "4", "-maxconns", "2"}, "-conns is -workers LEVELS -maxconns auto"},
+		{[]string{"-preset", "slow"}, `unknown preset "slow"`},
+		{[]string{"-maxconns", "0"}, `"0" is not a pool size`},
+		{[]string{"-maxconns", "big"}, `"big" is not a pool size`},
+		{[]string{"-workers", "4", "-maxconns", "16"}, "no point to run"},
+	} {
+		err := runSweep(io.Discard, io.Discard, append(tc.args, "-addr", "127.0.0.1:1", "-servers", "echo"))
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("sweep %q: %v, want bad input containing %q", tc.args, err, tc.want)
 		}
-	}
-	if echo != 4 {
-		t.Errorf("%d Echo results in %s, want 2 levels x 2 reps\n%s", echo, out, stderr.String())
-	}
-	if !strings.Contains(stderr.String(), "[4/4]") || !strings.Contains(stderr.String(), "wrote 4 results") {
-		t.Errorf("progress:\n%s", stderr.String())
 	}
 }
 
