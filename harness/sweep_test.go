@@ -197,7 +197,7 @@ func TestSweepValidate(t *testing.T) {
 		{"zero workers", func(s *Sweep) { s.Workers = []int{0} }, "worker level 0"},
 		{"no workers", func(s *Sweep) { s.Workers = nil }, "no worker levels"},
 		{"pool size", func(s *Sweep) { s.MaxConns = []int{-1} }, "pool size -1"},
-		{"pools larger than workers", func(s *Sweep) { s.MaxConns = []int{16} }, "no point to run"},
+		{"pools larger than workers", func(s *Sweep) { s.MaxConns = []int{16} }, "nothing to run"},
 		{"count", func(s *Sweep) { s.Count = 0 }, "count"},
 		{"timeout", func(s *Sweep) { s.OpTimeout = 0 }, "op timeout"},
 		{"fault", func(s *Sweep) { s.Fault = "latency=banana" }, "fault"},

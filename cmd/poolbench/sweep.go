@@ -120,25 +120,26 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	if given["timeout"] {
 		s.OpTimeout = set.OpTimeout
 	}
-	switch {
-	case given["conns"] && (given["workers"] || given["maxconns"]):
-		return flagError("sweep", "conns", *conns, "-conns is -workers LEVELS -maxconns auto; give it alone")
-	case given["conns"]:
+	// Each list is checked on its own first, so that an error names the
+	// flag whose value is wrong; then -conns must stand alone.
+	if given["workers"] {
+		if s.Workers, err = parseLevelList("workers", *workers, false); err != nil {
+			return err
+		}
+	}
+	if given["maxconns"] {
+		if s.MaxConns, err = parseLevelList("maxconns", *maxConns, true); err != nil {
+			return err
+		}
+	}
+	if given["conns"] {
 		if s.Workers, err = parseLevelList("conns", *conns, false); err != nil {
 			return err
 		}
+		if given["workers"] || given["maxconns"] {
+			return flagError("sweep", "conns", *conns, "-conns is -workers LEVELS -maxconns auto; give it alone")
+		}
 		s.MaxConns = []int{harness.Auto}
-	default:
-		if given["workers"] {
-			if s.Workers, err = parseLevelList("workers", *workers, false); err != nil {
-				return err
-			}
-		}
-		if given["maxconns"] {
-			if s.MaxConns, err = parseLevelList("maxconns", *maxConns, true); err != nil {
-				return err
-			}
-		}
 	}
 	if err := checkSweepFlags(s, *loops, *addr, s.Restart.At); err != nil {
 		return err

@@ -178,9 +178,11 @@ func TestSweepFlagConflicts(t *testing.T) {
 		{[]string{"-conns", "4", "-workers", "8"}, "-conns is -workers LEVELS -maxconns auto"},
 		{[]string{"-conns", "4", "-maxconns", "2"}, "-conns is -workers LEVELS -maxconns auto"},
 		{[]string{"-preset", "slow"}, `unknown preset "slow"`},
-		{[]string{"-maxconns", "0"}, `"0" is not a pool size`},
-		{[]string{"-maxconns", "big"}, `"big" is not a pool size`},
-		{[]string{"-workers", "4", "-maxconns", "16"}, "no point to run"},
+		{[]string{"-maxconns", "0"}, "-maxconns 0: level 0 out of range"},
+		{[]string{"-maxconns", "big"}, `-maxconns big: "big" is not an integer`},
+		{[]string{"-maxconns", "auto,4,auto"}, "-maxconns auto,4,auto: level auto is named twice"},
+		{[]string{"-workers", "4", "-maxconns", "16"}, "-maxconns 16: nothing to run: every pool size exceeds every worker level"},
+		{[]string{"-count", "0"}, "-count 0"},
 	} {
 		err := runSweep(io.Discard, io.Discard, append(tc.args, "-addr", "127.0.0.1:1", "-servers", "echo"))
 		var ue usageError
