@@ -192,6 +192,11 @@ func (r *Results) pointResult(cfg []results.KV, p Point) results.Result {
 	}
 	if p.Requests > 0 {
 		ns(results.WaitPerOp, p.Wait.Mean)
+	}
+	// A shard's point (p.Hist set) leaves out what poolbench merge cannot
+	// combine exactly from shard files (merge/rules.go): the wait's
+	// percentiles and share, and the fairness over all workers.
+	if p.Requests > 0 && p.Hist == nil {
 		ns(results.WaitP50, p.Wait.P50)
 		ns(results.WaitP99, p.Wait.P99)
 		ns(results.WaitMax, p.Wait.Max)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/poolbench/poolbench/impls/server"
@@ -159,5 +160,29 @@ func TestWriteFileReplacesAtomically(t *testing.T) {
 	}
 	if b2, _ := os.ReadFile(path); !bytes.Equal(b, b2) {
 		t.Error("a failed WriteFile changed another file")
+	}
+}
+
+// TestShardPointLeavesOutUnmergeable: a shard's point (one with its
+// histogram) writes none of the units poolbench merge refuses, and
+// keeps the ones it merges.
+func TestShardPointLeavesOutUnmergeable(t *testing.T) {
+	res := sampleResults()
+	res.Points = res.Points[:1]
+	res.Points[0].Hist = hdrhistogram.New(histMin, histMax, histDigits)
+	var buf bytes.Buffer
+	if err := res.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := readBack(t, buf.Bytes())
+	for _, unit := range []string{"p50-wait-sec", "p99-wait-sec", "max-wait-sec", "waited-frac", "jain"} {
+		if _, ok := recs[0].Value(unit); ok {
+			t.Errorf("a shard's point writes %s, which merge cannot combine", unit)
+		}
+	}
+	for _, unit := range []string{"req/s", "wait-sec/op", "stall-sec"} {
+		if _, ok := recs[0].Value(unit); !ok {
+			t.Errorf("a shard's point lacks %s", unit)
+		}
 	}
 }
