@@ -49,8 +49,8 @@ func writeLoss(b *strings.Builder, sw *sweep) {
 		fmt.Fprintf(b, "### UDP loss, server=%s\n\n"+
 			"Requests whose echo did not arrive before the op timeout (class `lost`: counted, never retried), "+
 			"median per point over the repetitions.\n\n", srv)
-		t := table{head: append([]string{"conns"}, pools...)}
-		for _, conns := range sw.conns {
+		t := table{head: append([]string{"workers"}, pools...)}
+		for _, conns := range sw.workers {
 			row := []string{conns}
 			for _, p := range pools {
 				cell := "-"
