@@ -165,6 +165,48 @@ func registeredPools() []harness.Pool {
 // pid, 0 for none), sampling every interval (0: only at its ends).
 func kernelWindow(t *testing.T, addr string, pid int, interval time.Duration) *kernelnet.Window {
 	t.Helper()
+	r := kernelReader(t, addr, pid)
+	w, err := r.Begin(interval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// pollFDs polls the fds of the server at addr (process pid) every
+// millisecond until the returned func is called, which returns the most
+// seen at once with the limit.
+func pollFDs(t *testing.T, addr string, pid int) func() kernelnet.FDs {
+	t.Helper()
+	r := kernelReader(t, addr, pid)
+	stop, done := make(chan struct{}), make(chan kernelnet.FDs)
+	go func() {
+		var peak kernelnet.FDs
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			if fd, err := r.FDs(); err == nil {
+				peak.Limit = fd.Limit
+				peak.Open = max(peak.Open, fd.Open)
+			}
+			select {
+			case <-stop:
+				done <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() kernelnet.FDs {
+		close(stop)
+		return <-done
+	}
+}
+
+// kernelReader returns a kernelnet Reader for the server at addr (process
+// pid, 0 for none).
+func kernelReader(t *testing.T, addr string, pid int) *kernelnet.Reader {
+	t.Helper()
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		t.Fatal(err)
@@ -177,9 +219,5 @@ func kernelWindow(t *testing.T, addr string, pid int, interval time.Duration) *k
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := r.Begin(interval)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
+	return r
 }

@@ -137,7 +137,7 @@ func (r *Reader) Sample(since time.Duration) (Sample, error) {
 		return s, err
 	}
 	if r.pid != 0 {
-		if s.FDs, err = r.fds(); err != nil {
+		if s.FDs, err = r.FDs(); err != nil {
 			return s, err
 		}
 	}
@@ -207,8 +207,10 @@ func (r *Reader) listen() (Listen, error) {
 	return Listen{Overflows: uint64(*ns.TcpExt.ListenOverflows), Drops: uint64(*ns.TcpExt.ListenDrops)}, nil
 }
 
-// fds reads the server process's open fds and soft RLIMIT_NOFILE.
-func (r *Reader) fds() (FDs, error) {
+// FDs reads only the server process's open fds and soft RLIMIT_NOFILE: a
+// few /proc reads, cheap enough to poll every millisecond where a Sample's
+// socket dump is not.
+func (r *Reader) FDs() (FDs, error) {
 	p, err := r.fs.Proc(r.pid)
 	if err != nil {
 		return FDs{}, fmt.Errorf("kernelnet: %w", err)
