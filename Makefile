@@ -30,12 +30,14 @@ bench-faults:
 	scripts/bench-faults.sh results/faults.txt
 	$(GO) tool benchstat -col /pool -row /workers -filter '.unit:(req/s OR p99-ns OR failures OR recovered)' results/faults.txt
 
-## sweep: every server x every pool, pool sizes 4, 16, 64 and auto (= workers) against
-## 4 to 1024 workers (the quick preset, harness/settings.go), into results/echo.txt.
+## sweep: a goroutine-per-conn (net) and an event-loop (gnet) server x every pool, pool sizes
+## 4, 16, 64 and auto (= workers) against 4 to 1024 workers (W/M 1 to 256; the quick preset,
+## harness/settings.go), into results/echo.txt, which it replaces (-force: a run of other
+## settings is what make sweep is for).
 ## Extra flags: make sweep SWEEPFLAGS='-preset full' or '-workers 1,2,4,8 -maxconns auto -count 10'.
-SWEEPFLAGS ?= -preset quick
+SWEEPFLAGS ?= -preset quick -servers net,gnet
 sweep:
-	$(POOLBENCH) sweep -out results/echo.txt $(SWEEPFLAGS)
+	$(POOLBENCH) sweep -out results/echo.txt -force $(SWEEPFLAGS)
 
 ## scenarios: restart while idle (-restart-idle: load 100ms, quiet, kill and relaunch, resume
 ## 150ms) and the cold burst (4 x MaxConns Gets on an empty pool, dials costing 1ms and 10ms) on
