@@ -1,10 +1,14 @@
-// Package report writes REPORT.md from the result files in a results
-// directory: pool.txt (the pool micro-benchmarks), echo.txt (the echo
-// sweep and its saturation knees), faults.txt (the echo sweep under
-// injected latency, and server restarts) and conformance.json (the
-// pooltest matrix), plus SVG plots of the sweep. Inputs are read with
-// golang.org/x/perf/benchfmt and summarised with benchmath, as benchstat
-// does. A missing input becomes a section saying so, not a failure; an
+// Package report owns REPORT.md and its plots: what the committed
+// results say, section by section. It reads the result files of a results
+// directory through package results (the schema: names, units,
+// configuration keys, and the knee's rule, results.FindKnee), and must not
+// know how they were measured (harness) or how two sets are compared for
+// a regression (gate): it imports neither. Inputs: pool.txt (the pool
+// micro-benchmarks), echo.txt (the echo sweep: pools as large as their
+// workers, and oversubscribed pools), faults.txt (the echo sweep under
+// injected latency, and server restarts), scenarios.txt and
+// conformance.json (the pooltest matrix). Values are summarised with
+// benchmath, as benchstat does. A missing input becomes a section saying so, not a failure; an
 // input that is there but unusable (empty, garbled, a NaN) is an
 // InputError and nothing is written. The output is deterministic: the same
 // inputs give the same bytes.

@@ -10,8 +10,10 @@
 // # Where a new thing goes
 //
 //   - A new per-point metric: a Unit variable in units.go (name, better=
-//     direction, one line of doc) and a line in the writer of the result it
-//     belongs to (harness: Point.Result); readers find it by that Unit.
+//     direction, one line of doc), added to EchoUnits, and a line in the
+//     writer of the result it belongs to (harness/output.go, pointResult);
+//     readers find it by that Unit; poolbench merge needs a rule for it
+//     (merge/rules.go) or a reason it refuses it.
 //   - A new configuration key: a Key constant in keys.go; the result's
 //     writer sets it with a non-empty value in every block (an empty value
 //     is refused: benchstat prints it as an empty header line).
