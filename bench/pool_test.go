@@ -19,13 +19,14 @@ type design struct {
 	new  func(pool.Config) (pool.Pool, error)
 }
 
-// designs is the floor followed by every registered pool design.
+// designs is the floor followed by every registered pool design (with a
+// slowdown injected only in scripts/gate-power.sh's builds; see injected).
 func designs() []design {
 	ds := []design{{name: "floor", new: newFloor}}
 	for _, d := range impls.Pools() {
 		ds = append(ds, design{name: d.Name, new: d.New})
 	}
-	return ds
+	return injected(ds)
 }
 
 // scenario is one way of loading a pool; see the package doc.
@@ -109,6 +110,7 @@ func runScenario(b *testing.B, d design, sc scenario) (skip string, err error) {
 
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpuStart := processCPU(b)
 	if sc.parallelism == 0 {
 		for range b.N {
 			if !cycle(ctx, p, nil, retry, sc.yield, &first) {
@@ -125,12 +127,14 @@ func runScenario(b *testing.B, d design, sc scenario) (skip string, err error) {
 				}
 			}
 		})
-		b.StopTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(processCPU(b)-cpuStart)/float64(b.N), "cpu-ns/op")
+	if watch != nil {
 		if _, err := watch.close(); err != nil {
 			return "", err
 		}
 	}
-	b.StopTimer()
 
 	if err := first.get(); err != nil {
 		return "", err

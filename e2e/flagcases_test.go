@@ -74,7 +74,10 @@ var flagCases = map[string][]badValue{
 	"gate -benchtime":  {v("x"), v("0s"), v("-1s"), v("0x"), v("")},
 	"gate -cpu":        {v("x"), v("0"), v("1,,2"), v("-1")},
 	"gate -timeout":    {v("0s"), v("-1s")},
-	"gate -save":       {v("$DIR/old.txt"), v("$DIR/old.txt/saved")},
+	"gate -confirm":    {v("-1"), v("100000")},
+	// Valid only with -base: with the base's two files it is bad input.
+	"gate -instructions": {v("x"), v("true")},
+	"gate -save":         {v("$DIR/old.txt"), v("$DIR/old.txt/saved")},
 
 	// merge
 	"merge -out": {v(""), v("$DIR"), v("$DIR/old.txt/merged.txt"), v("$DIR/old.txt")},

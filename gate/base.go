@@ -23,37 +23,55 @@ type BaseRun struct {
 	Run RunOptions
 }
 
-// Collect checks Ref out into a temporary git worktree, builds both test
-// binaries with go test -c, runs them interleaved and returns the base
-// (old) and working-tree (new) results and the commit Ref resolved to.
-// The worktree and binaries are removed before it returns.
-func (b BaseRun) Collect(ctx context.Context) (old, new Set, commit string, err error) {
+// Gate is the whole gate over Ref and the working tree: it builds both,
+// runs b.Run.Count rounds of every benchmark, compares them with opt, and
+// reruns the suspects with fresh pairs (Confirm) unless c.Pairs is 0. It
+// returns the outcome and the first pass's results.
+func (b BaseRun) Gate(ctx context.Context, opt Options, c ConfirmOptions) (o *Outcome, old, new Set, err error) {
+	_, err = b.withBinaries(ctx, func(oldBin, newBin Binary) error {
+		if old, new, err = RunInterleaved(ctx, oldBin, newBin, b.Run); err != nil {
+			return err
+		}
+		if o, err = Compare(old, new, opt); err != nil {
+			return err
+		}
+		if c.Pairs == 0 {
+			return nil
+		}
+		return Confirm(ctx, oldBin, newBin, o, b.Run, c)
+	})
+	return o, old, new, err
+}
+
+// withBinaries builds the benchmark package at Ref (in a temporary git
+// worktree) and in the working tree, calls f with both, and removes them.
+func (b BaseRun) withBinaries(ctx context.Context, f func(old, new Binary) error) (commit string, err error) {
 	dir := b.Dir
 	if dir == "" {
 		dir = "."
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return Set{}, Set{}, "", err
+		return "", err
 	}
 	top, err := TopLevel(ctx, abs)
 	if err != nil {
-		return Set{}, Set{}, "", fmt.Errorf("%s is not in a git working tree: %w", abs, err)
+		return "", fmt.Errorf("%s is not in a git working tree: %w", abs, err)
 	}
 	rel, err := filepath.Rel(top, abs)
 	if err != nil {
-		return Set{}, Set{}, "", err
+		return "", err
 	}
 	tmp, err := os.MkdirTemp("", "poolbench-gate-")
 	if err != nil {
-		return Set{}, Set{}, "", err
+		return "", err
 	}
 	defer os.RemoveAll(tmp)
 
 	worktree := filepath.Join(tmp, "base")
 	commit, cleanup, err := Worktree(ctx, abs, b.Ref, worktree)
 	if err != nil {
-		return Set{}, Set{}, "", err
+		return "", err
 	}
 	defer func() {
 		if cerr := cleanup(); cerr != nil && err == nil {
@@ -63,17 +81,15 @@ func (b BaseRun) Collect(ctx context.Context) (old, new Set, commit string, err 
 	progress(b.Run.Progress, "gate: building %s at %s (%.12s)", b.Pkg, b.Ref, commit)
 	oldDir, err := BuildTest(ctx, filepath.Join(worktree, rel), b.Pkg, filepath.Join(tmp, "old.test"))
 	if err != nil {
-		return Set{}, Set{}, "", fmt.Errorf("build base %s: %w", b.Ref, err)
+		return "", fmt.Errorf("build base %s: %w", b.Ref, err)
 	}
 	progress(b.Run.Progress, "gate: building %s in the working tree", b.Pkg)
 	newDir, err := BuildTest(ctx, abs, b.Pkg, filepath.Join(tmp, "new.test"))
 	if err != nil {
-		return Set{}, Set{}, "", fmt.Errorf("build working tree: %w", err)
+		return "", fmt.Errorf("build working tree: %w", err)
 	}
-	old, new, err = RunInterleaved(ctx,
-		Binary{Path: filepath.Join(tmp, "old.test"), Dir: oldDir},
-		Binary{Path: filepath.Join(tmp, "new.test"), Dir: newDir}, b.Run)
-	return old, new, commit, err
+	return commit, f(Binary{Path: filepath.Join(tmp, "old.test"), Dir: oldDir},
+		Binary{Path: filepath.Join(tmp, "new.test"), Dir: newDir})
 }
 
 func progress(w io.Writer, format string, args ...any) {

@@ -3,6 +3,7 @@ package gate
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,12 +75,23 @@ func TestCompareVerdicts(t *testing.T) {
 		{"noise", bench("A", "ns/op", base...), bench("A", "ns/op", shuffled...), []Verdict{Same}, 0},
 		{"A against A", bench("A", "ns/op", base...), bench("A", "ns/op", base...), []Verdict{Same}, 0},
 		{"significant but under threshold", bench("A", "ns/op", tight...), bench("A", "ns/op", scaled(1.03, tight)...), []Verdict{Worse}, 0},
-		{"too few samples", bench("A", "ns/op", base[:3]...), bench("A", "ns/op", scaled(2, base[:3])...), []Verdict{Undecided}, 2},
-		{"too few on one side", bench("A", "ns/op", base...), bench("A", "ns/op", scaled(2, base[:3])...), []Verdict{Undecided}, 2},
+		{"too few pairs", bench("A", "ns/op", base[:3]...), bench("A", "ns/op", scaled(2, base[:3])...), []Verdict{Undecided}, 2},
+		{"sides that do not pair", bench("A", "ns/op", base...), bench("A", "ns/op", scaled(2, base[:3])...), []Verdict{Undecided}, 2},
 		{"req/s falling is a regression", bench("A", "req/s", base...), bench("A", "req/s", scaled(0.75, base)...), []Verdict{Regression}, 1},
 		{"req/s rising is better", bench("A", "req/s", base...), bench("A", "req/s", scaled(1.25, base)...), []Verdict{Better}, 0},
 		{"p99 latency rising is a regression", bench("A", "p99-ns", base...), bench("A", "p99-ns", scaled(1.25, base)...), []Verdict{Regression}, 1},
 		{"allocs from zero", bench("A", "allocs/op", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), bench("A", "allocs/op", 1, 1, 1, 1, 1, 1, 1, 1, 1, 1), []Verdict{Regression}, 1},
+		// Exact rows need no statistics: one more allocation in every run
+		// fails, with a single run a side.
+		{"one more alloc, one run", bench("A", "allocs/op", 2), bench("A", "allocs/op", 3), []Verdict{Regression}, 1},
+		{"B/op up in every run", bench("A", "B/op", 48, 48, 48), bench("A", "B/op", 64, 64, 64), []Verdict{Regression}, 1},
+		{"B/op that varies and overlaps", bench("A", "B/op", 170, 176, 176), bench("A", "B/op", 176, 177, 175), []Verdict{Same}, 0},
+		{"allocs down", bench("A", "allocs/op", 1, 1, 1), bench("A", "allocs/op", 0, 0, 0), []Verdict{Better}, 0},
+		// Instruction counts are deterministic: more than 1% worse fails.
+		{"instructions up 2%", bench("A", "instructions/op", 300), bench("A", "instructions/op", 306), []Verdict{Regression}, 1},
+		{"instructions within 1%", bench("A", "instructions/op", 300), bench("A", "instructions/op", 302), []Verdict{Same}, 0},
+		// Wait tails are shown, never gated.
+		{"p99 wait rising is shown only", bench("A", "p99-wait-ns", base...), bench("A", "p99-wait-ns", scaled(2, base)...), []Verdict{Same}, 0},
 		{"constant and equal", bench("A", "B/op", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), bench("A", "B/op", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), []Verdict{Same}, 0},
 		{"missing rows are reported, not failed",
 			bench("A", "ns/op", base...) + bench("Gone", "ns/op", base...),
@@ -158,7 +170,7 @@ func TestNonFinite(t *testing.T) {
 func TestTooFewSamplesMessage(t *testing.T) {
 	o := compare(t, bench("A", "ns/op", base[:3]...), bench("A", "ns/op", base[:3]...), DefaultOptions)
 	err := o.Err()
-	want := "need >= 4 samples per side for alpha=0.05; got 3"
+	want := "need >= 5 paired runs per side for alpha=0.05; got 3"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Err() = %v, want it to contain %q", err, want)
 	}
@@ -182,8 +194,8 @@ func TestThresholdAndAlphaFlags(t *testing.T) {
 	if v := compare(t, old, new, opt).Rows[0].Verdict; v != Worse {
 		t.Errorf("12%% slower with threshold 15%%: verdict %v, want Worse", v)
 	}
-	// Ten samples a side reach at best p = 2/C(20,10) ~ 1.1e-5: at alpha 1e-6
-	// the gate needs 12 and says it cannot decide.
+	// Ten pairs reach at best p = 2^-10 ~ 1e-3: at alpha 1e-6 the gate
+	// needs 20 and says it cannot decide.
 	opt = DefaultOptions
 	opt.Alpha = 1e-6
 	if o := compare(t, old, bench("A", "ns/op", scaled(1.25, base)...), opt); exitCode(o) != 2 {
@@ -191,14 +203,48 @@ func TestThresholdAndAlphaFlags(t *testing.T) {
 	}
 }
 
-func TestNeedSamples(t *testing.T) {
+func TestNeedPairs(t *testing.T) {
 	for _, tt := range []struct {
 		alpha float64
 		want  int
-	}{{0.5, 2}, {0.1, 4}, {0.05, 4}, {0.01, 5}, {0.001, 7}, {1e-6, 12}} {
-		if got := NeedSamples(tt.alpha); got != tt.want {
-			t.Errorf("NeedSamples(%v) = %d, want %d", tt.alpha, got, tt.want)
+	}{{0.5, 2}, {0.1, 4}, {0.05, 5}, {0.01, 7}, {0.001, 10}, {1e-6, 20}} {
+		if got := NeedPairs(tt.alpha); got != tt.want {
+			t.Errorf("NeedPairs(%v) = %d, want %d", tt.alpha, got, tt.want)
 		}
+	}
+}
+
+// TestPairingBeatsRoundNoise: a 10% slowdown in every round, under
+// round-to-round swings of a factor of three (a neighbour's load), is plain
+// to the paired test and invisible to medians alone.
+func TestPairingBeatsRoundNoise(t *testing.T) {
+	load := []float64{1, 3, 1.5, 2.5, 1.2, 2.8, 1.1, 2, 3, 1.4}
+	old := make([]float64, len(load))
+	for i, l := range load {
+		old[i] = 100 * l
+	}
+	o := compare(t, bench("A", "ns/op", old...), bench("A", "ns/op", scaled(1.10, old)...), DefaultOptions)
+	r := o.Rows[0]
+	if r.Verdict != Regression || math.Abs(r.Change-0.10) > 1e-9 || r.Paired.N != 10 || r.Paired.P > 0.001 {
+		t.Errorf("row = %v, change %v, pairs %+v; want a 10%% regression with p = 2^-10", r.Verdict, r.Change, r.Paired)
+	}
+	// The medians' intervals overlap: comparing the sides as two unpaired
+	// samples could not tell them apart.
+	if !(r.OldSummary.Hi > r.NewSummary.Lo) {
+		t.Errorf("old median interval [%v, %v] and new [%v, %v] do not overlap; the test shows nothing",
+			r.OldSummary.Lo, r.OldSummary.Hi, r.NewSummary.Lo, r.NewSummary.Hi)
+	}
+}
+
+// TestFamilyIsTimedRowsOnly: exact and shown rows take no part in the
+// correction.
+func TestFamilyIsTimedRowsOnly(t *testing.T) {
+	old := bench("A", "ns/op", base...) + bench("A", "allocs/op", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) +
+		bench("A", "B/op", 1, 2, 1, 2, 1, 2, 1, 2, 1, 2) + bench("A", "p99-wait-ns", base...)
+	new := bench("A", "ns/op", shuffled...) + bench("A", "allocs/op", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) +
+		bench("A", "B/op", 2, 1, 2, 1, 2, 1, 2, 1, 2, 1) + bench("A", "p99-wait-ns", shuffled...)
+	if o := compare(t, old, new, DefaultOptions); o.Tests != 1 {
+		t.Errorf("family size %d, want 1 (the sec/op row)", o.Tests)
 	}
 }
 
@@ -255,7 +301,7 @@ func TestHolm(t *testing.T) {
 	rows := make([]Row, len(ps))
 	tested := make([]int, len(ps))
 	for i, p := range ps {
-		rows[i].Comparison.P = p
+		rows[i].Paired.P = p
 		tested[i] = i
 	}
 	// Holm over 4: 0.001 < 0.05/4 passes; 0.02 < 0.05/3 fails and stops the walk.
@@ -267,30 +313,47 @@ func TestHolm(t *testing.T) {
 	}
 }
 
-// TestHolmInCompare: a 7% shift with p = 0.005 fails the gate
-// alone, but among 20 unchanged rows it is not significant family-wise, and
-// the row says why.
+// TestHolmInCompare: a 7% shift with a small p fails the gate alone, but
+// among 20 unchanged rows it is not significant family-wise: the row says
+// why, and stays a suspect that confirmation would rerun.
 func TestHolmInCompare(t *testing.T) {
 	// Half of new overlaps old: p is small but not tiny.
 	old := bench("A", "ns/op", base...)
-	new := bench("A", "ns/op", 99, 101, 102, 104, 105, 110, 111, 112, 113, 114)
+	new := bench("A", "ns/op", 99, 104, 97, 104, 105, 110, 111, 112, 113, 114)
 	for i := range 20 {
 		old += bench(fmt.Sprintf("Same%d", i), "ns/op", base...)
 		new += bench(fmt.Sprintf("Same%d", i), "ns/op", shuffled...)
 	}
 	opt := DefaultOptions
 	o := compare(t, old, new, opt)
-	if o.Tests != 21 || o.Rows[0].Verdict != Same {
-		t.Fatalf("Holm: tests %d, row A verdict %v; want 21 and Same", o.Tests, o.Rows[0].Verdict)
+	if o.Tests != 21 || o.Rows[0].Verdict != Suspect {
+		t.Fatalf("Holm: tests %d, row A verdict %v; want 21 and Suspect", o.Tests, o.Rows[0].Verdict)
 	}
-	if p := o.Rows[0].Comparison.P; !(p < 0.05 && p > 0.05/21) {
+	if len(o.Suspects()) < 1 || o.Suspects()[0].Name != o.Rows[0].Name {
+		t.Errorf("Suspects() = %v, want row A first", o.Suspects())
+	}
+	if p := o.Rows[0].Paired.P; !(p < 0.05 && p > 0.05/21) {
 		t.Fatalf("row A p = %v, want between alpha/21 and alpha for this test to mean anything", p)
 	}
-	if w := fmt.Sprint(o.Rows[0].Warnings); !strings.Contains(w, "not significant after Holm-Bonferroni over 21 rows") {
+	if w := fmt.Sprint(o.Rows[0].Warnings); !strings.Contains(w, "not significant after Holm-Bonferroni over 21 timed rows") {
 		t.Errorf("row A warnings %s lack the correction note", w)
 	}
 	opt.Correction = NoCorrection
 	if v := compare(t, old, new, opt).Rows[0].Verdict; v != Regression {
 		t.Errorf("no correction: row A verdict %v, want Regression", v)
+	}
+}
+
+// TestPairsKeepRoundOrder: the i-th old and i-th new result are a pair. A
+// new side that is the old one in reverse order moves every pair (ratios
+// from 0.1 to 10) although the two sides hold the same values; pairing the
+// sorted values instead would see ten ratios of exactly 1.
+func TestPairsKeepRoundOrder(t *testing.T) {
+	old := []float64{100, 200, 300, 400, 500, 600, 700, 800, 900, 1000}
+	rev := slices.Clone(old)
+	slices.Reverse(rev)
+	r := compare(t, bench("A", "ns/op", old...), bench("A", "ns/op", rev...), DefaultOptions).Rows[0]
+	if r.Paired.Lo > 0.5 || r.Paired.Hi < 2 || r.Verdict != Same {
+		t.Errorf("reversed rounds: ratio interval [%v, %v], verdict %v; want ratios spanning 0.5..2 and no verdict", r.Paired.Lo, r.Paired.Hi, r.Verdict)
 	}
 }

@@ -38,28 +38,18 @@ func (c Correction) String() string {
 }
 
 // tests returns the indices of rows that take part in the test family:
-// both sides present, enough samples, and not every value identical (the
-// U-test has nothing to test there; benchmath reports p = 1).
+// timed rows only (exact rows need no statistics, shown rows never gate),
+// with both sides, enough pairs, and some pair that moved (with every ratio
+// 1 the signed-rank test has nothing to test).
 func tests(rows []Row) []int {
 	var idx []int
 	for i, r := range rows {
-		if r.Old == nil || r.New == nil || r.Verdict == Undecided || allEqual(r) {
+		if r.Kind != Timed || r.Old == nil || r.New == nil || r.Verdict == Undecided || r.Paired.N == 0 || r.Paired.P == 1 && r.Paired.PBetter == 1 {
 			continue
 		}
 		idx = append(idx, i)
 	}
 	return idx
-}
-
-func allEqual(r Row) bool {
-	v := r.Old.Values[0]
-	for _, s := range [][]float64{r.Old.Values, r.New.Values} {
-		// Sample values are sorted: the ends bound the rest.
-		if s[0] != v || s[len(s)-1] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // significant reports, per row index in tested, whether the row's p-value
@@ -68,17 +58,17 @@ func (c Correction) significant(rows []Row, tested []int, alpha float64) map[int
 	sig := make(map[int]bool, len(tested))
 	if c == NoCorrection {
 		for _, i := range tested {
-			sig[i] = rows[i].Comparison.P < alpha
+			sig[i] = rows[i].Paired.P < alpha
 		}
 		return sig
 	}
 	// Holm: walk p-values upwards; the k-th smallest (from 0) must be below
 	// alpha/(m-k); the first that is not stops the walk.
 	order := slices.Clone(tested)
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rows[a].Comparison.P, rows[b].Comparison.P) })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rows[a].Paired.P, rows[b].Paired.P) })
 	m := len(order)
 	for k, i := range order {
-		if !(rows[i].Comparison.P < alpha/float64(m-k)) {
+		if !(rows[i].Paired.P < alpha/float64(m-k)) {
 			break
 		}
 		sig[i] = true

@@ -51,7 +51,7 @@ func DirectionOf(unit string, meta benchfmt.UnitMetadataMap) (d Direction, assum
 	case "s", "sec":
 		return HigherIsBetter, false
 	}
-	if isDuration(num) || num == "B" || num == "allocs" {
+	if isDuration(num) || num == "B" || num == "allocs" || num == "instructions" {
 		return LowerIsBetter, false
 	}
 	return LowerIsBetter, true

@@ -5,8 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,7 +25,11 @@ type Binary struct {
 
 // RunOptions configure RunInterleaved.
 type RunOptions struct {
-	Bench     string // -test.bench regular expression
+	Bench string // -test.bench regular expression
+	// Split runs rows in groups after the first round; Groups gives the
+	// groups' -test.bench patterns instead (see RunInterleaved).
+	Split     bool
+	Groups    []string
 	Benchtime string // -test.benchtime; "" keeps the testing default
 	CPU       string // -test.cpu list; "" keeps the default
 	Count     int    // runs per side; each run is one process with -test.count 1
@@ -36,12 +43,21 @@ type RunOptions struct {
 	Progress io.Writer
 }
 
-// RunInterleaved runs old and new Count times each, alternating in ABBA
-// order (old new, new old, ...) so that a slow drift of the machine (heat,
-// a neighbour's load) lands on both sides equally instead of always
-// favouring whichever side runs first. Each run is a separate process with
-// -test.count 1, so the samples are independent of one process's layout
-// and warm-up. It returns each side's results.
+// RunInterleaved runs Count rounds; each round runs old and new back to
+// back, in an order drawn at random for the pair, so that whatever the
+// machine does (heat, a neighbour's load) is as likely to land on either
+// side of each pair: the paired test's "no change" hypothesis then holds
+// exactly for an unchanged tree. Each run is a separate process with
+// -test.count 1, so the pairs are independent of one process's layout and
+// warm-up. It returns each side's results, one per row per round, in
+// round order (the i-th old and i-th new result of a row are a pair).
+//
+// With Split, the first round runs every benchmark in one process per
+// side; later rounds run one pair of processes per group of rows sharing
+// their first sub-benchmark (BenchmarkPool/impl=ring/...), in a random
+// order of groups. Old and new of a row then run a fraction of a second
+// apart instead of a whole process apart, so the two share more of the
+// machine's momentary load. Groups, when set, are used from the first round.
 func RunInterleaved(ctx context.Context, old, new Binary, o RunOptions) (oldSet, newSet Set, err error) {
 	if o.Count < 1 {
 		return Set{}, Set{}, fmt.Errorf("count must be >= 1, got %d", o.Count)
@@ -49,32 +65,70 @@ func RunInterleaved(ctx context.Context, old, new Binary, o RunOptions) (oldSet,
 	sides := [2]Binary{old, new}
 	sets := [2]*Set{&oldSet, &newSet}
 	names := [2]string{"old", "new"}
-	run := 0
+	groups := o.Groups
+	if len(groups) == 0 {
+		groups = []string{o.Bench}
+	}
 	for round := 0; round < o.Count; round++ {
-		order := [2]int{0, 1}
-		if round%2 == 1 {
-			order = [2]int{1, 0}
+		for g, pattern := range shuffle(groups) {
+			order := [2]int{0, 1}
+			if rand.IntN(2) == 1 {
+				order = [2]int{1, 0}
+			}
+			for _, side := range order {
+				if o.Progress != nil {
+					fmt.Fprintf(o.Progress, "gate: round %d/%d, group %d/%d (%s)\n", round+1, o.Count, g+1, len(groups), names[side])
+				}
+				got, err := runOnce(ctx, sides[side], o, pattern, names[side]+" run "+strconv.Itoa(round+1))
+				if err != nil {
+					return Set{}, Set{}, err
+				}
+				sets[side].Append(got)
+			}
 		}
-		for _, side := range order {
-			run++
-			if o.Progress != nil {
-				fmt.Fprintf(o.Progress, "gate: run %d/%d (%s)\n", run, 2*o.Count, names[side])
+		// A -bench pattern that selects sub-benchmarks cannot be split: a
+		// group's pattern would run the rows it left out.
+		if round == 0 && o.Split && len(o.Groups) == 0 && !strings.Contains(o.Bench, "/") {
+			if split := splitGroups(newSet); len(split) > 1 {
+				groups = split
 			}
-			got, err := runOnce(ctx, sides[side], o, names[side]+" run "+strconv.Itoa(round+1))
-			if err != nil {
-				return Set{}, Set{}, err
-			}
-			sets[side].Append(got)
 		}
 	}
 	return oldSet, newSet, nil
 }
 
+// shuffle returns a copy of s in random order.
+func shuffle(s []string) []string {
+	out := slices.Clone(s)
+	rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// splitGroups returns one -test.bench pattern per first sub-benchmark among
+// the results (^BenchmarkPool$/^impl=ring$), in first-seen order.
+func splitGroups(s Set) []string {
+	var groups []string
+	seen := map[string]bool{}
+	for _, r := range s.Results {
+		name := procsSuffix.ReplaceAllString(string(r.Name), "")
+		parts := strings.SplitN(name, "/", 3)
+		if len(parts) < 2 {
+			return nil // a top-level benchmark: no group could hold it alone
+		}
+		p := "^" + regexp.QuoteMeta("Benchmark"+parts[0]) + "$/^" + regexp.QuoteMeta(parts[1]) + "$"
+		if !seen[p] {
+			seen[p] = true
+			groups = append(groups, p)
+		}
+	}
+	return groups
+}
+
 // runOnce runs b once and reads its benchmark output.
-func runOnce(ctx context.Context, b Binary, o RunOptions, label string) (Set, error) {
+func runOnce(ctx context.Context, b Binary, o RunOptions, bench, label string) (Set, error) {
 	// -test.v prints each benchmark's name as it starts (benchfmt skips
 	// those lines), so a hung run can be named; see running.
-	args := []string{"-test.run=^$", "-test.bench=" + o.Bench, "-test.benchmem", "-test.count=1", "-test.v=true"}
+	args := []string{"-test.run=^$", "-test.bench=" + bench, "-test.benchmem", "-test.count=1", "-test.v=true"}
 	if o.Benchtime != "" {
 		args = append(args, "-test.benchtime="+o.Benchtime)
 	}

@@ -45,7 +45,7 @@ var spinOnce struct {
 func spinBinary(t *testing.T) Binary {
 	t.Helper()
 	spinOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		path := filepath.Join(binDir, "spin.test")
 		dir, err := BuildTest(ctx, ".", "./testdata/spin", path)
@@ -61,11 +61,13 @@ func spinBinary(t *testing.T) Binary {
 // the same RunInterleaved and Compare the command uses, and returns the outcome.
 func gateSpin(t *testing.T, old, new Binary) *Outcome {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// A bound on a hang, not on speed: 20 processes on a machine loaded 30
+	// times over its cores took more than two minutes.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	// 20000 ops of ~7µs: ~150ms a process, long enough to average over the
-	// load spikes of a shared machine, short enough for 20 runs in seconds.
-	oldSet, newSet, err := RunInterleaved(ctx, old, new, RunOptions{Bench: "^BenchmarkSpin$", Benchtime: "20000x", Count: 10})
+	// 5000 ops of ~7µs: ~35ms a process; the pairs, not long runs, carry
+	// the test.
+	oldSet, newSet, err := RunInterleaved(ctx, old, new, RunOptions{Bench: "^BenchmarkSpin$", Benchtime: "5000x", Count: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,5 +181,91 @@ func TestRunTimeout(t *testing.T) {
 		RunOptions{Bench: "^BenchmarkSpin$", Benchtime: "20000x", Count: 1, Timeout: 2 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "no result after 2s; it was running BenchmarkSpin") {
 		t.Fatalf("err = %v, want a timeout naming BenchmarkSpin", err)
+	}
+}
+
+// confirmSpin nominates the stand-in benchmark's rows as suspects (whatever
+// the first pass said) and confirms them with fresh pairs of old and new.
+func confirmSpin(t *testing.T, old, new Binary) *Outcome {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	run := RunOptions{Bench: "^BenchmarkSpin$", Benchtime: "5000x", Count: 5}
+	oldSet, newSet, err := RunInterleaved(ctx, old, new, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Compare(oldSet, newSet, DefaultOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range o.Rows {
+		if o.Rows[i].Kind == Timed {
+			o.Rows[i].Verdict = Suspect
+		}
+	}
+	if err := Confirm(ctx, old, new, o, run, ConfirmOptions{Batch: 8, Pairs: 16}); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := Format(&b, o); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("gate output:\n%s", b.String())
+	return o
+}
+
+// TestConfirm: a suspect row is decided on fresh pairs alone, and the
+// verdict says how many: a 25% slower side is confirmed within the cap, an
+// unchanged one is cleared (allowing one retry, as a single confirmation
+// alarms with probability up to its level).
+func TestConfirm(t *testing.T) {
+	old := spinBinary(t)
+	slow := old
+	slow.Env = []string{"GATE_SPIN_EXTRA=25"}
+	var cpu *Row
+	for range 2 {
+		o := confirmSpin(t, old, slow)
+		if cpu = findRow(o, "cpu-sec/op"); cpu != nil && cpu.Verdict == Regression {
+			break
+		}
+	}
+	if cpu == nil || cpu.Verdict != Regression || cpu.Confirm == nil || cpu.Confirm.Pairs < 8 || cpu.Confirm.Pairs > 16 {
+		t.Fatalf("slowed cpu-sec/op row = %+v, want a Regression confirmed by 8 to 16 fresh pairs", cpu)
+	}
+	if c := cpu.Confirm.Ratio - 1; c < 0.15 || c > 0.40 {
+		t.Errorf("confirmed change %+.1f%%, want near +25%%", 100*c)
+	}
+
+	var aa *Outcome
+	for range 2 {
+		if aa = confirmSpin(t, old, old); len(aa.Regressions()) == 0 {
+			break
+		}
+	}
+	if n := len(aa.Regressions()); n != 0 || aa.Confirmed == nil || aa.Confirmed.Cleared != aa.Confirmed.Suspects {
+		t.Fatalf("A against A: %d regressions after confirmation in two tries, summary %+v", n, aa.Confirmed)
+	}
+	for _, r := range aa.Rows {
+		if r.Kind == Timed && (r.Verdict != Cleared || r.Confirm == nil || r.Confirm.Pairs < 8) {
+			t.Errorf("A against A row %s %s: verdict %v, confirmation %+v; want cleared by >= 8 fresh pairs", r.Name, r.Unit, r.Verdict, r.Confirm)
+		}
+	}
+}
+
+func TestRerunGroups(t *testing.T) {
+	groups, cpu := rerunGroups([]string{
+		"Pool/impl=ring/scenario=uncontended-2",
+		"Pool/impl=ring/scenario=exhausted",
+		"Pool/impl=mutexlist/scenario=exhausted-yield-2",
+		"Spin-4",
+	})
+	want := []string{
+		`^(?:BenchmarkPool)$/^(?:impl=mutexlist)$/^(?:scenario=exhausted-yield)$`,
+		`^(?:BenchmarkPool)$/^(?:impl=ring)$/^(?:scenario=exhausted|scenario=uncontended)$`,
+		`^(?:BenchmarkSpin)$`,
+	}
+	if fmt.Sprint(groups) != fmt.Sprint(want) || cpu != "1,2,4" {
+		t.Errorf("rerunGroups = %q, %q; want %q, %q", groups, cpu, want, "1,2,4")
 	}
 }

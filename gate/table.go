@@ -51,6 +51,14 @@ func Format(w io.Writer, o *Outcome) error {
 			if r.Assumed {
 				dir += ", assumed: unknown unit"
 			}
+			switch r.Kind {
+			case Exact:
+				dir += "; exact: worse in every run regresses"
+			case Shown:
+				dir += "; shown, not gated"
+			case Counted:
+				dir += fmt.Sprintf("; counted: worse by more than %s regresses", pct(InstructionThreshold))
+			}
 			fmt.Fprintf(tw, "%s (%s)\told\tnew\tvs old\tverdict\n", r.Unit, dir)
 			prevPkg, prevUnit = r.Pkg, r.Unit
 		}
@@ -88,8 +96,10 @@ func cellText(r Row) (old, new string) {
 	return f(r.Old, r.OldSummary), f(r.New, r.NewSummary)
 }
 
-// deltaText is benchstat's "vs base" column: the change, or "~" when it is
-// not significant, with the p-value and sample sizes.
+// deltaText is the "vs old" column: the median per-round ratio as a change
+// with its interval, or "~" when the row's one-sided p is not below alpha,
+// then the p and the number of pairs. An exact row says whether every run
+// moved.
 func deltaText(r Row, alpha float64) string {
 	switch r.Verdict {
 	case OnlyOld:
@@ -97,11 +107,24 @@ func deltaText(r Row, alpha float64) string {
 	case OnlyNew:
 		return "only in new"
 	}
-	d := changeText(r.Change)
-	if !(r.Comparison.P < alpha) {
-		d = "~"
+	if r.Kind == Exact || r.Kind == Counted {
+		if r.Change == 0 {
+			return "~ (exact)"
+		}
+		return changeText(r.Change) + " (exact)"
 	}
-	return fmt.Sprintf("%s (%s)", d, r.Comparison)
+	if r.Paired.N == 0 {
+		return "~ (unpaired)"
+	}
+	// The p shown is the one-sided p of the direction the row moved.
+	d, p := "~", min(r.Paired.P, r.Paired.PBetter)
+	if p < alpha {
+		d = changeText(r.Change)
+	}
+	if math.IsInf(r.Paired.Lo, 0) || math.IsInf(r.Paired.Hi, 0) || r.Paired.Lo <= 0 {
+		return fmt.Sprintf("%s (p=%.3f n=%d)", d, p, r.Paired.N) // too few pairs for an interval
+	}
+	return fmt.Sprintf("%s [%s, %s] (p=%.3f n=%d)", d, changeText(r.Paired.Lo-1), changeText(r.Paired.Hi-1), p, r.Paired.N)
 }
 
 func changeText(c float64) string {
@@ -125,9 +148,13 @@ func verdictText(r Row, threshold float64) string {
 	case Worse:
 		return fmt.Sprintf("%s (<= %s)", bad, pct(threshold))
 	case Regression:
-		return strings.ToUpper(bad)
+		return strings.ToUpper(bad) + confirmText(r)
 	case Undecided:
-		return "too few samples"
+		return "too few pairs"
+	case Suspect:
+		return fmt.Sprintf("suspect (%s?)", bad)
+	case Cleared:
+		return "~ (cleared" + confirmText(r) + ")"
 	case OnlyOld:
 		return "gone"
 	case OnlyNew:
@@ -136,19 +163,32 @@ func verdictText(r Row, threshold float64) string {
 	return "~"
 }
 
+// confirmText is how confirmation decided a row, "" when it did not run.
+func confirmText(r Row) string {
+	c := r.Confirm
+	if c == nil {
+		return ""
+	}
+	return fmt.Sprintf(" in %d fresh pairs: %s [%s, %s] p=%.2g", c.Pairs, changeText(c.Ratio-1), changeText(c.Lo-1), changeText(c.Hi-1), c.P)
+}
+
 // summary writes the counts, the regressions and the final line.
 func summary(w io.Writer, o *Outcome) error {
 	counts := map[Verdict]int{}
 	for _, r := range o.Rows {
 		counts[r.Verdict]++
 	}
-	fmt.Fprintf(w, "\ngate: rule: regression = Mann-Whitney U significant at alpha=%v (%s over %d rows) and worse by more than %s; medians with %v%% CI\n",
+	fmt.Fprintf(w, "\ngate: rule: timed rows: regression = one-sided Wilcoxon signed-rank of per-round log ratios significant at alpha=%v (%s over %d timed rows) and median ratio worse by more than %s; allocs/op, B/op: worse in every run; wait tails shown, not gated; medians and ratios with %v%% CI\n",
 		o.Options.Alpha, o.Options.Correction, o.Tests, pct(o.Options.Threshold), 100*o.Options.Confidence)
-	fmt.Fprintf(w, "gate: %d old and %d new results; %d rows: %d regression, %d worse within threshold, %d better, %d ~, %d too few samples, %d only in old, %d only in new\n",
-		o.OldCount, o.NewCount, len(o.Rows), counts[Regression], counts[Worse], counts[Better], counts[Same],
+	fmt.Fprintf(w, "gate: %d old and %d new results; %d rows: %d regression, %d suspect, %d cleared, %d worse within threshold, %d better, %d ~, %d too few pairs, %d only in old, %d only in new\n",
+		o.OldCount, o.NewCount, len(o.Rows), counts[Regression], counts[Suspect], counts[Cleared], counts[Worse], counts[Better], counts[Same],
 		counts[Undecided], counts[OnlyOld], counts[OnlyNew])
+	if c := o.Confirmed; c != nil {
+		fmt.Fprintf(w, "gate: confirmation: %d suspect row(s) rerun in %d fresh pair(s) at most, in batches of %d, each test at alpha/(rows x looks) = %.2g: %d confirmed, %d cleared\n",
+			c.Suspects, c.Pairs, c.Batch, c.Level, c.Confirmed, c.Cleared)
+	}
 	for _, r := range o.Regressions() {
-		fmt.Fprintf(w, "gate: REGRESSION %s %s %s (%s)\n", r.Name, r.Unit, changeText(r.Change), r.Comparison)
+		fmt.Fprintf(w, "gate: REGRESSION %s %s %s%s (p=%.3g n=%d)\n", r.Name, r.Unit, changeText(r.Change), confirmText(r), r.Paired.P, r.Paired.N)
 	}
 	err := o.Err()
 	switch {

@@ -110,9 +110,16 @@ func writeMethodology(b *strings.Builder, c *cube, sw *sweep, runs []faultRun, r
 	b.WriteString("- **Statistics**: every cell is a median with its 95% confidence interval (golang.org/x/perf/benchmath, " +
 		"no distributional assumption: exactly benchstat's summary). Ratios are ratios of medians. " +
 		"\"± ∞\" marks a cell with fewer than 6 values, too few for a 95% interval of the median.\n" +
-		"- **Regression gate** (`poolbench gate`, CI): base and candidate test binaries run interleaved " +
-		"(old new, new old, ...), 20 processes each in CI (.ci/run) with -test.count 1; a row regresses when the Mann-Whitney U test is " +
-		"significant at α = 0.05 after Holm-Bonferroni over all rows and the median is more than 5% worse.\n" +
+		"- **Regression gate** (scripts/gate.sh, which CI and `make gate` run; the rule is in package gate's doc): " +
+		"base and candidate test binaries, both built with -trimpath, run in 6 paired rounds at -cpu 1,2; each round runs " +
+		"old and new back to back in random order, one design's rows per process pair. Timed rows (sec/op and cpu-sec/op, " +
+		"the process's CPU time per op from getrusage, which a loaded machine inflates far less than wall time) regress " +
+		"when the one-sided Wilcoxon signed-rank test of the per-round log ratios is significant at α = 0.05 after " +
+		"Holm-Bonferroni over the timed rows only and the median ratio is more than 5% worse; allocs/op and B/op regress " +
+		"when every new run is worse than every old run; wait tails are shown, not gated. Rows more than 5% worse at " +
+		"p < 0.05 uncorrected are suspects, rerun alone once with fresh pairs (8 per look, at most 16) and decided on " +
+		"those alone at α / (suspects × looks). Its power is measured on real slowed builds by scripts/gate-power.sh " +
+		"(a calibrated spin in one design's Get under a build tag that never ships; A/A commits for false alarms).\n" +
 		"- **Conformance**: pooltest.Check for every registered pool (impls.TestConformanceMatrix, build tag conformance), each property on a fresh pool, " +
 		"timeouts in testing/synctest virtual time; `make test` also runs each design's suite under -race.\n\n")
 }
@@ -163,6 +170,6 @@ func writeReproduce(b *strings.Builder) {
 		"go test -tags conformance ./impls -run '^TestConformanceMatrix$' -count 1   # results/conformance.json\n" +
 		"go run ./cmd/poolbench report -results results -out REPORT.md\n" +
 		"go tool benchstat -col /impl results/pool.txt   # the pool table, by benchstat\n" +
-		"make gate BASE=HEAD~1           # regression gate of the working tree against a revision\n" +
+		"scripts/gate.sh HEAD~1          # regression gate of the working tree against a revision, as CI runs it\n" +
 		"```\n")
 }

@@ -10,6 +10,7 @@ needs=(
 	"wrk wrk"          # impls/servers/fasthttp: a real HTTP client loads the fasthttp design
 	"ip iproute2"      # e2e: network namespaces stand in for hosts
 	"socat socat"      # e2e: an independent UDP client checks the udp design
+	"valgrind valgrind" # gate: instruction counts (TestCountInstructions, poolbench gate -instructions)
 )
 
 missing=()

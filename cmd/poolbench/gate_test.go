@@ -62,13 +62,14 @@ func TestGateFiles(t *testing.T) {
 		{"regression", []string{f("old.txt"), f("slow.txt")}, 1, "gate: FAIL", "poolbench: gate: 1 regression(s) worse than 5% at alpha=0.05"},
 		{"same", []string{f("old.txt"), f("same.txt")}, 0, "gate: PASS", ""},
 		{"higher threshold", []string{"-threshold", "30", f("old.txt"), f("slow.txt")}, 0, "gate: PASS", ""},
-		{"too few samples", []string{f("few.txt"), f("few.txt")}, 2, "gate: CANNOT DECIDE", "need >= 4 samples per side for alpha=0.05; got 3"},
+		{"too few samples", []string{f("few.txt"), f("few.txt")}, 2, "gate: CANNOT DECIDE", "need >= 5 paired runs per side for alpha=0.05; got 3"},
 		{"missing file", []string{f("old.txt"), f("nope.txt")}, 2, "", "nope.txt"},
 		{"one file", []string{f("old.txt")}, 2, "", "want OLD.txt NEW.txt or -base REF"},
 		{"bad alpha", []string{"-alpha", "2", f("old.txt"), f("same.txt")}, 2, "", "-alpha 2: want a number between 0 and 1"},
 		{"bad correction", []string{"-correction", "bonf", f("old.txt"), f("same.txt")}, 2, "", "unknown correction"},
 		{"base with files", []string{"-base", "HEAD", f("old.txt")}, 2, "", "-base takes no file arguments"},
-		{"base with few runs", []string{"-base", "HEAD", "-pkg", ".", "-count", "5"}, 2, "", "need >= 10 runs per side"},
+		{"base with few runs", []string{"-base", "HEAD", "-pkg", ".", "-count", "4"}, 2, "", "-count 4: need >= 5 rounds for alpha=0.05"},
+		{"negative confirm", []string{"-base", "HEAD", "-pkg", ".", "-confirm", "-1"}, 2, "", "-confirm -1: want 0 to"},
 		{"NaN value", []string{f("nan.txt"), f("nan.txt")}, 2, "", "nan.txt:3: BenchmarkX: value NaN ns/op is not a finite number"},
 		{"Inf value", []string{f("old.txt"), f("inf.txt")}, 2, "", "inf.txt:1: BenchmarkX: value +Inf req/s is not a finite number"},
 		{"empty old", []string{f("empty.txt"), f("old.txt")}, 2, "", "empty.txt holds no benchmark results"},
@@ -197,21 +198,26 @@ func TestGateBase(t *testing.T) {
 	}
 
 	// A loaded machine can hide a real slowdown from one gate now and then;
-	// a second gate decides, as the confirming rerun does in CI.
+	// a second gate decides.
 	var stdout, stderr string
 	var code int
 	for range 2 {
 		stdout, stderr, code = runCmd("gate", "-base", "HEAD", "-pkg", ".", "-bench", "^BenchmarkSpin$",
-			"-benchtime", "5000x", "-save", "saved")
+			"-benchtime", "5000x", "-count", "10", "-confirm", "8", "-save", "saved")
 		if code == 1 {
 			break
 		}
 	}
-	if code != 1 || !regexp.MustCompile(`(?m)^gate: REGRESSION Spin(-\d+)? cpu-sec/op \+`).MatchString(stdout) {
-		t.Fatalf("25%% slower working tree: exit %d, want 1 with a cpu-sec/op REGRESSION line\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	// The row is nominated by the first 10 rounds and decided by 8 fresh
+	// pairs of the confirming rerun, which the verdict names.
+	if code != 1 || !regexp.MustCompile(`(?m)^gate: REGRESSION Spin(-\d+)? cpu-sec/op \+.* in 8 fresh pairs: \+`).MatchString(stdout) {
+		t.Fatalf("25%% slower working tree: exit %d, want 1 with a confirmed cpu-sec/op REGRESSION line\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	if n := strings.Count(stderr, "gate: run "); n != 20 {
-		t.Errorf("%d runs reported, want 20 (10 per side):\n%s", n, stderr)
+	if n := strings.Count(stderr, "gate: round "); n != 36 {
+		t.Errorf("%d runs reported, want 36 (10 rounds of 2, then 8 confirming pairs):\n%s", n, stderr)
+	}
+	if !regexp.MustCompile(`gate: confirming [12] row\(s\), look 1/1`).MatchString(stderr) {
+		t.Errorf("no confirming rerun reported:\n%s", stderr)
 	}
 	// -save left benchstat input behind, and the worktree is gone.
 	for _, name := range []string{"old.txt", "new.txt"} {

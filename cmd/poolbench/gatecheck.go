@@ -19,7 +19,7 @@ type gateFlags struct {
 	correction           string
 	base, pkg, bench     string
 	benchtime, cpu, save string
-	count                int
+	count, confirm       int
 	timeout              time.Duration
 	nargs                int // file arguments; -pkg is not checked with them (-base takes none)
 }
@@ -39,6 +39,7 @@ func (g gateFlags) check() error {
 		checkBenchtime("gate", "benchtime", g.benchtime),
 		checkCPUList("gate", "cpu", g.cpu),
 		checkInt("gate", "count", g.count, 1, maxCount),
+		checkInt("gate", "confirm", g.confirm, 0, maxCount),
 		checkDuration("gate", "timeout", g.timeout, time.Second, 24*time.Hour),
 	} {
 		if err != nil {

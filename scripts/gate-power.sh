@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# gate-power.sh: measure the regression gate against real slowed builds.
+#
+# It builds a temporary tree of HEAD with a calibrated spin injected into
+# Get (bench/inject_test.go, compiled only with -tags gatepower, so it never
+# ships) and runs N gates of it, and N A/A gates (a commit that changes only
+# a comment), alternating, each one scripts/gate.sh HEAD~1: exactly CI's
+# gate. It prints the detection rates and the false-alarm rate:
+#
+#   25% uncontended   the uncontended rows (-cpu 1, 2) of $UNCONTENDED, 25% slower
+#   10% uncontended   the uncontended rows of $SMALL, 10% slower
+#   25% exhausted     the exhausted rows of $EXHAUSTED, 25% slower
+#   allocs/op +1      $ALLOC allocates 16 bytes more per Get (allocs/op and B/op rows)
+#   A/A               any regression in a gate of an unchanged tree
+#
+# One slowed build carries all three slowdowns, in three different designs,
+# so one gate gives one trial of each figure (a figure counts as detected
+# when a row of its design and scenario is flagged, in sec/op or
+# cpu-sec/op). That triples what N gates buy; the price is that each gate
+# tests three real regressions at once, which Holm's step-down makes
+# slightly easier to flag than one alone (see the report this prints).
+#
+#   scripts/gate-power.sh                      # N=20
+#   N=5 scripts/gate-power.sh                  # a quick look
+#   UNCONTENDED=ring EXHAUSTED=puddle scripts/gate-power.sh
+#   ONLY=slowed scripts/gate-power.sh & ONLY=aa scripts/gate-power.sh   # two streams at once
+#   ONLY=calibrate scripts/gate-power.sh       # print the calibrated SPIN and stop
+#   SPIN=mutexlist=9,chanpool=2,ring=16 ONLY=slowed scripts/gate-power.sh   # skip calibration
+#
+# The spin is calibrated on cpu-ns/op (CPU time per op, which the load of
+# other jobs on a shared machine inflates far less than wall time), in
+# CAL_PAIRS interleaved pairs of CAL_BENCHTIME runs (long runs average the
+# neighbours' load out): a straight line through 0 steps (the wrapper's own
+# cost) and CAL_STEPS steps, one correction from a check at the first
+# guess, and a final check whose figures are printed: the slowdowns the
+# gates face are those, not the targets.
+# Everything it writes stays in a temporary directory; LOG keeps the
+# per-gate outputs when set. Exit 0 when every figure meets the issue's
+# bar (25%: >= 95%, exhausted >= 80%, 10% >= 50%, A/A <= 5%), 1 otherwise.
+set -euo pipefail
+
+N=${N:-20}
+UNCONTENDED=${UNCONTENDED:-mutexlist}
+SMALL=${SMALL:-puddle}
+EXHAUSTED=${EXHAUSTED:-ring}
+ALLOC=${ALLOC:-fatih}
+CAL_PAIRS=${CAL_PAIRS:-8}
+CAL_BENCHTIME=${CAL_BENCHTIME:-100ms}
+CAL_STEPS=${CAL_STEPS:-64}
+ONLY=${ONLY:-}
+kinds="slowed aa"
+[[ -n $ONLY ]] && kinds=$ONLY
+
+repo=$(git rev-parse --show-toplevel)
+tmp=$(mktemp -d)
+wt="$tmp/tree"
+log=${LOG:-$tmp/log}
+mkdir -p "$log"
+cleanup() {
+	git -C "$repo" worktree remove --force "$wt" >/dev/null 2>&1 || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+say() { echo "gate-power: $*" >&2; }
+
+git -C "$repo" worktree add -q --detach "$wt" HEAD
+head=$(git -C "$wt" rev-parse --short HEAD)
+git -C "$wt" -c user.name=gate-power -c user.email=gate-power@localhost \
+	commit -q --allow-empty -m "gate-power: A/A" >/dev/null
+echo "// A/A: this comment is the whole change." >>"$wt/bench/doc.go"
+git -C "$wt" -c user.name=gate-power -c user.email=gate-power@localhost \
+	commit -q --amend -am "gate-power: A/A, a comment" >/dev/null
+aa=$(git -C "$wt" rev-parse HEAD)
+git -C "$wt" checkout -q --detach "$head"
+cat >"$wt/bench/inject_armed_test.go" <<'GO'
+//go:build gatepower
+
+package bench
+
+func init() { injectArmed = true }
+GO
+git -C "$wt" add bench/inject_armed_test.go
+git -C "$wt" -c user.name=gate-power -c user.email=gate-power@localhost \
+	commit -q -m "gate-power: arm the injected spin" >/dev/null
+armed=$(git -C "$wt" rev-parse HEAD)
+
+# --- calibration -----------------------------------------------------------
+spec=${SPIN:-none}
+if [[ -z ${SPIN:-} && ( $kinds == *slowed* || $kinds == calibrate ) ]]; then
+(cd "$wt" && go test -tags gatepower -c -o "$tmp/armed.test" ./bench)
+rows="^BenchmarkPool\$/^impl=($UNCONTENDED|$SMALL|$EXHAUSTED)\$/^scenario=(uncontended|exhausted)\$"
+
+# cpuns FILE: "name value" per row for cpu-ns/op.
+cpuns() { awk '/^BenchmarkPool/ { for (i = 3; i < NF; i++) if ($(i+1) == "cpu-ns/op") print $1, $i }' "$1"; }
+
+# measure SPEC: median per-round ratio of cpu-ns/op, armed with SPEC over
+# unarmed, per row, as "name ratio" lines.
+measure() {
+	local spec=$1 d="$tmp/cal" i
+	rm -rf "$d" && mkdir -p "$d"
+	for i in $(seq 1 "$CAL_PAIRS"); do
+		for side in $( ((RANDOM % 2)) && echo "a b" || echo "b a"); do
+			if [[ $side == a ]]; then
+				(cd "$wt/bench" && "$tmp/armed.test" -test.run '^$' -test.bench "$rows" -test.cpu 1,2 -test.benchtime "$CAL_BENCHTIME") >"$d/a$i"
+			else
+				(cd "$wt/bench" && GATEPOWER_SPIN=$spec "$tmp/armed.test" -test.run '^$' -test.bench "$rows" -test.cpu 1,2 -test.benchtime "$CAL_BENCHTIME") >"$d/b$i"
+			fi
+		done
+		join <(cpuns "$d/a$i" | sort) <(cpuns "$d/b$i" | sort) | awk '{ print $1, $3 / $2 }'
+	done | sort -k1,1 -k2,2g | awk '
+		{ v[$1] = v[$1] " " $2; n[$1]++ }
+		END { for (k in v) { split(substr(v[k], 2), a, " "); m = (n[k] % 2) ? a[(n[k]+1)/2] : (a[n[k]/2] + a[n[k]/2+1]) / 2; print k, m } }' | sort
+}
+
+# slowdown TABLE DESIGN SCENARIO: mean of the -cpu 1 and 2 rows' ratio - 1.
+slowdown() { awk -v pat="impl=$2/scenario=$3(-[0-9]+)?\$" '$1 ~ pat { s += $2 - 1; n++ } END { printf "%.4f\n", n ? s / n : 0 }' <<<"$1"; }
+
+say "calibrating: $CAL_PAIRS pairs at 0 and $CAL_STEPS spin steps (cpu-ns/op of the target rows)"
+t0=$(measure "$UNCONTENDED=0,$SMALL=0,$EXHAUSTED=0")
+t1=$(measure "$UNCONTENDED=$CAL_STEPS,$SMALL=$CAL_STEPS,$EXHAUSTED=$CAL_STEPS")
+# steps DESIGN SCENARIO TARGET: steps on the line through (0, s0), (CAL_STEPS, s1).
+steps() {
+	local s0 s1
+	s0=$(slowdown "$t0" "$1" "$2")
+	s1=$(slowdown "$t1" "$1" "$2")
+	awk -v s0="$s0" -v s1="$s1" -v c="$CAL_STEPS" -v t="$3" 'BEGIN {
+		k = (s1 - s0) / c; n = (k > 0) ? (t - s0) / k : c; if (n < 0) n = 0; printf "%d\n", n + 0.5 }'
+}
+nA=$(steps "$UNCONTENDED" uncontended 0.25)
+nB=$(steps "$SMALL" uncontended 0.10)
+nC=$(steps "$EXHAUSTED" exhausted 0.25)
+# One refinement: the line's intercept (the wrapper's own cost) is the
+# noisiest part of the fit, so move each count along the slope by what the
+# check at the first guess missed.
+check=$(measure "$UNCONTENDED=$nA,$SMALL=$nB,$EXHAUSTED=$nC")
+refine() { # DESIGN SCENARIO TARGET STEPS
+	local s0 s1 got
+	s0=$(slowdown "$t0" "$1" "$2")
+	s1=$(slowdown "$t1" "$1" "$2")
+	got=$(slowdown "$check" "$1" "$2")
+	awk -v s0="$s0" -v s1="$s1" -v c="$CAL_STEPS" -v t="$3" -v n="$4" -v g="$got" 'BEGIN {
+		k = (s1 - s0) / c; if (k > 0) n += (t - g) / k; if (n < 0) n = 0; printf "%d\n", n + 0.5 }'
+}
+say "first guess $UNCONTENDED=$nA,$SMALL=$nB,$EXHAUSTED=$nC measured: $(slowdown "$check" "$UNCONTENDED" uncontended) $(slowdown "$check" "$SMALL" uncontended) $(slowdown "$check" "$EXHAUSTED" exhausted)"
+nA=$(refine "$UNCONTENDED" uncontended 0.25 "$nA")
+nB=$(refine "$SMALL" uncontended 0.10 "$nB")
+nC=$(refine "$EXHAUSTED" exhausted 0.25 "$nC")
+spec="$UNCONTENDED=$nA,$SMALL=$nB,$EXHAUSTED=$nC"
+check=$(measure "$spec")
+got() { slowdown "$check" "$1" "$2" | awk '{ printf "%+.1f%%", 100 * $1 }'; }
+say "spin steps: $spec; measured slowdown (cpu-ns/op, median of $CAL_PAIRS pairs):" \
+	"$UNCONTENDED uncontended $(got "$UNCONTENDED" uncontended) (target +25%)," \
+	"$SMALL uncontended $(got "$SMALL" uncontended) (target +10%)," \
+	"$EXHAUSTED exhausted $(got "$EXHAUSTED" exhausted) (target +25%)"
+fi
+if [[ $kinds == calibrate ]]; then
+	echo "SPIN=$spec"
+	exit 0
+fi
+
+# --- the gates ---------------------------------------------------------------
+flagged() { grep -Eq "^gate: REGRESSION Pool/impl=$2/scenario=$3(-[0-9]+)? ${4:-}" "$1"; }
+# allocsFlagged OUT: every uncontended row of $ALLOC flagged in allocs/op.
+allocsFlagged() { [[ $(grep -Ec "^gate: REGRESSION Pool/impl=$ALLOC/scenario=uncontended(-[0-9]+)? allocs/op " "$1") -eq 2 ]]; }
+dD=0 dA=0 dB=0 dC=0 nI=0 undecidedI=0 alarms=0 nAA=0 undecidedAA=0 longest=0 total=0 gates=0
+for i in $(seq 1 "$N"); do
+	for kind in $kinds; do
+		out="$log/$kind-$i.txt"
+		start=$SECONDS rc=0
+		if [[ $kind == slowed ]]; then
+			git -C "$wt" checkout -q --detach "$armed"
+			(cd "$wt" && GOFLAGS=-tags=gatepower GATEPOWER_SPIN=$spec GATEPOWER_ALLOC=$ALLOC scripts/gate.sh HEAD~1) >"$out" 2>"$out.err" || rc=$?
+		else
+			git -C "$wt" checkout -q --detach "$aa"
+			(cd "$wt" && scripts/gate.sh HEAD~1) >"$out" 2>"$out.err" || rc=$?
+		fi
+		took=$((SECONDS - start))
+		total=$((total + took)) gates=$((gates + 1))
+		((took > longest)) && longest=$took
+		if [[ $kind == slowed ]]; then
+			nI=$((nI + 1))
+			[[ $rc -eq 2 ]] && undecidedI=$((undecidedI + 1))
+			hit=""
+			flagged "$out" "$UNCONTENDED" uncontended && dA=$((dA + 1)) && hit+=" 25%-uncontended"
+			flagged "$out" "$SMALL" uncontended && dB=$((dB + 1)) && hit+=" 10%-uncontended"
+			flagged "$out" "$EXHAUSTED" exhausted && dC=$((dC + 1)) && hit+=" 25%-exhausted"
+			allocsFlagged "$out" && dD=$((dD + 1)) && hit+=" allocs"
+			say "gate $i/$N slowed: exit $rc in ${took}s, flagged:${hit:- none} (so far $dA/$nI, $dB/$nI, $dC/$nI, allocs $dD/$nI)"
+		else
+			nAA=$((nAA + 1))
+			[[ $rc -eq 1 ]] && alarms=$((alarms + 1))
+			[[ $rc -eq 2 ]] && undecidedAA=$((undecidedAA + 1))
+			say "gate $i/$N A/A: exit $rc in ${took}s (false alarms so far $alarms/$nAA)$([[ $rc -eq 1 ]] && grep '^gate: REGRESSION' "$out" | head -3 | sed 's/^gate: / | /' | tr -d '\n')"
+		fi
+		[[ $rc -eq 2 ]] && say "  exit 2: $(tail -n 1 "$out.err")"
+	done
+done
+
+rate() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", b ? 100 * a / b : 0 }'; }
+cat <<REPORT
+gate-power: $N slowed and $N A/A gates of $head, each scripts/gate.sh HEAD~1, on $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)
+spin steps: $spec
+figure                        N    flagged  rate   bar
+25% uncontended ($UNCONTENDED)    $nI   $dA       $(rate "$dA" "$nI")   >= 95%
+10% uncontended ($SMALL)     $nI   $dB       $(rate "$dB" "$nI")   >= 50%
+25% exhausted ($EXHAUSTED)         $nI   $dC       $(rate "$dC" "$nI")   >= 80%
+allocs/op +1 ($ALLOC, both -cpu)  $nI   $dD       $(rate "$dD" "$nI")   100%
+A/A false alarms              $nAA   $alarms       $(rate "$alarms" "$nAA")   <= 5%
+exit 2 (no verdict): $undecidedI slowed, $undecidedAA A/A; gate duration mean $((total / gates))s, longest ${longest}s
+REPORT
+awk -v a="$dA" -v b="$dB" -v c="$dC" -v d="$dD" -v n="$nI" -v f="$alarms" -v m="$nAA" \
+	'BEGIN { exit !(n > 0 && m > 0 && a >= 0.95 * n && c >= 0.80 * n && b >= 0.50 * n && d == n && f <= 0.05 * m) }'
