@@ -29,6 +29,11 @@ type Point struct {
 	Latency  Latency       // of the successful requests
 	Errors   ErrorCounts   // failed requests, warm-up included, by class
 	Dials    uint64        // dials the pool started, warm-up included (counted by the harness's Dial)
+	// Filled is the conns the pool had dialed successfully by the end of
+	// the window, up to the most the point can use (min(Workers,
+	// MaxConns)). Below that the pool never filled inside the window: a
+	// slow dial policy, not the steady state the point measures (Unfilled).
+	Filled int
 	// Wait is the time the window's successful requests spent in Get:
 	// Mean, the percentiles, and Waited, the share of them that waited
 	// (results.WaitThreshold or longer: dialed or parked).
@@ -75,6 +80,12 @@ type Wait struct {
 	Mean, P50, P99, Max time.Duration
 	Waited              float64 // share that waited, 0 to 1
 }
+
+// Unfilled reports whether the pool never reached the conns the point
+// needed inside the window; its throughput and latency then measure the
+// fill, not the design under load, and the report says so instead of
+// ranking them.
+func (p Point) Unfilled() bool { return p.Filled < min(p.Workers, p.MaxConns) }
 
 // ReqPerSec is the point's throughput: successful requests per second.
 func (p Point) ReqPerSec() float64 {
@@ -136,7 +147,7 @@ func (s *Sweep) runPoint(ctx context.Context, p planned, prog *progress, slot ti
 	dialDelay := s.dialDelay()
 	// Dials are counted here, not from the pool's Stats, so that pools
 	// without counters (the third-party peers) are measured the same way.
-	var dials atomic.Uint64
+	var dials, opened atomic.Uint64
 	var pl pool.Pool
 	pl, err = p.pool.New(pool.Config{
 		Dial: func(ctx context.Context) (net.Conn, error) {
@@ -144,7 +155,11 @@ func (s *Sweep) runPoint(ctx context.Context, p planned, prog *progress, slot ti
 			if err := sleepCtx(ctx, dialDelay); err != nil {
 				return nil, err
 			}
-			return dialer.DialContext(ctx, network(srv.Protocol), addr)
+			c, err := dialer.DialContext(ctx, network(srv.Protocol), addr)
+			if err == nil {
+				opened.Add(1)
+			}
+			return c, err
 		},
 		MaxConns: s.Shard.share(p.size.maxConns),
 	})
@@ -171,6 +186,7 @@ func (s *Sweep) runPoint(ctx context.Context, p planned, prog *progress, slot ti
 	}
 	var cpu0, cpu1 time.Duration
 	var loadedRSS int64
+	var filled uint64
 	// The kernel is read before the workers start and after they stop:
 	// a sock_diag dump of tens of thousands of sockets costs milliseconds of
 	// CPU, which must not come out of the measured window. It is asked about
@@ -182,6 +198,7 @@ func (s *Sweep) runPoint(ctx context.Context, p planned, prog *progress, slot ti
 		dialsFrom = dials.Load()
 		cpu0 = cpuTime()
 	}, func() {
+		filled = opened.Load()
 		cpu1 = cpuTime()
 		dialsTo = dials.Load()
 		if pid := inst.PID(); pid > 0 {
@@ -195,7 +212,7 @@ func (s *Sweep) runPoint(ctx context.Context, p planned, prog *progress, slot ti
 	pt = Point{
 		Server: srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns, Rep: p.rep,
 		Requests: total.ops, Window: s.Duration, Latency: total.latency(), Errors: total.errs,
-		Dials: dials.Load(), WindowDials: dialsTo - dialsFrom, Wait: total.wait(),
+		Dials: dials.Load(), WindowDials: dialsTo - dialsFrom, Filled: int(min(filled, uint64(min(workers, s.Shard.share(p.size.maxConns))))), Wait: total.wait(),
 		Fairness: jain(perWorker), Stall: longestStall(perWorker, l.from, l.to),
 	}
 	if s.Shard.sharded() {

@@ -33,6 +33,7 @@ var rules = map[string]rule{
 	results.Errors.Name:    sum,
 	results.Dials.Name:     sum,
 	results.DialRate.Name:  sum,
+	results.Filled.Name:    sum, // each shard fills its share of the pool
 	results.MaxLat.Name:    largest,
 	results.Stall.Name:     largest,
 	results.StartErr.Name:  largest,

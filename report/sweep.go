@@ -30,25 +30,37 @@ type sweep struct {
 	// c holds the points whose pool is as large as their workers
 	// (maxconns = workers): no Get waits for a conn, so the curve is the
 	// server's and the round trip's, and the knee is found on it.
-	c       *cube
-	workers []string          // every worker level of c, numerically
-	about   map[string]string // server -> its protocol, loops and launch, from its configuration block
+	c *cube
+	// unfilled are the points left out of c because their pool had not
+	// filled inside the window; their cells say so instead.
+	unfilled fillNotes
+	workers  []string          // every worker level of c, numerically
+	about    map[string]string // server -> its protocol, loops and launch, from its configuration block
 }
 
 // newSweep groups the Echo results of in that also match where (a
 // benchstat filter such as `fault:"latency=1ms"`; "*" is all of them).
 func newSweep(in *input, where string) (*sweep, error) {
-	c, err := newCubeWhere(in, ".name:Echo "+where, unwaited, echoDims...)
+	c, err := newCubeWhere(in, ".name:Echo "+where, func(res *benchfmt.Result) bool { return unwaited(res) && filled(res) }, echoDims...)
+	if err != nil {
+		return nil, err
+	}
+	unfilled, err := newFillNotes(in, where, unwaited)
 	if err != nil {
 		return nil, err
 	}
 	workers := slices.Clone(c.values["/workers"])
+	for k := range unfilled {
+		if !slices.Contains(workers, k[2]) {
+			workers = append(workers, k[2])
+		}
+	}
 	slices.SortStableFunc(workers, func(a, b string) int { return atoi(a) - atoi(b) })
 	about, err := serverConfig(in, where)
 	if err != nil {
 		return nil, err
 	}
-	return &sweep{c: c, workers: workers, about: about}, nil
+	return &sweep{c: c, unfilled: unfilled, workers: workers, about: about}, nil
 }
 
 // unwaited reports whether a result's pool is as large as its workers.
@@ -153,12 +165,20 @@ func writeSweepTable(b *strings.Builder, sw *sweep, srv, unit string) {
 		has := false
 		for _, p := range pools {
 			s, ok := sw.c.at(srv, p, w, unit)
-			if !ok {
+			note := sw.unfilled[[3]string{srv, p, w}]
+			switch {
+			case !ok && note != nil:
+				has = true
+				row = append(row, note.text(0))
+			case !ok:
 				row = append(row, "-")
-				continue
+			case note != nil:
+				has = true
+				row = append(row, rateCell(s, unit)+"; "+note.text(s.N))
+			default:
+				has = true
+				row = append(row, rateCell(s, unit))
 			}
-			has = true
-			row = append(row, rateCell(s, unit))
 		}
 		if has {
 			t.add(row...)
@@ -188,7 +208,16 @@ func (sw *sweep) pools(srv string) []string {
 			}
 		}
 	}
-	return out
+	// A pool that never filled at any level has no cell in c; it still
+	// gets its column, after the others, in name order.
+	var only []string
+	for k := range sw.unfilled {
+		if k[0] == srv && !slices.Contains(out, k[1]) && !slices.Contains(only, k[1]) {
+			only = append(only, k[1])
+		}
+	}
+	slices.Sort(only)
+	return append(out, only...)
 }
 
 // maxWorkers is the highest level swept for (srv, pool).

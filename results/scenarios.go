@@ -50,3 +50,24 @@ var (
 // written: Served, AcquireP99, AcquireMax, PeakDials, Dials (all the
 // pool started), Failures (callers whose request failed), OverCap.
 var ColdBurstUnits = []Unit{Served, AcquireP99, AcquireMax, PeakDials, Dials, Failures, OverCap}
+
+// Filled is an Echo point's conns the pool had dialed by the end of the
+// window, up to the most the point can use (min(workers, maxconns)). Below
+// that the pool never filled inside the window: its req/s and latency
+// measure the fill, and the report says "filled F of N conns in the
+// window" instead of ranking them.
+var Filled = Unit{"filled-conns", Higher}
+
+// Unfilled reports, for an Echo point read back, the conns its pool
+// reached and needed, and whether it fell short. A point written before
+// Filled existed counts as unfilled only when it succeeded at nothing
+// while its pool dialed fewer conns than the point needed.
+func Unfilled(p Point) (filled, need int, short bool) {
+	need = min(p.Int(Workers), p.Int(MaxConns))
+	if v, ok := p.Value(Filled); ok {
+		return int(v), need, int(v) < need
+	}
+	rate, _ := p.Value(ReqPerSec)
+	dials, ok := p.Value(Dials)
+	return int(dials), need, ok && rate == 0 && int(dials) < need
+}

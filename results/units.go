@@ -114,7 +114,7 @@ var (
 
 // EchoUnits are the units of an Echo point, in the order they are
 // written; error classes come after Errors.
-var EchoUnits = []Unit{ReqPerSec, P50, P90, P99, P999, MaxLat, Errors, Dials, DialRate,
+var EchoUnits = []Unit{ReqPerSec, P50, P90, P99, P999, MaxLat, Errors, Dials, DialRate, Filled,
 	WaitPerOp, WaitP50, WaitP99, WaitMax, Waited, Fairness, Stall, CPUPerOp, RSSPerConn,
 	TimeWaitClient, TimeWaitServer, CloseWait, SynRecv, ListenOverflows, ListenDrops, PortsInUse, PortsRange, ServerFDs, FDHeadroom}
 
