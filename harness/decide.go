@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/poolbench/poolbench/verdict"
@@ -14,6 +15,10 @@ type trial struct {
 	design   string
 	run      func(ctx context.Context, rep int) (float64, error)
 	values   []float64
+	// runs counts the repetitions run, including those whose value is
+	// NaN (a point that measured nothing to decide on, such as a pool that
+	// had not filled): the cap counts runs, the verdict values.
+	runs int
 }
 
 // questionState is the state of one question's verdict after the runs.
@@ -63,7 +68,7 @@ func decideLoop(ctx context.Context, trials []*trial, count int, better verdict.
 				leaders := v.Leaders()
 				reps := 0
 				for _, t := range ts {
-					reps = max(reps, len(t.values))
+					reps = max(reps, t.runs)
 				}
 				if limit.Reached(reps, began, time.Now()) {
 					st.CapReached = true
@@ -83,7 +88,7 @@ func decideLoop(ctx context.Context, trials []*trial, count int, better verdict.
 			return states, nil
 		}
 		for _, t := range again {
-			if err := t.once(ctx, len(t.values)+1); err != nil {
+			if err := t.once(ctx, t.runs+1); err != nil {
 				return nil, err
 			}
 		}
@@ -95,6 +100,9 @@ func (t *trial) once(ctx context.Context, rep int) error {
 	if err != nil {
 		return err
 	}
-	t.values = append(t.values, v)
+	t.runs++
+	if !math.IsNaN(v) {
+		t.values = append(t.values, v)
+	}
 	return ctx.Err()
 }

@@ -57,6 +57,7 @@ func (s *Sweep) config() []results.KV {
 		{Key: results.Duration, Value: s.Duration.String()},
 		{Key: results.Warmup, Value: s.Warmup.String()},
 		{Key: results.Count, Value: strconv.Itoa(s.Count)},
+		{Key: results.CapReps, Value: strconv.Itoa(max(s.Decide.Reps, s.Count))},
 		{Key: results.Fault, Value: fault},
 		{Key: results.RestartAt, Value: restart},
 	}
@@ -186,7 +187,7 @@ func (r *Results) pointResult(cfg []results.KV, p Point) results.Result {
 			v = append(v, results.Value{Unit: results.ErrorClass(Class(c).String()), Value: float64(n)})
 		}
 	}
-	v = append(v, results.Value{Unit: results.Dials, Value: float64(p.Dials)})
+	v = append(v, results.Value{Unit: results.Dials, Value: float64(p.Dials)}, results.Value{Unit: results.Filled, Value: float64(p.Filled)})
 	if p.Window > 0 {
 		v = append(v, results.Value{Unit: results.DialRate, Value: float64(p.WindowDials) / p.Window.Seconds()})
 	}

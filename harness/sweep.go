@@ -13,6 +13,7 @@ import (
 	"github.com/poolbench/poolbench/faults"
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/server"
+	"github.com/poolbench/poolbench/verdict"
 )
 
 // Concurrency limits. A goroutine-per-conn server at 10,000 conns measures
@@ -85,6 +86,15 @@ type Sweep struct {
 	// client hosts against one server (see Shard); the zero value runs
 	// the whole load.
 	Shard Shard
+	// Decide repeats undecided points after the Count repetitions: for
+	// each question (server, pool size, workers) whose leading pools'
+	// 95% intervals of the headline metric overlap (acquire-wait p99 when
+	// workers outnumber conns, req/s otherwise), their points run again,
+	// interleaved, until the verdict is settled or the cap is reached
+	// (package verdict). The zero value (Reps 0) repeats nothing; a
+	// sharded sweep repeats nothing either (its shards must run the same
+	// points).
+	Decide verdict.Cap
 	// Progress receives one line per point and the knees; nil discards.
 	Progress io.Writer
 }
@@ -257,6 +267,11 @@ func (s *Sweep) Run(ctx context.Context) (*Results, error) {
 		}
 		res.Points = append(res.Points, pt)
 		prog.point(pt, s.Count)
+	}
+	if ctx.Err() == nil && s.Decide.Reps > s.Count && !s.Shard.sharded() {
+		if err := s.decide(ctx, res, prog); err != nil && ctx.Err() == nil {
+			return res, err
+		}
 	}
 	res.Knees = Knees(res.Points)
 	prog.knees(res.Knees)

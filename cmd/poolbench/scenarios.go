@@ -29,8 +29,8 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.restartIdle, "restart-idle", false, "with -restart D: restart while idle instead of under load: load for D, go quiet, kill and relaunch the server on the same port, resume for -duration; writes BenchmarkRestartIdle results (failures, stale conns handed out, dials to recover, first ok) per -conns level")
 	fs.IntVar(&f.coldBurst, "cold-burst", 0, "cold burst: `F` x MaxConns Gets at once on an empty pool of each -conns size, each dial costing each of -dial-delays (F >= 4); writes BenchmarkColdBurst results")
 	fs.StringVar(&f.dialDelays, "dial-delays", "1ms,10ms", "with -cold-burst: comma-separated dial `costs`")
-	fs.IntVar(&f.capReps, "cap", 0, "scenarios: the most repetitions of an undecided question (0: 2 x -count)")
-	fs.DurationVar(&f.capTime, "cap-time", 0, "scenarios: the most time for each scenario's repetitions (0: no limit)")
+	fs.IntVar(&f.capReps, "cap", 0, "the most repetitions of an undecided point: the echo sweep repeats the leading pools of a point whose 95% intervals overlap, interleaved, up to this (0: no repeats); the scenarios likewise (0: 2 x -count)")
+	fs.DurationVar(&f.capTime, "cap-time", 0, "with -cap: the most time for the repetitions of the echo sweep, or of each scenario (0: no limit)")
 }
 
 func (f *scenarioFlags) asked() bool { return f.restartIdle || f.coldBurst != 0 }

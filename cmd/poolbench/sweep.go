@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/harness"
+	"github.com/poolbench/poolbench/verdict"
 	"github.com/poolbench/poolbench/impls"
 	"github.com/poolbench/poolbench/impls/server"
 )
@@ -168,6 +169,8 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 		// quiet, not as a restart of every echo point.
 		s.Restart = harness.Restart{}
 	}
+	// The echo sweep repeats its undecided points up to -cap (none when 0).
+	s.Decide = verdict.Cap{Reps: scen.capReps, Time: scen.capTime}
 	if err := s.Validate(); err != nil {
 		return fieldFlagError(fs, given, *servers, err)
 	}
