@@ -24,7 +24,7 @@ type oversub struct {
 // newOversub groups the Echo points of in matching where; nil when no
 // point's pool is smaller than its workers.
 func newOversub(in *input, where string) (*oversub, error) {
-	c, err := newCubeWhere(in, ".name:Echo "+where, nil, "/server", "/pool", "/maxconns", "/workers", ".unit")
+	c, err := newCubeWhere(in, ".name:Echo "+where, filled, "/server", "/pool", "/maxconns", "/workers", ".unit")
 	if err != nil {
 		return nil, err
 	}

@@ -131,6 +131,11 @@ func Generate(opt Options) error {
 	if err != nil {
 		return err
 	}
+	overQ := newOverQuestions(echo)
+	overPlots, err := writeOversubPlots(plotDir, rel, overQ)
+	if err != nil {
+		return err
+	}
 	idlePlots, burstPlots, err := writeScenarioPlots(plotDir, rel, scenariosIn)
 	if err != nil {
 		return err
@@ -155,6 +160,7 @@ func Generate(opt Options) error {
 	}
 	writeSweep(&b, sw, links)
 	writeOversub(&b, over)
+	writeOversubVerdicts(&b, overQ, overPlots, overCapPools(scenariosIn))
 	writeCosts(&b, sw)
 	writeLoss(&b, sw)
 	writeFaults(&b, faultsIn, faultRuns)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/poolbench/poolbench/results"
@@ -131,7 +132,7 @@ func writeRestartIdle(b *strings.Builder, in *input, plots []string) {
 		} else {
 			b.WriteString("No pool let a request fail after the restart.\n\n")
 		}
-		rows = append(rows, verdictRow{g.key, g.decide(results.Failures)})
+		rows = append(rows, verdictRow{g.key, g.decide(results.Failures), g.capReps()})
 	}
 	writePlotLinks(b, plots)
 	writeVerdicts(b, "failures after the resume", rows, showCount)
@@ -169,7 +170,7 @@ func writeColdBurst(b *strings.Builder, in *input, plots []string) {
 				g.cell(pool, results.Dials, showCount), g.cell(pool, results.Failures, showCount), fmt.Sprint(len(g.points[pool])))
 		}
 		t.write(b)
-		rows = append(rows, verdictRow{g.key, g.decide(results.Served)})
+		rows = append(rows, verdictRow{g.key, g.decide(results.Served), g.capReps()})
 	}
 	var over []string
 	for pool := range overCap {
@@ -234,4 +235,24 @@ func writeScenarioPlots(dir, rel string, in *input) (idle, burst []string, err e
 		}
 	}
 	return idle, burst, nil
+}
+
+// overCapPools names the pools that had more dials in flight than MaxConns
+// in any cold burst, in name order.
+func overCapPools(in *input) []string {
+	var out []string
+	for _, p := range in.set.Points(results.ColdBurst) {
+		if v, ok := p.Value(results.OverCap); ok && v > 0 && !slices.Contains(out, p.Name.Get(results.PoolKey)) {
+			out = append(out, p.Name.Get(results.PoolKey))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// capReps is the cap on repetitions the group's points ran under (the
+// cap-reps configuration key), 0 when they carry none.
+func (g *scenarioGroup) capReps() int {
+	n, _ := strconv.Atoi(g.points[g.pools[0]][0].Config[results.CapReps])
+	return n
 }

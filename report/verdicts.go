@@ -12,6 +12,10 @@ import (
 type verdictRow struct {
 	question string
 	v        verdict.Verdict
+	// capReps is the cap on repetitions the sweep ran under (its
+	// cap-reps key); 0 when unknown. Only a verdict whose best reached it
+	// says "not told apart (cap)".
+	capReps int
 }
 
 // writeVerdicts writes the closing verdict table of a scenario: one row
@@ -44,7 +48,7 @@ func writeVerdicts(b *strings.Builder, metric string, rows []verdictRow, show fu
 		if len(r.v.Ranked) < 2 {
 			worstText = "-"
 		}
-		t.add(r.question, designText(best, show), tiedText, worstText, r.v.Status(!r.v.Settled()))
+		t.add(r.question, designText(best, show), tiedText, worstText, r.v.Status(!r.v.Settled() && r.capReps > 0 && best.N >= r.capReps))
 	}
 	t.write(b)
 }
