@@ -49,6 +49,7 @@ var flagCases = map[string][]badValue{
 	"sweep -restart":      {v("-1s"), v("10s"), v("30ms"), v("2h")},
 	"sweep -force":        {v("maybe")},
 	"sweep -debug-addr":   {v("999.1.1.1:0"), v("127.0.0.1"), v("127.0.0.1:99999"), v("example.com:0")},
+	"sweep -share-server": {v("maybe")},
 	"sweep -restart-idle": {v("maybe"), v("true").with("-restart=0s")},
 	"sweep -cold-burst":   {v("3"), v("-1"), v("1000000")},
 	"sweep -dial-delays":  {v("x"), v(""), v(","), v("-1ms"), v("2m")},

@@ -12,6 +12,10 @@ import (
 // otherwise rp is nil.
 func (s *Sweep) launch(ctx context.Context, srv Server) (inst Instance, rp *restartInstance, err error) {
 	if s.Restart.At == 0 {
+		if s.ShareServer {
+			inst, err = s.shared.get(ctx, srv)
+			return inst, nil, err
+		}
 		inst, err = srv.Launch.Launch(ctx)
 		return inst, nil, err
 	}

@@ -94,6 +94,7 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	var shard shardFlags
 	shard.register(fs)
 	debugAddr := debugAddrFlag(fs)
+	fs.BoolVar(&s.ShareServer, "share-server", false, "run every point of a server design against one server process instead of a fresh one per point (saves a child's start-up per point; no RSS per conn)")
 	force := fs.Bool("force", false, "replace -out even when it holds results of another configuration, or other points")
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
