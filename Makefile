@@ -3,7 +3,7 @@ GO        ?= go
 POOLBENCH := $(GO) run ./cmd/poolbench
 BASE      ?= HEAD~1
 
-.PHONY: test bench bench-pool bench-faults sweep scenarios report gate
+.PHONY: test bench bench-full bench-pool bench-faults sweep scenarios report gate
 
 ## test: the Debian tools tests drive (installed when absent), go.mod tidy, vet, then every
 ## test under the race detector.
@@ -13,8 +13,22 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race -timeout 9m ./...
 
-## bench: the pool micro-benchmarks, the echo sweep, the scenarios, then REPORT.md.
+## bench: the pool micro-benchmarks, the oversubscribed echo sweep, the scenarios (restart while
+## idle, cold burst), then REPORT.md; about 5 minutes on 2 idle cores.
 bench: bench-pool sweep scenarios report
+
+## bench-full: the publication-grade run: 20 micro-benchmark runs per row, the full preset
+## (1 s points, 10 repetitions, every server, W from 1 to 1024 against pools of 4, 16, 64 and
+## auto, undecided points repeated up to 20), the scenarios on every server at 4, 16 and 64
+## conns with 10 to 20 repetitions. About 4 hours (estimated: ~9,900 points of 1.2 s plus a
+## child's start-up each); it prints its own time at the end.
+bench-full:
+	@start=$$(date +%s); \
+	$(MAKE) bench-pool COUNT=20 && \
+	$(MAKE) sweep SWEEPFLAGS='-preset full -cap 20 -cap-time 30m' && \
+	$(MAKE) scenarios SCENARIOFLAGS='-conns 4,16,64 -restart 300ms -restart-idle -duration 500ms -cold-burst 4 -dial-delays 1ms,10ms -count 10 -cap 20' && \
+	$(MAKE) report && \
+	echo "bench-full: $$(( $$(date +%s) - start ))s"
 
 ## bench-pool: pool Get/Put micro-benchmarks, 10 interleaved runs of every row at -cpu 1,2, each
 ## row with -cpuprofile, into results/pool.txt and results/pool-profile.txt (pprof -top per row).
@@ -30,21 +44,22 @@ bench-faults:
 	scripts/bench-faults.sh results/faults.txt
 	$(GO) tool benchstat -col /pool -row /workers -filter '.unit:(req/s OR p99-ns OR failures OR recovered)' results/faults.txt
 
-## sweep: a goroutine-per-conn (net) and an event-loop (gnet) server x every pool, pool sizes
-## 4, 16, 64 and auto (= workers) against 4 to 1024 workers (W/M 1 to 256; the quick preset,
-## harness/settings.go), into results/echo.txt, which it replaces (-force: a run of other
-## settings is what make sweep is for).
+## sweep: the oversubscribed sweep: a goroutine-per-conn server (net) and an event-loop one
+## (gnet), every pool, pools of 4, 16 and 64 conns against 4 to 1024 workers (W/M 1 to 256),
+## 50 ms points after 20 ms of warm-up, one server process per design (-share-server), six
+## interleaved repetitions, then undecided points again up to 8 within 20 s; into results/echo.txt, which it replaces (-force).
 ## Extra flags: make sweep SWEEPFLAGS='-preset full' or '-workers 1,2,4,8 -maxconns auto -count 10'.
-SWEEPFLAGS ?= -preset quick -servers net,gnet
+SWEEPFLAGS ?= -preset quick -servers net,gnet -maxconns 4,16,64 -workers 4,16,64,256,1024 \
+	-duration 50ms -warmup 20ms -share-server -cap 8 -cap-time 20s
 sweep:
 	$(POOLBENCH) sweep -out results/echo.txt -force $(SWEEPFLAGS)
 
 ## scenarios: restart while idle (-restart-idle: load 100ms, quiet, kill and relaunch, resume
 ## 150ms) and the cold burst (4 x MaxConns Gets on an empty pool, dials costing 1ms and 10ms) on
 ## a goroutine-per-conn and an event-loop server, every pool, 16 conns, into results/scenarios.txt.
-## Six interleaved repetitions, then the leaders of undecided questions again up to 10 (~1 min).
+## Six interleaved repetitions, then the leaders of undecided questions again up to 8 (~1 min).
 SCENARIOFLAGS ?= -servers net,gnet -conns 16 -restart 100ms -restart-idle -duration 150ms \
-	-cold-burst 4 -dial-delays 1ms,10ms -count 6 -cap 10 -cap-time 30s
+	-cold-burst 4 -dial-delays 1ms,10ms -count 6 -cap 8 -cap-time 15s
 scenarios:
 	$(POOLBENCH) sweep -out results/scenarios.txt $(SCENARIOFLAGS)
 
