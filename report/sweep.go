@@ -134,7 +134,7 @@ func writeSweep(b *strings.Builder, sw *sweep, plotLinks map[string][]string) {
 		"(maxconns = workers: no Get waits for a conn). " +
 		"Cells are medians over the repetitions with their 95% confidence interval. " +
 		"The saturation knee is the lowest level beyond which req/s grows less than 5% while p99 keeps rising " +
-		"(results.FindKnee, on medians).\n\n")
+		"(results.FindKnee, on medians), with the range it moves in when found in each repetition on its own.\n\n")
 	for _, srv := range sw.c.values["/server"] {
 		fmt.Fprintf(b, "### server=%s\n\n", srv)
 		if a := sw.about[srv]; a != "" {
@@ -250,8 +250,9 @@ func writeKnees(b *strings.Builder, sw *sweep, srv string) {
 	for _, p := range sw.pools(srv) {
 		knee := "none up to " + sw.maxWorkers(srv, p) + " workers"
 		if k, ok := sw.knee(srv, p); ok {
-			knee = fmt.Sprintf("%d workers", k)
+			knee = fmt.Sprintf("%d workers on the medians", k)
 		}
+		knee += sw.kneeSpreadText(srv, p)
 		peak, at := 0.0, ""
 		errs := 0.0
 		for _, w := range sw.workers {
