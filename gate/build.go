@@ -42,8 +42,8 @@ func TopLevel(ctx context.Context, dir string) (string, error) {
 // run it. It is built with -trimpath, so that the two sides' binaries do not
 // differ by the paths of their checkouts: those paths are data in the
 // binary, and moving the data that follows them moved hot variables across
-// cache lines, which made identical code measure 20-40% apart in contended
-// rows (A/A gates here, 20 of 20 pairs one way).
+// cache lines, which made identical code measure apart, always the same way,
+// in contended rows of A/A gates.
 func BuildTest(ctx context.Context, dir, pkg, out string) (pkgDir string, err error) {
 	pkgDir, err = goCmd(ctx, dir, "list", "-f", "{{.Dir}}", pkg)
 	if err != nil {

@@ -150,5 +150,5 @@
 //
 // PutGetRace catches a lost wake-up that needs a Put to land within a few
 // instructions of a Get; github.com/silenceper/pool v1.0.0 has one. The race
-// is statistical: see the reliability numbers on raceBudget.
+// is statistical: a run may miss it (see raceBudget).
 package pooltest
