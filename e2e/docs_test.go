@@ -255,7 +255,7 @@ func shorten(t *testing.T, c docCommand, dir, addr string) []string {
 			args = append(args, v)
 			i++
 		case a == "-start-at":
-			args = append(args, time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339))
+			args = append(args, time.Now().Add(2*time.Second).UTC().Format(time.RFC3339))
 			i++
 		case a == "-out":
 			args = append(args, filepath.Base(strings.ReplaceAll(c.args[i+1], "shard-I", "shard-0")))
