@@ -4,16 +4,21 @@
 # pool-profile.txt, atomically: a failed or interrupted run leaves the
 # previous files untouched.
 #
-# Every row (design x scenario) runs in a process of its own with
-# -cpuprofile, COUNT (default 10) times, interleaved: pass 1 runs every row
-# once, then pass 2, and so on, so a burst of load from elsewhere on the
-# machine lands on all designs alike and ratios within one run stay fair.
-# Each run covers every GOMAXPROCS in CPU (default 1,2; any list, such as
-# 1,2,4,8: rows past the machine's core count, written as the "cores:"
-# line, measure oversubscription of the CPU, not parallel speed) for
-# BENCHTIME (default 60ms). benchstat takes medians over the COUNT runs.
+# The timed runs: COUNT passes, interleaved (pass 1 runs every row once,
+# then pass 2, and so on), so a burst of load from elsewhere on the machine
+# lands on all designs alike and ratios within one run stay fair. A pass is
+# one process running every row, at every GOMAXPROCS in CPU (default 1,2;
+# any list, such as 1,2,4,8: rows past the machine's core count, written as
+# the "cores:" line, measure oversubscription of the CPU, not parallel
+# speed) for BENCHTIME (default 60ms). benchstat takes medians over the
+# COUNT runs.
 #
-# pool-profile.txt holds, per row, `go tool pprof -top` of the COUNT
+# The profiles: one more pass in which every row runs in a process of its
+# own with -cpuprofile for PROFTIME (default 300ms; pprof samples at 100 Hz,
+# so a 60ms timed run would give a handful of samples). Profiling is kept
+# out of the timed runs, which it would slow.
+#
+# pool-profile.txt holds, per row, `go tool pprof -top` of its profiling
 # profiles merged: "impl scenario flat% function" lines, the functions with
 # at least 0.5% of the samples, and a "samples" line with the total.
 # `poolbench report` turns them into one line per design per scenario.
@@ -25,6 +30,7 @@ mkdir -p "$dir"
 count=${COUNT:-10}
 cpu=${CPU:-1,2}
 benchtime=${BENCHTIME:-60ms}
+proftime=${PROFTIME:-300ms}
 case $count in '' | *[!0-9]* | 0) echo "bench-pool: COUNT must be a positive whole number, not '$count'" >&2; exit 2 ;; esac
 case $cpu in '' | *[!0-9,]*) echo "bench-pool: CPU must be a comma-separated list of GOMAXPROCS values, not '$cpu'" >&2; exit 2 ;; esac
 
@@ -41,22 +47,23 @@ rows=$("$work/bench.test" -test.run '^$' -test.bench '^BenchmarkPool$' -test.ben
 [ -n "$rows" ] || { echo "bench-pool: no BenchmarkPool rows found" >&2; exit 1; }
 
 printf 'cores: %s\n' "$(nproc)" >"$tmp"
-first=1
 for pass in $(seq "$count"); do
-	while read -r impl sc; do
-		"$work/bench.test" -test.run '^$' -test.bench "^BenchmarkPool\$/^impl=$impl\$/^scenario=$sc\$" -test.benchmem \
-			-test.count 1 -test.cpu "$cpu" -test.benchtime "$benchtime" -test.timeout 10m \
-			-test.cpuprofile "$work/$impl.$sc.$pass.prof" >"$work/run.txt"
-		if [ $first = 1 ]; then
-			grep -E '^(goos|goarch|pkg|cpu):' "$work/run.txt" >>"$tmp" # the config lines, once
-			first=0
-		fi
-		grep '^BenchmarkPool' "$work/run.txt" >>"$tmp" || true # a skipped row prints none
-	done <<<"$rows"
+	"$work/bench.test" -test.run '^$' -test.bench '^BenchmarkPool$' -test.benchmem \
+		-test.count 1 -test.cpu "$cpu" -test.benchtime "$benchtime" -test.timeout 10m >"$work/run.txt"
+	if [ "$pass" = 1 ]; then
+		grep -E '^(goos|goarch|pkg|cpu):' "$work/run.txt" >>"$tmp" # the config lines, once
+	fi
+	grep '^BenchmarkPool' "$work/run.txt" >>"$tmp" || true
 done
 
 while read -r impl sc; do
-	profs=("$work/$impl.$sc".*.prof)
+	"$work/bench.test" -test.run '^$' -test.bench "^BenchmarkPool\$/^impl=$impl\$/^scenario=$sc\$" \
+		-test.count 1 -test.cpu "$cpu" -test.benchtime "$proftime" -test.timeout 10m \
+		-test.cpuprofile "$work/$impl.$sc.prof" >/dev/null
+done <<<"$rows"
+
+while read -r impl sc; do
+	profs=("$work/$impl.$sc.prof")
 	go tool pprof -top -nodecount=100000 "$work/bench.test" "${profs[@]}" 2>/dev/null |
 		awk -v impl="$impl" -v sc="$sc" '
 			/^Showing nodes accounting for/ { total = $NF }
