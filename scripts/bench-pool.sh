@@ -14,8 +14,8 @@
 # COUNT runs.
 #
 # The profiles: one more pass in which every row runs in a process of its
-# own with -cpuprofile for PROFTIME (default 300ms; pprof samples at 100 Hz,
-# so a 60ms timed run would give a handful of samples). Profiling is kept
+# own with -cpuprofile for PROFTIME (default 100ms at each GOMAXPROCS, so
+# some 20 samples a row at pprof's 100 Hz). Profiling is kept
 # out of the timed runs, which it would slow.
 #
 # pool-profile.txt holds, per row, `go tool pprof -top` of its profiling
@@ -30,7 +30,7 @@ mkdir -p "$dir"
 count=${COUNT:-10}
 cpu=${CPU:-1,2}
 benchtime=${BENCHTIME:-60ms}
-proftime=${PROFTIME:-300ms}
+proftime=${PROFTIME:-100ms}
 case $count in '' | *[!0-9]* | 0) echo "bench-pool: COUNT must be a positive whole number, not '$count'" >&2; exit 2 ;; esac
 case $cpu in '' | *[!0-9,]*) echo "bench-pool: CPU must be a comma-separated list of GOMAXPROCS values, not '$cpu'" >&2; exit 2 ;; esac
 
