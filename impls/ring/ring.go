@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/internal/capacity"
 	"github.com/poolbench/poolbench/internal/counters"
 	"github.com/poolbench/poolbench/internal/dialer"
 	"github.com/poolbench/poolbench/internal/expiry"
@@ -62,7 +63,7 @@ type Pool struct {
 
 	// slots counts conns open or being dialed. A Get reserves one by CAS
 	// before it dials, so slots never exceeds MaxConns.
-	slots   atomic.Int64
+	slots   capacity.Counter
 	dialing atomic.Int64 // dials in flight, for Stats
 	_       [cacheLine - 16]byte
 
@@ -136,7 +137,7 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 				continue
 			}
 		}
-		if p.reserve() {
+		if p.slots.TryReserve(p.cfg.MaxConns) {
 			return p.slot.Get(ctx)
 		}
 		// Exhausted, unless a Put is between claiming its cell and
@@ -215,26 +216,16 @@ func (p *Pool) Stats() pool.Stats {
 	other := p.otherPops.Load()
 	s.Reuses += p.idle.popped() - other
 	s.Dialing = int(p.dialing.Load())
-	s.Open = max(int(p.slots.Load())-s.Dialing, 0)
+	s.Open = max(p.slots.InUse()-s.Dialing, 0)
 	s.Idle = min(p.idle.len()+int(p.spilled.Load()), s.Open)
 	s.InUse = s.Open - s.Idle
 	return s
 }
 
-// reserve takes one slot of capacity if fewer than MaxConns are in use.
-func (p *Pool) reserve() bool {
-	for n := p.slots.Load(); n < int64(p.cfg.MaxConns); n = p.slots.Load() {
-		if p.slots.CompareAndSwap(n, n+1) {
-			return true
-		}
-	}
-	return false
-}
-
 // freeSlot gives back one slot and, if anyone is parked, lets the oldest
 // waiter use it.
 func (p *Pool) freeSlot() {
-	p.slots.Add(-1)
+	p.slots.Release()
 	if p.waiters.Load() != 0 {
 		p.serve()
 	}

@@ -184,7 +184,7 @@ func (p *Pool) serveLocked() {
 			p.grant(p.wq.popFront(), e, false, nil)
 		} else if e, ok := p.unspillLocked(); ok {
 			p.grant(p.wq.popFront(), e, false, nil)
-		} else if p.reserve() {
+		} else if p.slots.TryReserve(p.cfg.MaxConns) {
 			p.grant(p.wq.popFront(), nil, true, nil)
 		} else {
 			return

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/internal/capacity"
 	"github.com/poolbench/poolbench/internal/counters"
 	"github.com/poolbench/poolbench/internal/dialer"
 	"github.com/poolbench/poolbench/internal/expiry"
@@ -76,7 +77,7 @@ type Pool struct {
 	_       [cacheLine - 16]byte
 	// open counts conns open or being dialed; a Get reserves one by CAS
 	// before it dials, so open never exceeds MaxConns.
-	open    atomic.Int64
+	open    capacity.Counter
 	dialing atomic.Int64 // dials in flight, for Stats
 	_       [cacheLine - 16]byte
 
@@ -183,7 +184,7 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 			p.freeSlot()
 			continue
 		}
-		if p.reserve() {
+		if p.open.TryReserve(p.cfg.MaxConns) {
 			return p.slot.Get(ctx)
 		}
 		return p.wait(ctx)
@@ -285,26 +286,16 @@ func (p *Pool) Stats() pool.Stats {
 		}
 	}
 	s.Dialing = int(p.dialing.Load())
-	s.Open = max(int(p.open.Load())-s.Dialing, 0)
+	s.Open = max(p.open.InUse()-s.Dialing, 0)
 	s.Idle = min(idle, s.Open)
 	s.InUse = s.Open - s.Idle
 	return s
 }
 
-// reserve takes one slot of capacity if fewer than MaxConns are in use.
-func (p *Pool) reserve() bool {
-	for n := p.open.Load(); n < int64(p.cfg.MaxConns); n = p.open.Load() {
-		if p.open.CompareAndSwap(n, n+1) {
-			return true
-		}
-	}
-	return false
-}
-
 // freeSlot gives back one slot and, if anyone is parked, lets the oldest
 // waiter use it.
 func (p *Pool) freeSlot() {
-	p.open.Add(-1)
+	p.open.Release()
 	if p.waiters.Load() != 0 {
 		p.serve()
 	}

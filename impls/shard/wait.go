@@ -139,7 +139,7 @@ func (p *Pool) serveLocked() {
 	for len(p.wq) > 0 {
 		if e, _ := p.take(0); e != nil {
 			p.grant(p.popWaiter(), e, false, nil)
-		} else if p.reserve() {
+		} else if p.open.TryReserve(p.cfg.MaxConns) {
 			p.grant(p.popWaiter(), nil, true, nil)
 		} else {
 			return
