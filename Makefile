@@ -33,38 +33,38 @@ bench-full:
 	echo "bench-full: $$(( $$(date +%s) - start ))s"
 
 ## bench-pool: pool Get/Put micro-benchmarks, 10 interleaved runs of every row at -cpu 1,2, each
-## row with -cpuprofile, into results/pool.txt and results/pool-profile.txt (pprof -top per row).
+## row with -cpuprofile, into results/raw/pool.txt and results/raw/pool-profile.txt (pprof -top per row).
 ## Extra: make bench-pool POOLCPU=1,2,4,8 (rows past the core count measure CPU oversubscription).
 POOLCPU ?= 1,2
 POOLTIME ?= 30ms
 bench-pool:
-	CPU=$(POOLCPU) BENCHTIME=$(POOLTIME) scripts/bench-pool.sh results/pool.txt
-	$(GO) tool benchstat -col /impl results/pool.txt
+	CPU=$(POOLCPU) BENCHTIME=$(POOLTIME) scripts/bench-pool.sh results/raw/pool.txt
+	$(GO) tool benchstat -col /impl results/raw/pool.txt
 
 ## bench-faults: every pool through a latency=1ms and a latency=10ms proxy, and with its server
-## killed and restarted mid-point (closed and open loop), into results/faults.txt (~2.5 min).
+## killed and restarted mid-point (closed and open loop), into results/raw/faults.txt (~2.5 min).
 bench-faults:
-	scripts/bench-faults.sh results/faults.txt
-	$(GO) tool benchstat -col /pool -row /workers -filter '.unit:(req/s OR p99-ns OR failures OR recovered)' results/faults.txt
+	scripts/bench-faults.sh results/raw/faults.txt
+	$(GO) tool benchstat -col /pool -row /workers -filter '.unit:(req/s OR p99-ns OR failures OR recovered)' results/raw/faults.txt
 
 ## sweep: the oversubscribed sweep: a goroutine-per-conn server (net) and an event-loop one
 ## (gnet), every pool, pools of 4, 16 and 64 conns against 4 to 1024 workers (W/M 1 to 256),
 ## 30 ms points after 10 ms of warm-up, one server process per design (-share-server), six
-## interleaved repetitions, then undecided points again up to 8 within 15 s; into results/echo.txt, which it replaces (-force).
+## interleaved repetitions, then undecided points again up to 8 within 15 s; into results/raw/echo.txt, which it replaces (-force).
 ## Extra flags: make sweep SWEEPFLAGS='-preset full' or '-workers 1,2,4,8 -maxconns auto -count 10'.
 SWEEPFLAGS ?= -preset quick -servers net,gnet -maxconns 4,16,64 -workers 4,16,64,256,1024 \
 	-duration 30ms -warmup 10ms -share-server -cap 8 -cap-time 15s
 sweep:
-	$(POOLBENCH) sweep -out results/echo.txt -force $(SWEEPFLAGS)
+	$(POOLBENCH) sweep -out results/raw/echo.txt -force $(SWEEPFLAGS)
 
 ## scenarios: restart while idle (-restart-idle: load 100ms, quiet, kill and relaunch, resume
 ## 150ms) and the cold burst (4 x MaxConns Gets on an empty pool, dials costing 1ms and 10ms) on
-## a goroutine-per-conn and an event-loop server, every pool, 16 conns, into results/scenarios.txt.
+## a goroutine-per-conn and an event-loop server, every pool, 16 conns, into results/raw/scenarios.txt.
 ## Six interleaved repetitions, then the leaders of undecided questions again up to 8 (~1 min).
 SCENARIOFLAGS ?= -servers net,gnet -conns 16 -restart 100ms -restart-idle -duration 150ms \
 	-cold-burst 4 -dial-delays 1ms,10ms -count 6 -cap 8 -cap-time 15s
 scenarios:
-	$(POOLBENCH) sweep -out results/scenarios.txt $(SCENARIOFLAGS)
+	$(POOLBENCH) sweep -out results/raw/scenarios.txt $(SCENARIOFLAGS)
 
 ## report: regenerate results/conformance.json (make conformance), then REPORT.md from results/.
 report: conformance report-only
@@ -73,8 +73,10 @@ report: conformance report-only
 conformance:
 	$(GO) test -tags conformance ./impls -run '^TestConformanceMatrix$$' -count 1
 
-## report-only: REPORT.md from results/ as they are (what the golden test in e2e checks).
+## report-only: the per-pool files results/<pool>.txt from results/raw/ (poolbench split, for
+## benchstat results/*.txt), then REPORT.md from results/ as they are (what the golden test in e2e checks).
 report-only:
+	$(POOLBENCH) split -results results
 	$(POOLBENCH) report -results results -out REPORT.md
 
 ## gate: CI's regression gate (scripts/gate.sh) of BASE (default HEAD~1) against the

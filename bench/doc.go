@@ -18,5 +18,5 @@
 // counter and a histogram record; BenchmarkWaitRecorder), to every design
 // alike.
 //
-// `make bench-pool` runs them into results/pool.txt (scripts/bench-pool.sh).
+// `make bench-pool` runs them into results/raw/pool.txt (scripts/bench-pool.sh).
 package bench

@@ -83,6 +83,9 @@ var flagCases = map[string][]badValue{
 	// merge
 	"merge -out": {v(""), v("$DIR"), v("$DIR/old.txt/merged.txt"), v("$DIR/old.txt")},
 
+	// split ($DIR/empty has no raw/; $DIR/old.txt is a file)
+	"split -results": {v("$DIR/nosuchdir"), v("$DIR/old.txt"), v(""), v("$DIR/empty")},
+
 	// report
 	"report -results": {v("$DIR/nosuchdir"), v("$DIR/old.txt"), v(""), v("$DIR/empty")},
 	"report -out":     {v(""), v("$DIR"), v("$DIR/old.txt/REPORT.md")},

@@ -58,6 +58,8 @@ var flagBase = map[string]base{
 	// A results dir with one pool result: accepted flags replace REPORT.md.
 	"report": {flags: []string{"-results=$DIR/results", "-out=$DIR/REPORT.md"}},
 	"flags":  {},
+	// The report's results dir: accepted flags write results/ring.txt.
+	"split": {flags: []string{"-results=$DIR/results"}},
 	// Two files that are no shard files: accepted flags end in "only Echo points merge".
 	"merge": {args: []string{"$DIR/old.txt", "$DIR/new.txt"}},
 }
@@ -65,11 +67,11 @@ var flagBase = map[string]base{
 // flagFiles are the fixtures in every case's $DIR; each must be there,
 // byte for byte and with its mtime, after the run, and nothing added.
 var flagFiles = map[string]string{
-	"old.txt":          "goos: linux\nBenchmarkPool/impl=ring-2 1000 10.5 ns/op\n",
-	"new.txt":          "goos: linux\nBenchmarkPool/impl=ring-2 1000 10.6 ns/op\n",
-	"REPORT.md":        "# the previous report\n",
-	"results/pool.txt": "goos: linux\npkg: github.com/poolbench/poolbench/bench\nBenchmarkPool/impl=ring/op=getput/procs=1-2 1000 20.5 ns/op\n",
-	"empty/":           "",
+	"old.txt":              "goos: linux\nBenchmarkPool/impl=ring-2 1000 10.5 ns/op\n",
+	"new.txt":              "goos: linux\nBenchmarkPool/impl=ring-2 1000 10.6 ns/op\n",
+	"REPORT.md":            "# the previous report\n",
+	"results/raw/pool.txt": "goos: linux\npkg: github.com/poolbench/poolbench/bench\nBenchmarkPool/impl=ring/op=getput/procs=1-2 1000 20.5 ns/op\n",
+	"empty/":               "",
 	// A sweep's result file of another configuration (-duration 10s).
 	"echo-other.txt": "goos: linux\nmodel: closed\nsize: 64\nduration: 10s\nwarmup: 0s\ncount: 1\nfault: \nrestart: \n" +
 		"server: echo\nprotocol: echo\nlaunch: external\n\nBenchmarkEcho/server=echo/pool=ring/conns=1-2 100 5000 req/s\n",

@@ -44,7 +44,7 @@ func FuzzReadConformance(f *testing.F) {
 	})
 }
 
-// FuzzReportEcho runs the whole report over an arbitrary results/echo.txt.
+// FuzzReportEcho runs the whole report over an arbitrary results/raw/echo.txt.
 // Whatever the file holds, report.Generate must return (a report or an
 // error), never panic.
 func FuzzReportEcho(f *testing.F) {

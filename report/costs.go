@@ -76,7 +76,7 @@ func writeCosts(b *strings.Builder, sw *sweep) {
 	}
 	b.WriteString("## What pooling saves\n\n" +
 		"The `dial` design is no pool: every Get dials and every Put closes, under the same MaxConns " +
-		"and the same workers as the pools (from results/echo.txt, medians over the repetitions). " +
+		"and the same workers as the pools (from results/raw/echo.txt, medians over the repetitions). " +
 		"\"best pool\" is the pool with the highest median req/s at that level; TIME_WAIT is the client-side " +
 		"TIME_WAIT sockets one point (warm-up and window) left, read from the kernel (netlink sock_diag), for dial and the most any pool left.\n\n")
 	for _, srv := range sw.c.values["/server"] {

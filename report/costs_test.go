@@ -30,10 +30,7 @@ func costsEcho() string {
 // pool at each level and lists the kernel counters that are not 0, each
 // with its meaning; a counter 0 everywhere is not listed.
 func TestWhatPoolingSaves(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "results"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := copyResults(t)
 	if err := os.WriteFile(filepath.Join(dir, "results", EchoFile), []byte(costsEcho()), 0o644); err != nil {
 		t.Fatal(err)
 	}

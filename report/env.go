@@ -101,7 +101,7 @@ func writeMethodology(b *strings.Builder, c *cube, sw *sweep, runs []faultRun, r
 			strings.Join(sw.workers, ", "), runsText(sw.c))
 	}
 	if len(runs) > 0 || rs != nil {
-		b.WriteString("- **Faults** (`make bench-faults`, scripts/bench-faults.sh, into results/faults.txt): the same sweep " +
+		b.WriteString("- **Faults** (`make bench-faults`, scripts/bench-faults.sh, into results/raw/faults.txt): the same sweep " +
 			"through a toxiproxy hop that delays every chunk from the server (`-fault latency=1ms`, `-fault latency=10ms`), " +
 			"and with each point's server killed and restarted mid-point (`-restart D`), closed and open loop. " +
 			"Each sweep's configuration lines (fault, restart, model, rate) keep the groups apart.\n")
@@ -164,12 +164,12 @@ func runsText(c *cube) string {
 func writeReproduce(b *strings.Builder) {
 	b.WriteString("## Reproduce\n\n```sh\n" +
 		"make bench                      # all of the below: bench-pool, sweep, report\n" +
-		"scripts/bench-pool.sh results/pool.txt   # pool micro-benchmarks (COUNT=10 CPU=1,2 by default)\n" +
-		"go run ./cmd/poolbench sweep -out results/echo.txt\n" +
-		"make bench-faults               # results/faults.txt: the sweep under latency=1ms, latency=10ms, and restarts\n" +
+		"scripts/bench-pool.sh results/raw/pool.txt   # pool micro-benchmarks (COUNT=10 CPU=1,2 by default)\n" +
+		"go run ./cmd/poolbench sweep -out results/raw/echo.txt\n" +
+		"make bench-faults               # results/raw/faults.txt: the sweep under latency=1ms, latency=10ms, and restarts\n" +
 		"go test -tags conformance ./impls -run '^TestConformanceMatrix$' -count 1   # results/conformance.json\n" +
 		"go run ./cmd/poolbench report -results results -out REPORT.md\n" +
-		"go tool benchstat -col /impl results/pool.txt   # the pool table, by benchstat\n" +
+		"go tool benchstat -col /impl results/raw/pool.txt   # the pool table, by benchstat\n" +
 		"scripts/gate.sh HEAD~1          # regression gate of the working tree against a revision, as CI runs it\n" +
 		"```\n")
 }

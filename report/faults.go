@@ -10,7 +10,7 @@ import (
 	"github.com/poolbench/poolbench/results"
 )
 
-// faultRun is the echo sweep under one fault, from results/faults.txt:
+// faultRun is the echo sweep under one fault, from results/raw/faults.txt:
 // the results after a "fault: SPEC" configuration line (poolbench sweep
 // -fault SPEC writes it), for one load model.
 type faultRun struct {
@@ -61,14 +61,14 @@ func writeFaults(b *strings.Builder, in *input, runs []faultRun) {
 	b.WriteString("## When a dial costs a round trip\n\n")
 	switch {
 	case in.empty():
-		b.WriteString("No fault results yet (results/faults.txt is missing); `make bench-faults` writes them.\n\n")
+		b.WriteString("No fault results yet (results/raw/faults.txt is missing); `make bench-faults` writes them.\n\n")
 		return
 	case len(runs) == 0:
-		b.WriteString("results/faults.txt holds no echo sweep run under a fault (`poolbench sweep -fault SPEC`).\n\n")
+		b.WriteString("results/raw/faults.txt holds no echo sweep run under a fault (`poolbench sweep -fault SPEC`).\n\n")
 		return
 	}
 	b.WriteString("The echo sweep again, through a fault proxy between the pools and the server (package faults, " +
-		"`poolbench sweep -fault SPEC`), from results/faults.txt. Under `latency=D` the proxy holds every chunk " +
+		"`poolbench sweep -fault SPEC`), from results/raw/faults.txt. Under `latency=D` the proxy holds every chunk " +
 		"from the server for D, as a distant server would: each request waits at least D for its echo, so a design " +
 		"pays for every conn it is not reusing while a request waits. The harness also makes every dial wait D " +
 		"(a handshake costs a round trip; the proxy itself cannot delay a connect), so a pool that dials one conn " +

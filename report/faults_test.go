@@ -56,12 +56,12 @@ func TestFaultSections(t *testing.T) {
 	}
 
 	onlyRestart := reportWithFaults(t, faultsPart(t, func(b string) bool { return strings.Contains(b, "\nrestart: 200ms") }))
-	if !strings.Contains(onlyRestart, "results/faults.txt holds no echo sweep run under a fault") ||
+	if !strings.Contains(onlyRestart, "results/raw/faults.txt holds no echo sweep run under a fault") ||
 		!strings.Contains(onlyRestart, "### server=net, closed loop") {
 		t.Errorf("report of restart runs only:\n%s", onlyRestart)
 	}
 	onlyLatency := reportWithFaults(t, faultsPart(t, func(b string) bool { return strings.Contains(b, "\nfault: latency=") }))
-	if !strings.Contains(onlyLatency, "results/faults.txt holds no restart results") ||
+	if !strings.Contains(onlyLatency, "results/raw/faults.txt holds no restart results") ||
 		!strings.Contains(onlyLatency, "### latency=10ms, server=net, closed loop") {
 		t.Errorf("report of latency runs only:\n%s", onlyLatency)
 	}

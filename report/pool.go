@@ -32,10 +32,10 @@ var poolDims = []string{"/scenario", "/gomaxprocs", "/impl", ".unit"}
 func writePool(b *strings.Builder, c *cube) {
 	b.WriteString("## Pool micro-benchmarks\n\n")
 	if c == nil {
-		b.WriteString("No pool micro-benchmark results yet (results/pool.txt is missing); `make bench-pool` writes them.\n\n")
+		b.WriteString("No pool micro-benchmark results yet (results/raw/pool.txt is missing); `make bench-pool` writes them.\n\n")
 		return
 	}
-	b.WriteString("One Get+Put cycle on fake conns (no I/O), from results/pool.txt. Each cell is the median of " +
+	b.WriteString("One Get+Put cycle on fake conns (no I/O), from results/raw/pool.txt. Each cell is the median of " +
 		"the runs with its 95% confidence interval; ratios are ratios of medians. *floor* is a bare array " +
 		"of slots claimed with a CAS: the cheapest Get+Put possible. Wait columns: how long the unluckiest " +
 		"Gets waited when 32 goroutines per P share 4 conns. Rows at a GOMAXPROCS above the machine's core count " +
@@ -47,7 +47,7 @@ func writePool(b *strings.Builder, c *cube) {
 	}
 }
 
-// newPoolCube groups results/pool.txt; nil when it holds no BenchmarkPool.
+// newPoolCube groups results/raw/pool.txt; nil when it holds no BenchmarkPool.
 func newPoolCube(in *input) (*cube, error) {
 	c, err := newCube(in, ".name:Pool", poolDims...)
 	if err != nil || len(c.cells) == 0 {

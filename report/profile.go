@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/poolbench/poolbench/results"
 	"io/fs"
 	"os"
 	"slices"
@@ -16,7 +17,7 @@ import (
 // row's merged -cpuprofile runs, as "impl scenario flat% function" lines
 // (functions with at least 0.5% of the samples) and one "impl scenario
 // samples DURATION" line.
-const ProfileFile = "pool-profile.txt"
+const ProfileFile = results.RawDir + "/pool-profile.txt"
 
 // profileRow is one design's profile in one scenario.
 type profileRow struct {

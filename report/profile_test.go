@@ -1,6 +1,7 @@
 package report
 
 import (
+	"github.com/poolbench/poolbench/results"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,7 +9,7 @@ import (
 )
 
 func TestProfileLine(t *testing.T) {
-	path := filepath.Join(t.TempDir(), ProfileFile)
+	path := filepath.Join(t.TempDir(), "pool-profile.txt")
 	summary := "ring exhausted samples 1.50s\n" +
 		"ring exhausted 40 runtime.futex\n" +
 		"ring exhausted 20 github.com/poolbench/poolbench/impls/ring.(*Pool).Get\n" +
@@ -42,6 +43,9 @@ func TestProfileLine(t *testing.T) {
 
 func TestProfilesBadInput(t *testing.T) {
 	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, results.RawDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if rows, err := readProfiles(filepath.Join(dir, ProfileFile)); err != nil || rows != nil {
 		t.Fatalf("missing file: %v, %v; want no rows, no error", rows, err)
 	}

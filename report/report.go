@@ -28,9 +28,9 @@ import (
 
 // Input file names inside the results directory.
 const (
-	PoolFile        = "pool.txt"
-	EchoFile        = "echo.txt"
-	FaultsFile      = "faults.txt"
+	PoolFile        = results.RawDir + "/pool.txt"
+	EchoFile        = results.RawDir + "/echo.txt"
+	FaultsFile      = results.RawDir + "/faults.txt"
 	ConformanceFile = "conformance.json"
 	PlotDir         = "plots"
 )

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"flag"
+	"github.com/poolbench/poolbench/results"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,7 +36,7 @@ var fixedBuild = &debug.BuildInfo{
 func copyResults(t *testing.T, names ...string) (dir string) {
 	t.Helper()
 	dir = t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "results"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "results", results.RawDir), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range names {

@@ -57,17 +57,17 @@ func writeRestart(b *strings.Builder, in *input, r *restarts) {
 	b.WriteString("## Restart under load\n\n")
 	switch {
 	case in.empty():
-		b.WriteString("No fault results yet (results/faults.txt is missing); `make bench-faults` writes them.\n\n")
+		b.WriteString("No fault results yet (results/raw/faults.txt is missing); `make bench-faults` writes them.\n\n")
 		return
 	case r == nil:
-		b.WriteString("results/faults.txt holds no restart results (`poolbench sweep -restart D`).\n\n")
+		b.WriteString("results/raw/faults.txt holds no restart results (`poolbench sweep -restart D`).\n\n")
 		return
 	}
 	b.WriteString("This is the restart with the load running, the second mode: during the outage the load itself " +
 		"uses, and discards, every stale conn, so it measures how pools recover, not whether their Get skips dead " +
 		"conns (restart while idle, above, does). ")
 	b.WriteString("In every point the server is killed with SIGKILL, as a crash would, and started again on the same " +
-		"port (`poolbench sweep -restart D`, from results/faults.txt): every conn a pool holds or keeps idle dies at " +
+		"port (`poolbench sweep -restart D`, from results/raw/faults.txt): every conn a pool holds or keeps idle dies at " +
 		"once. A good pool drops the dead conns (a dead-peer check on Get, or one failed use each) and redials. " +
 		"*failures*: requests that failed after the new server accepted, as the callers saw them, median per point " +
 		"(lower is better); *first ok*: from the new server accepting to the first success (- when none succeeded); " +

@@ -14,7 +14,7 @@ import (
 
 // ScenariosFile holds the restart-while-idle and cold-burst results
 // (poolbench sweep -restart-idle, -cold-burst).
-const ScenariosFile = "scenarios.txt"
+const ScenariosFile = results.RawDir + "/scenarios.txt"
 
 // scenarioGroup is the points of one question (a server and a level), by
 // pool design in first-seen order.

@@ -28,4 +28,12 @@
 //	BenchmarkEcho/server=S/pool=P/maxconns=M/workers=W-G
 //
 // benchstat projects on those keys: -col /pool -row /workers.
+//
+// # Layout
+//
+// results/raw/ holds the measured files (pool.txt, echo.txt, scenarios.txt,
+// faults.txt, and the pool-profile.txt and soak.txt summaries); results/
+// itself holds only the per-pool files Split writes (<pool>.txt, the
+// Reference as 0-chanpool.txt), so that plain `benchstat results/*.txt`
+// prints one column per pool design and one row per scenario or point.
 package results

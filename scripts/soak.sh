@@ -8,7 +8,7 @@
 # stops the clients (each keeps its finished points) and SIGTERM the
 # servers. Once a second it samples every process's RSS (/proc/PID/status),
 # open fds (/proc/PID/fd) and goroutines (-debug-addr's pprof goroutine
-# count). The summary, written to OUT (default results/soak.txt)
+# count). The summary, written to OUT (default results/raw/soak.txt)
 # atomically, gives per process the fitted growth per hour (least squares
 # over the samples after the first SKIP, default 10% of the run) and the
 # minimum and maximum of its first and last minute: the load cycles every
@@ -33,7 +33,7 @@ seconds() { # 90, 90s, 10m, 1h -> seconds
 	esac
 }
 dur=$(seconds "${1:-10m}")
-out=$(realpath -m "${2:-results/soak.txt}")
+out=$(realpath -m "${2:-results/raw/soak.txt}")
 [[ $dur =~ ^[0-9]+$ && $dur -ge 30 ]] || { echo "soak: duration ${1:-}: want at least 30s" >&2; exit 2; }
 skip=${SKIP:-$((dur / 10))}
 conns=${CONNS:-1,16,64}

@@ -19,8 +19,8 @@ func init() {
 // reportUsage is the report's manual, printed by -h.
 const reportUsage = `usage: poolbench report [-results DIR] [-out REPORT.md] [-force]
 
-Reads DIR/pool.txt (pool micro-benchmarks), DIR/echo.txt (echo sweep and
-knees), DIR/faults.txt (the sweep under injected latency, and server
+Reads DIR/raw/pool.txt (pool micro-benchmarks), DIR/raw/echo.txt (echo sweep and
+knees), DIR/raw/faults.txt (the sweep under injected latency, and server
 restarts) and DIR/conformance.json (pooltest matrix), writes the report to
 -out and SVG plots to DIR/plots, each file atomically. A missing input
 becomes a section saying so. An input that is there but unusable (empty,

@@ -10,10 +10,10 @@ import (
 func TestReportCommand(t *testing.T) {
 	dir := t.TempDir()
 	results := filepath.Join(dir, "results")
-	if err := os.Mkdir(results, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(results, "raw"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"pool.txt", "echo.txt", "faults.txt", "conformance.json"} {
+	for _, name := range []string{"raw/pool.txt", "raw/echo.txt", "raw/faults.txt", "conformance.json"} {
 		b, err := os.ReadFile(filepath.Join("..", "..", "report", "testdata", "results", name))
 		if err != nil {
 			t.Fatal(err)

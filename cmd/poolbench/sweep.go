@@ -86,7 +86,7 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	fs.Float64Var(&s.Rate, "rate", 0, "open loop: total `req/s` on a fixed schedule (0: closed loop)")
 	loops := fs.Int("loops", runtime.NumCPU(), "event loops (or accept loops) of each server started")
 	addr := fs.String("addr", "", "`host:port` of a running server to load instead of starting the designs")
-	out := fs.String("out", "results/echo.txt", "result `file`, replaced atomically")
+	out := fs.String("out", "results/raw/echo.txt", "result `file`, replaced atomically")
 	fs.StringVar(&s.Fault, "fault", "", "fault `spec` injected by a proxy between pools and servers: latency=10ms, reset_peer, timeout, slow_close, none")
 	fs.DurationVar(&s.Restart.At, "restart", 0, "fault: kill each point's server this long after it starts and start it again on the same port; writes a BenchmarkRestart result per point")
 	var scen scenarioFlags
