@@ -59,8 +59,8 @@ func TestReportCommand(t *testing.T) {
 func TestReportUnusableInput(t *testing.T) {
 	for _, tc := range []struct{ file, body, want string }{
 		{"conformance.json", "{", "conformance.json: unexpected end of JSON input"},
-		{"echo.txt", "", "echo.txt holds no BenchmarkEcho results"},
-		{"pool.txt", "garbage\n", "pool.txt holds no BenchmarkPool results"},
+		{"raw/echo.txt", "", "echo.txt holds no BenchmarkEcho results"},
+		{"raw/pool.txt", "garbage\n", "pool.txt holds no BenchmarkPool results"},
 	} {
 		dir := writeFiles(t, map[string]string{tc.file: tc.body, "REPORT.md": "previous\n"})
 		out := filepath.Join(dir, "REPORT.md")
@@ -71,5 +71,30 @@ func TestReportUnusableInput(t *testing.T) {
 		if b, _ := os.ReadFile(out); string(b) != "previous\n" {
 			t.Errorf("%s %q: REPORT.md is now %q", tc.file, tc.body, b)
 		}
+	}
+}
+
+// TestSplitCommand: split writes one file per pool design of the raw
+// files, the pool key out of every name; raw files without results are bad
+// input and write nothing.
+func TestSplitCommand(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"raw/pool.txt": "goos: linux\n" +
+		"BenchmarkPool/impl=ring/scenario=parallel-2 1000 20 ns/op\nBenchmarkPool/impl=chanpool/scenario=parallel-2 1000 30 ns/op\n"})
+	stdout, stderr, code := runCmd("split", "-results", dir)
+	if code != 0 || stderr != "" || !strings.Contains(stdout, "wrote 2 per-pool files") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	for name, want := range map[string]string{"ring.txt": "BenchmarkPool/scenario=parallel-2 1000 20 ns/op", "0-chanpool.txt": "BenchmarkPool/scenario=parallel-2 1000 30 ns/op"} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("%s: %v\n%s\nwant a line %q", name, err, b, want)
+		}
+	}
+	empty := writeFiles(t, map[string]string{"raw/pool.txt": "PASS\n"})
+	_, stderr, code = runCmd("split", "-results", empty)
+	if code != 2 || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("split of raw files without results: exit %d, stderr %q; want 2 and one line", code, stderr)
+	}
+	if entries, _ := os.ReadDir(empty); len(entries) != 1 {
+		t.Errorf("split of raw files without results left %d entries, want raw/ alone", len(entries))
 	}
 }
