@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -95,12 +96,12 @@ var badInputs = []badCase{
 	// An input that is there but unusable; a missing one is fine.
 	reportInputCase("conformance-corrupt", "conformance.json", "{").want("conformance.json: unexpected end of JSON input"),
 	reportInputCase("conformance-empty", "conformance.json", "").want("conformance.json: unexpected end of JSON input"),
-	reportInputCase("echo-empty", "echo.txt", "").want("echo.txt holds no BenchmarkEcho results"),
-	reportInputCase("echo-malformed", "echo.txt", "BenchmarkEcho/server=net 1 fast req/s\n").want("echo.txt holds no BenchmarkEcho results (1 malformed line(s) skipped"),
-	reportInputCase("echo-nan", "echo.txt", "BenchmarkEcho/server=net/pool=ring/conns=1 1 NaN req/s\n").want("echo.txt:1: BenchmarkEcho/server=net/pool=ring/conns=1: value NaN req/s"),
-	reportInputCase("pool-empty", "pool.txt", "PASS\n").want("pool.txt holds no BenchmarkPool results"),
-	reportInputCase("pool-malformed", "pool.txt", "BenchmarkPool/impl=ring 1\n").want("pool.txt holds no BenchmarkPool results (1 malformed"),
-	reportInputCase("faults-empty", "faults.txt", "").want("faults.txt holds no BenchmarkEcho or BenchmarkRestart results"),
+	reportInputCase("echo-empty", "raw/echo.txt", "").want("echo.txt holds no BenchmarkEcho results"),
+	reportInputCase("echo-malformed", "raw/echo.txt", "BenchmarkEcho/server=net 1 fast req/s\n").want("echo.txt holds no BenchmarkEcho results (1 malformed line(s) skipped"),
+	reportInputCase("echo-nan", "raw/echo.txt", "BenchmarkEcho/server=net/pool=ring/conns=1 1 NaN req/s\n").want("echo.txt:1: BenchmarkEcho/server=net/pool=ring/conns=1: value NaN req/s"),
+	reportInputCase("pool-empty", "raw/pool.txt", "PASS\n").want("pool.txt holds no BenchmarkPool results"),
+	reportInputCase("pool-malformed", "raw/pool.txt", "BenchmarkPool/impl=ring 1\n").want("pool.txt holds no BenchmarkPool results (1 malformed"),
+	reportInputCase("faults-empty", "raw/faults.txt", "").want("faults.txt holds no BenchmarkEcho or BenchmarkRestart results"),
 
 	// Issue 14's table: each used to exit 0 or 1, or cost a result.
 	reportCase("results-typo", "-results", "resutls").want("results directory resutls does not exist"),
@@ -179,6 +180,9 @@ func TestBadInput(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			for name, body := range tc.files {
+				if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+					t.Fatal(err)
+				}
 				if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 					t.Fatal(err)
 				}
@@ -219,15 +223,32 @@ func checkOneLine(t *testing.T, args []string, stderr string) {
 // a failed run neither overwrites a baseline nor leaves a temp file behind.
 func checkFilesUnchanged(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
+	// Every file and directory under dir, raw/ included: a plots/ or a file
+	// a failed run adds counts too.
+	var got []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || path == dir {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if d.IsDir() {
+			rel += "/"
+		}
+		got = append(got, filepath.ToSlash(rel))
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, e := range entries {
-		got = append(got, e.Name())
+	want := slices.Collect(maps.Keys(files))
+	for name := range files {
+		if d := filepath.Dir(name); d != "." {
+			want = append(want, filepath.ToSlash(d)+"/")
+		}
 	}
-	want := slices.Sorted(maps.Keys(files))
+	slices.Sort(want)
+	want = slices.Compact(want)
+	slices.Sort(got)
 	if !slices.Equal(got, want) {
 		t.Errorf("files after the run: %q, want %q", got, want)
 	}
