@@ -36,6 +36,20 @@ func TestReportGolden(t *testing.T) {
 	for _, p := range plots {
 		compareFile(t, filepath.Join(root, "results", "plots", filepath.Base(p)), p, regen)
 	}
+	// The per-pool files benchstat results/*.txt reads: what split makes of
+	// the committed raw/, every one committed (the copy is split afresh, so
+	// a committed file the raw results no longer give is not compared).
+	const resplit = "poolbench split -results results (from the repository root)"
+	if r := runPoolbench(t, dir, "split", "-results", "results"); r.code != 0 {
+		t.Fatalf("poolbench split: exit %d\n%s", r.code, r.stderr)
+	}
+	split, err := filepath.Glob(filepath.Join(dir, "results", "*.txt"))
+	if err != nil || len(split) < 6 {
+		t.Fatalf("split wrote %d per-pool files (%v), want >= 6", len(split), err)
+	}
+	for _, p := range split {
+		compareFile(t, filepath.Join(root, "results", filepath.Base(p)), p, resplit)
+	}
 }
 
 // compareFile fails naming the first differing line of committed against
@@ -100,7 +114,7 @@ func TestDocCommands(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for _, name := range []string{"OLD.txt", "NEW.txt"} {
-		copyFile(t, filepath.Join("..", "results", "pool.txt"), filepath.Join(dir, name))
+		copyFile(t, filepath.Join("..", "results", "raw", "pool.txt"), filepath.Join(dir, name))
 	}
 	addr := startServe(t, dir, "the test's own server", "serve", "-design", "net")
 	if addr == "" {
