@@ -50,7 +50,7 @@ func (s *Sweep) decide(ctx context.Context, res *Results, prog *progress) error 
 		p := p
 		t.run = func(ctx context.Context, rep int) (float64, error) {
 			p.rep = rep
-			prog.total++ // a repetition beyond the plan
+			prog.total++                                     // a repetition beyond the plan
 			pt, err := s.runPoint(ctx, p, prog, time.Time{}) // no start-at slot: Run skips deciding when sharded
 			if err != nil {
 				return 0, fmt.Errorf("%s/%s maxconns=%d workers=%d: %w", p.srv.Name, p.pool.Name, p.size.maxConns, p.size.workers, err)

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/harness"
-	"github.com/poolbench/poolbench/verdict"
 	"github.com/poolbench/poolbench/impls"
 	"github.com/poolbench/poolbench/impls/server"
+	"github.com/poolbench/poolbench/verdict"
 )
 
 func init() {
