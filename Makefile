@@ -64,7 +64,7 @@ sweep:
 SCENARIOFLAGS ?= -servers net,gnet -conns 16 -restart 100ms -restart-idle -duration 150ms \
 	-cold-burst 4 -dial-delays 1ms,10ms -count 6 -cap 8 -cap-time 15s
 scenarios:
-	$(POOLBENCH) sweep -out results/raw/scenarios.txt $(SCENARIOFLAGS)
+	$(POOLBENCH) sweep -out results/raw/scenarios.txt -force $(SCENARIOFLAGS)
 
 ## report: regenerate results/conformance.json (make conformance), then REPORT.md from results/.
 report: conformance report-only

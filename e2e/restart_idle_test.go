@@ -8,35 +8,45 @@ import (
 )
 
 // TestRestartIdleEveryPool runs restart while idle once per registered
-// pool design against a real "poolbench serve" child: 8 workers fill the
-// pool, go quiet, the server is killed and relaunched on the same port,
-// and the load resumes. For every pool, each request that failed after the
-// resume is a stale conn it handed out (failures = stale conns: nothing
-// else fails), the pool recovers (requests succeed after the resume), and
-// recovering takes dials. Which pools hand out stale conns at all is the
-// scenario's finding, logged here and written by make scenarios; the unit
-// test in harness asserts the two kinds apart (a pool with the dead-peer
-// check at 0, fatih at one failure per idle conn).
+// pool design against a real "poolbench serve" child, as a Sweep under
+// Restart.Idle: 8 workers fill the pool, go quiet, the server is killed
+// and relaunched on the same port, and the load resumes. For every pool,
+// each request that failed after the resume is a stale conn it handed out
+// (failures = stale conns: nothing else fails), the pool recovers
+// (requests succeed after the resume), and recovering takes dials. Which
+// pools hand out stale conns at all is the scenario's finding, logged
+// here and written by make scenarios; the unit test in harness asserts
+// the two kinds apart (a pool with the dead-peer check at 0, fatih at one
+// failure per idle conn).
 func TestRestartIdleEveryPool(t *testing.T) {
 	d := echoServerDesign(t)
 	srv := harness.Process{Path: poolbench, Args: []string{"serve", "-design", d.Name, "-addr", "127.0.0.1:0", "-loops", "1"}}
+	pools := registeredPools()
+	s := &harness.Sweep{
+		Servers: []harness.Server{{Name: d.Name, Protocol: d.Protocol, Launch: srv}},
+		Pools:   pools,
+		Settings: harness.Settings{Workers: []int{8}, MaxConns: []int{harness.Auto}, Duration: 150 * time.Millisecond,
+			Count: 1, Size: harness.DefaultSize, OpTimeout: time.Second},
+		Restart: harness.Restart{At: 100 * time.Millisecond, Idle: true},
+	}
+	res, err := s.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Idle) != len(pools) {
+		t.Fatalf("%d restart-while-idle points for %d pools", len(res.Idle), len(pools))
+	}
 	anyStale, anyClean := false, false
-	for _, pd := range registeredPools() {
-		r := harness.IdleRestart{Server: srv, Protocol: d.Protocol, New: pd.New, Workers: 8,
-			Fill: 100 * time.Millisecond, Resume: 150 * time.Millisecond, OpTimeout: time.Second}
-		res, err := r.Run(t.Context())
-		if err != nil {
-			t.Fatalf("%s: %v", pd.Name, err)
+	for _, pt := range res.Idle {
+		t.Logf("%s: %+v", pt.Pool, pt.IdleRestartResult)
+		if pt.Failures != pt.Stale {
+			t.Errorf("%s: %d failures after the resume but %d stale conns handed out; every failure should be a stale conn's", pt.Pool, pt.Failures, pt.Stale)
 		}
-		t.Logf("%s: %+v", pd.Name, res)
-		if res.Failures != res.Stale {
-			t.Errorf("%s: %d failures after the resume but %d stale conns handed out; every failure should be a stale conn's", pd.Name, res.Failures, res.Stale)
+		if pt.OK == 0 || pt.Dials == 0 {
+			t.Errorf("%s did not recover: %d requests succeeded and %d dials after the resume", pt.Pool, pt.OK, pt.Dials)
 		}
-		if res.OK == 0 || res.Dials == 0 {
-			t.Errorf("%s did not recover: %d requests succeeded and %d dials after the resume", pd.Name, res.OK, res.Dials)
-		}
-		anyStale = anyStale || res.Stale > 0
-		anyClean = anyClean || res.Stale == 0
+		anyStale = anyStale || pt.Stale > 0
+		anyClean = anyClean || pt.Stale == 0
 	}
 	if !anyStale || !anyClean {
 		t.Errorf("no pool handed out a stale conn (%v) or none skipped them all (%v): the scenario tells no pool apart", anyStale, anyClean)

@@ -1,40 +1,14 @@
 package harness
 
 import (
+	"cmp"
 	"context"
-	"errors"
-	"fmt"
 	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/impls/server"
 )
-
-// ColdBurst is the dial-storm scenario: an empty pool of MaxConns conns
-// gets Burst Gets at once, and every dial costs DialDelay (the handshake's
-// round trip across a real network). It shows the pool's dial policy: a
-// pool that dials one conn at a time under its lock serves the burst in
-// MaxConns x DialDelay; one that dials in parallel in about DialDelay; one
-// that dials past its cap opens more conns than MaxConns.
-//
-// Each of the Burst callers does one request (Get, exchange, Put) and
-// stops. Dials are counted in the pool's Dial, so that pools without
-// counters are measured the same way.
-type ColdBurst struct {
-	Launch   Launcher
-	Protocol server.Protocol
-	New      func(pool.Config) (pool.Pool, error)
-	MaxConns int
-	// Burst is the callers at once; it should be at least 4 x MaxConns.
-	Burst     int
-	DialDelay time.Duration
-	Size      int           // message bytes; 0 means DefaultSize
-	OpTimeout time.Duration // one request's deadline, and a dial's; 0 means DefaultOpTimeout
-}
 
 // ColdBurstResult is one burst's measurement.
 type ColdBurstResult struct {
@@ -56,71 +30,47 @@ type ColdBurstResult struct {
 // OverCap reports whether the pool had more dials in flight than its cap.
 func (r ColdBurstResult) OverCap(maxConns int) bool { return r.PeakDials > maxConns }
 
-// Run runs one burst on a server it launches and stops, through a fresh pool.
-func (b ColdBurst) Run(ctx context.Context) (res ColdBurstResult, err error) {
-	switch {
-	case b.New == nil || b.Launch == nil:
-		return res, errors.New("cold burst: a pool constructor and a server launcher are required")
-	case b.MaxConns < 1 || b.Burst < 1:
-		return res, fmt.Errorf("cold burst: MaxConns %d and burst %d, want both >= 1", b.MaxConns, b.Burst)
-	case b.DialDelay < 0:
-		return res, fmt.Errorf("cold burst: dial delay %v, want >= 0", b.DialDelay)
-	}
-	size, opTimeout := orDefaultInt(b.Size, DefaultSize), orDefault(b.OpTimeout, DefaultOpTimeout)
-	inst, err := b.Launch.Launch(ctx)
-	if err != nil {
-		return res, fmt.Errorf("server: %w", err)
-	}
-	defer func() {
-		if serr := inst.Stop(); serr != nil && err == nil {
-			err = fmt.Errorf("server: %w", serr)
-		}
-	}()
-	addr := inst.Addr()
-	dialer := &net.Dialer{Timeout: opTimeout}
+// coldBurst runs p, one burst of ColdBurst: p.size.workers callers at
+// once on an empty pool of p.size.maxConns conns, each dial costing
+// p.dial, on a server of its own. Each caller does one request (Get,
+// exchange, Put) and stops. Dials are counted in the pool's Dial, so that
+// pools without counters are measured the same way.
+func (s *Sweep) coldBurst(ctx context.Context, p planned) (pt ColdBurstPoint, err error) {
 	var inFlight, peak, dials atomic.Int64
-	p, err := b.New(pool.Config{
-		Dial: func(ctx context.Context) (net.Conn, error) {
+	r, err := s.newRig(ctx, p, p.srv.Launch, p.size.workers, func(dial dialFunc) dialFunc {
+		return func(ctx context.Context) (net.Conn, error) {
 			dials.Add(1)
 			n := inFlight.Add(1)
 			defer inFlight.Add(-1)
-			for cur := peak.Load(); n > cur && !peak.CompareAndSwap(cur, n); cur = peak.Load() {
-			}
-			if err := sleepCtx(ctx, b.DialDelay); err != nil {
+			raise(&peak, n)
+			if err := sleepCtx(ctx, p.dial); err != nil {
 				return nil, err
 			}
-			return dialer.DialContext(ctx, network(b.Protocol), addr)
-		},
-		MaxConns: b.MaxConns,
+			return dial(ctx)
+		}
 	})
 	if err != nil {
-		return res, fmt.Errorf("pool: %w", err)
+		return pt, err
 	}
-	defer p.Close()
-
-	xs := make([]exchanger, b.Burst)
-	for i := range xs {
-		if xs[i], err = newExchanger(b.Protocol, size, addr); err != nil {
-			return res, err
-		}
-	}
+	defer func() { err = cmp.Or(err, r.close()) }()
+	maxConns, burst, opTimeout, pl := p.size.maxConns, p.size.workers, s.OpTimeout, r.pool
 	// Every caller waits at most for all MaxConns dials in series plus
 	// every request in series: the slowest pool still finishes.
-	bound := time.Duration(b.MaxConns)*b.DialDelay + time.Duration(b.Burst)*opTimeout/10 + opTimeout
+	bound := time.Duration(maxConns)*p.dial + time.Duration(burst)*opTimeout/10 + opTimeout
 	bctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
-	acquire := make([]time.Duration, b.Burst)
+	acquire := make([]time.Duration, burst)
 	var failures atomic.Int64
 	var last atomic.Int64
 	release := make(chan struct{})
 	var ready, wg sync.WaitGroup
-	ready.Add(b.Burst)
+	ready.Add(burst)
 	var base time.Time
-	for i, x := range xs {
+	for i, x := range r.xs {
 		wg.Go(func() {
 			ready.Done()
 			<-release
-			c, err := p.Get(bctx)
+			c, err := pl.Get(bctx)
 			acquire[i] = time.Since(base)
 			if err == nil {
 				keep := false
@@ -128,18 +78,16 @@ func (b ColdBurst) Run(ctx context.Context) (res ColdBurstResult, err error) {
 					keep, err = x.exchange(c, uint64(i)<<40)
 				}
 				if err != nil || !keep {
-					_ = p.Discard(c)
+					_ = pl.Discard(c)
 				} else {
-					err = p.Put(c)
+					err = pl.Put(c)
 				}
 			}
 			if err != nil {
 				failures.Add(1)
 				return
 			}
-			done := int64(time.Since(base))
-			for cur := last.Load(); done > cur && !last.CompareAndSwap(cur, done); cur = last.Load() {
-			}
+			raise(&last, int64(time.Since(base)))
 		})
 	}
 	ready.Wait()
@@ -147,10 +95,11 @@ func (b ColdBurst) Run(ctx context.Context) (res ColdBurstResult, err error) {
 	close(release)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return res, err
+		return pt, err
 	}
 	slices.Sort(acquire)
-	res = ColdBurstResult{
+	pt = ColdBurstPoint{Server: p.srv.Name, Pool: p.pool.Name, MaxConns: maxConns, Burst: burst, DialDelay: p.dial, Rep: p.rep}
+	pt.ColdBurstResult = ColdBurstResult{
 		Served:     time.Duration(last.Load()),
 		AcquireP99: acquire[(len(acquire)*99+99)/100-1],
 		AcquireMax: acquire[len(acquire)-1],
@@ -158,5 +107,11 @@ func (b ColdBurst) Run(ctx context.Context) (res ColdBurstResult, err error) {
 		Dials:      int(dials.Load()),
 		Failures:   int(failures.Load()),
 	}
-	return res, nil
+	return pt, nil
+}
+
+// raise sets a to v if v is larger.
+func raise(a *atomic.Int64, v int64) {
+	for cur := a.Load(); v > cur && !a.CompareAndSwap(cur, v); cur = a.Load() {
+	}
 }

@@ -1,8 +1,8 @@
 // Package harness is poolbench's load engine. It owns how a pool is put
 // under load and measured: the Sweep (servers x pool designs x pool sizes
 // x worker levels, repetitions interleaved), its experiments (a fault
-// proxy, a server restart), the scenario engines (IdleRestart, ColdBurst)
-// and what each point measured. It must not know any design: pools and
+// proxy, a server restart under load) and scenarios (restart while idle,
+// the cold burst: Restart.Idle, ColdBurst), and what each point measured. It must not know any design: pools and
 // servers come in as values (Pool, Server) built by the caller from the
 // registry, and it imports only the contracts (impls/pool, impls/server).
 // It does not know the result format either: it writes through package
@@ -16,6 +16,9 @@
 //   - A new experiment applied to every point (a fault, a restart mode): a
 //     field of Sweep, checked in Validate and carried out in runPoint or
 //     launch (restart_launch.go); its result is a field of Point.
+//   - A new scenario that replaces the steady load: an experiment
+//     (scenarios.go) with a record of its own, run by runPlanned, decided
+//     on its headline value and written by Results.write.
 //   - New defaults or levels: Settings and Presets (settings.go), the one
 //     place they live.
 //
@@ -48,7 +51,7 @@
 //
 // # Output
 //
-// Results.Records (written by Results.Write and WriteFile, atomically)
+// Results (written by Results.Write and WriteFile, atomically)
 // gives one result per point and repetition, grouped in one configuration
 // block per server:
 //
@@ -73,6 +76,12 @@
 // The saturation knee of each (server, pool) is not written: it is
 // derived from the points whose pool is as large as its workers
 // (results.FindKnee), by the progress log here and by the report alike.
+//
+// Restart while idle and the cold burst write one result per point and
+// repetition instead of Echo results (package results, scenarios.go):
+//
+//	BenchmarkRestartIdle/server=S/pool=P/maxconns=M/workers=W-G  1  values...
+//	BenchmarkColdBurst/server=S/pool=P/maxconns=M/burst=B/dial=D-G  1  values...
 //
 // Under Sweep.Restart each point also gives a result of its own, after
 // the server's Echo points:

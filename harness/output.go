@@ -15,16 +15,20 @@ import (
 // Results is what a sweep measured, ready to be written through package
 // results.
 type Results struct {
-	Config  []results.KV // file configuration common to every result
-	Servers []ServerInfo // in sweep order; each opens a configuration block
-	Points  []Point      // in run order
-	Knees   []Knee       // one per (server, pool)
-	// Restarts are the points' restart results when the sweep ran under
-	// Restart (see Restart.Record), in run order; written as
-	// BenchmarkRestart results.
-	Restarts []RestartResult
-	Procs    int // the client's GOMAXPROCS, the -N suffix of names
+	Config  []results.KV       // file configuration common to every result
+	Servers []ServerInfo       // in sweep order; each opens a configuration block
+	Points  []Point            // echo points, in run order
+	Idle    []IdleRestartPoint // restart-while-idle points, in run order
+	Burst   []ColdBurstPoint   // cold bursts, in run order
+	// Questions are the verdicts over the pool designs of every question
+	// (an experiment, a server and a level), after the repetitions run.
+	Questions []Question
+	Knees     []Knee // one per (server, pool) of the echo points
+	Procs     int    // the client's GOMAXPROCS, the -N suffix of names
 }
+
+// Len is the number of points in r: echo, restart-while-idle and cold-burst.
+func (r *Results) Len() int { return len(r.Points) + len(r.Idle) + len(r.Burst) }
 
 // ServerInfo is the per-server configuration recorded with its results.
 type ServerInfo struct {
@@ -41,12 +45,25 @@ func (s *Sweep) config() []results.KV {
 	if s.Rate > 0 {
 		model, rate = "open", strconv.FormatFloat(s.Rate, 'f', -1, 64)
 	}
-	fault, restart := results.NoFault, results.None
+	fault, restart, capTime := results.NoFault, results.None, results.None
 	if s.Fault != "" {
 		fault = s.Fault
 	}
 	if s.Restart.At > 0 {
 		restart = s.Restart.At.String()
+	}
+	if s.Decide.Time > 0 {
+		capTime = s.Decide.Time.String()
+	}
+	// Only the echo load has a warm-up, and a cold burst lasts as long as
+	// it takes: restart while idle's duration is its resumed load's.
+	warmup, duration := results.None, results.None
+	exps := s.experiments()
+	if slices.Contains(exps, echoLoad) {
+		warmup = s.Warmup.String()
+	}
+	if slices.Contains(exps, echoLoad) || slices.Contains(exps, restartIdle) {
+		duration = s.Duration.String()
 	}
 	cfg := []results.KV{
 		{Key: "goos", Value: runtime.GOOS}, {Key: "goarch", Value: runtime.GOARCH},
@@ -54,10 +71,11 @@ func (s *Sweep) config() []results.KV {
 		{Key: results.Model, Value: model},
 		{Key: results.Rate, Value: rate},
 		{Key: results.Size, Value: strconv.Itoa(s.Size)},
-		{Key: results.Duration, Value: s.Duration.String()},
-		{Key: results.Warmup, Value: s.Warmup.String()},
+		{Key: results.Duration, Value: duration},
+		{Key: results.Warmup, Value: warmup},
 		{Key: results.Count, Value: strconv.Itoa(s.Count)},
 		{Key: results.CapReps, Value: strconv.Itoa(max(s.Decide.Reps, s.Count))},
+		{Key: results.CapTime, Value: capTime},
 		{Key: results.Fault, Value: fault},
 		{Key: results.RestartAt, Value: restart},
 	}
@@ -99,12 +117,19 @@ func (r *Results) Write(w io.Writer) error {
 }
 
 func (r *Results) write(out *results.Writer) error {
-	if err := out.Declare(results.EchoUnits...); err != nil {
-		return err
-	}
-	if slices.ContainsFunc(r.Points, func(p Point) bool { return p.Restart != nil }) {
-		if err := out.Declare(results.RestartUnits...); err != nil {
-			return err
+	for _, units := range []struct {
+		present bool
+		units   []results.Unit
+	}{
+		{len(r.Points) > 0, results.EchoUnits},
+		{slices.ContainsFunc(r.Points, func(p Point) bool { return p.Restart != nil }), results.RestartUnits},
+		{len(r.Idle) > 0, results.RestartIdleUnits},
+		{len(r.Burst) > 0, results.ColdBurstUnits},
+	} {
+		if units.present {
+			if err := out.Declare(units.units...); err != nil {
+				return err
+			}
 		}
 	}
 	for _, srv := range r.Servers {
@@ -129,6 +154,20 @@ func (r *Results) write(out *results.Writer) error {
 			}
 			if err := out.Write(r.restartResult(cfg, *p.Restart)); err != nil {
 				return err
+			}
+		}
+		for _, p := range r.Idle {
+			if p.Server == srv.Name {
+				if err := out.Write(r.idleResult(cfg, p)); err != nil {
+					return err
+				}
+			}
+		}
+		for _, p := range r.Burst {
+			if p.Server == srv.Name {
+				if err := out.Write(r.burstResult(cfg, p)); err != nil {
+					return err
+				}
 			}
 		}
 	}

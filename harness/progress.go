@@ -29,20 +29,42 @@ func (p *progress) begin(total int) {
 	p.printf("%d points", total)
 }
 
-// point reports a finished point. The ETA assumes the remaining points take
-// as long as the finished ones did on average.
-func (p *progress) point(pt Point, count int) {
+// step counts a finished point and returns the head of its line: its
+// place and the ETA, which assumes the remaining points take as long as
+// the finished ones did on average.
+func (p *progress) step() (head string, eta time.Duration) {
 	p.done++
 	elapsed := time.Since(p.start)
-	eta := elapsed / time.Duration(p.done) * time.Duration(p.total-p.done)
+	eta = elapsed / time.Duration(p.done) * time.Duration(p.total-p.done)
 	width := len(fmt.Sprint(p.total))
-	p.printf("[%*d/%d] %s/%s maxconns=%d workers=%d rep %d/%d: %s req/s, p99 %v, wait p99 %v, fairness %.2f, %s; ETA %v",
-		width, p.done, p.total, pt.Server, pt.Pool, pt.MaxConns, pt.Workers, pt.Rep, count,
+	return fmt.Sprintf("[%*d/%d]", width, p.done, p.total), eta.Round(time.Second)
+}
+
+// point reports a finished echo point of repetition count.
+func (p *progress) point(pt Point, count int) {
+	head, eta := p.step()
+	p.printf("%s %s/%s maxconns=%d workers=%d rep %d/%d: %s req/s, p99 %v, wait p99 %v, fairness %.2f, %s; ETA %v",
+		head, pt.Server, pt.Pool, pt.MaxConns, pt.Workers, pt.Rep, count,
 		si(pt.ReqPerSec()), pt.Latency.P99.Round(time.Microsecond), pt.Wait.P99.Round(time.Microsecond), pt.Fairness,
-		errorSummary(pt.Errors), eta.Round(time.Second))
+		errorSummary(pt.Errors), eta)
 	if pt.FirstOther != "" {
 		p.printf("    first other error: %s", pt.FirstOther)
 	}
+}
+
+// idle reports a finished point of restart while idle.
+func (p *progress) idle(pt IdleRestartPoint) {
+	head, eta := p.step()
+	p.printf("%s restart-idle %s/%s maxconns=%d workers=%d rep %d: %d failed, %d stale conns handed out, %d dials, first ok +%v; ETA %v",
+		head, pt.Server, pt.Pool, pt.MaxConns, pt.Workers, pt.Rep, pt.Failures, pt.Stale, pt.Dials, pt.FirstOK.Round(time.Microsecond), eta)
+}
+
+// burst reports a finished cold burst.
+func (p *progress) burst(pt ColdBurstPoint) {
+	head, eta := p.step()
+	p.printf("%s cold-burst %s/%s maxconns=%d burst=%d dial=%v rep %d: served in %v, acquire p99 %v, peak %d dials in flight, %d dials, %d failed; ETA %v",
+		head, pt.Server, pt.Pool, pt.MaxConns, pt.Burst, pt.DialDelay, pt.Rep, pt.Served.Round(time.Microsecond),
+		pt.AcquireP99.Round(time.Microsecond), pt.PeakDials, pt.Dials, pt.Failures, eta)
 }
 
 // restart reports a point's restart result.

@@ -22,21 +22,33 @@ import (
 // callers saw (Point.Restart) and the progress log gets one line.
 //
 // This is restart under load: the load keeps running through the outage,
-// so it uses, and discards, the stale conns by itself. A new restart mode
-// is a field here, carried out by launch and restartInstance.
+// so it uses, and discards, the stale conns by itself. Restart while idle
+// (Idle) is the other mode. A new restart mode is a field here, carried
+// out by launch and restartInstance, or, when it replaces the steady load,
+// by a scenario of its own (restart_idle.go).
 type Restart struct {
 	// At is when the server is killed, counted from when it first
 	// accepted; it must fall inside the point (warm-up plus window). 0
-	// means no restart.
+	// means no restart. Under Idle it is the load's time before it goes
+	// quiet, any time > 0.
 	At time.Duration
+	// Idle restarts while idle instead of under load (see
+	// Sweep.restartIdle): the load runs At, goes quiet, the server is
+	// killed and started again, and the load resumes for the sweep's
+	// Duration. Each point is then an IdleRestartPoint, written as
+	// BenchmarkRestartIdle, instead of an echo point.
+	Idle bool
 }
 
 // check reports whether srv can be restarted within a point of span.
 func (r Restart) check(srv Server, span time.Duration) error {
 	if r.At == 0 {
+		if r.Idle {
+			return errors.New("restart while idle needs the load's time before it goes quiet (At > 0)")
+		}
 		return nil
 	}
-	if r.At < 0 || r.At >= span {
+	if r.At < 0 || !r.Idle && r.At >= span {
 		return fmt.Errorf("restart at %v: want inside each point's %v (warm-up plus duration)", r.At, span)
 	}
 	proc, ok := srv.Launch.(Process)

@@ -1,8 +1,8 @@
 package harness
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -11,39 +11,77 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
-	"github.com/poolbench/poolbench/impls/server"
 )
 
-// IdleRestart is the restart-while-idle scenario: the failure a client
-// meets when its server restarted while it sent nothing, and its next
-// request takes a conn whose peer is gone.
+// restartIdle runs p under Restart.Idle, the restart-while-idle scenario:
+// the failure a client meets when its server restarted while it sent
+// nothing, and its next request takes a conn whose peer is gone.
 //
-// Workers load the server through one pool for Fill, then go quiet: each
-// finishes its request in flight and sends nothing more, so every conn the
-// pool kept is idle. The server is killed with SIGKILL, as a crash would,
-// and started again on the same address; once it accepts, the load
-// resumes for Resume. Every conn dialed before the kill is now stale. A
-// pool whose Get skips dead idle conns (a peek at the kernel socket) hands
-// out none of them and no request fails; a pool without that check hands
-// each one out once, and that request fails.
+// Workers load the server through one pool for Restart.At, then go quiet:
+// each finishes its request in flight and sends nothing more, so every
+// conn the pool kept is idle. The server is killed with SIGKILL, as a
+// crash would, and started again on the same address; once it accepts,
+// the load resumes for Duration. Every conn dialed before the kill is now
+// stale. A pool whose Get skips dead idle conns (a peek at the kernel
+// socket) hands out none of them and no request fails; a pool without
+// that check hands each one out once, and that request fails.
 //
-// Restart under load (Restart) is the other mode: there the load itself
-// uses and discards every stale conn during the outage, so it measures
-// recovery, not the check.
-type IdleRestart struct {
-	// Server is the child server; it needs an -addr argument (see
-	// Process.withAddr) so that it can be started again on the same address.
-	Server   Process
-	Protocol server.Protocol
-	// New builds the pool under test.
-	New func(pool.Config) (pool.Pool, error)
-	// Workers share the pool, of MaxConns conns; MaxConns 0 means Workers.
-	Workers, MaxConns int
-	// Fill is how long the load runs before it goes quiet; Resume how long
-	// it runs after the relaunched server accepted.
-	Fill, Resume time.Duration
-	Size         int           // message bytes; 0 means DefaultSize
-	OpTimeout    time.Duration // one request's deadline, and a dial's; 0 means DefaultOpTimeout
+// Restart under load (Restart without Idle) is the other mode: there the
+// load itself uses and discards every stale conn during the outage, so it
+// measures recovery, not the check.
+func (s *Sweep) restartIdle(ctx context.Context, p planned) (pt IdleRestartPoint, err error) {
+	proc := p.srv.Launch.(Process) // Validate checked
+	conns := newConnLedger()
+	r, err := s.newRig(ctx, p, proc, p.size.workers, func(dial dialFunc) dialFunc {
+		return func(ctx context.Context) (net.Conn, error) {
+			c, err := dial(ctx)
+			if err == nil {
+				conns.dialed(c)
+			}
+			return c, err
+		}
+	})
+	if err != nil {
+		return pt, err
+	}
+	defer func() { err = cmp.Or(err, r.close()) }()
+	again, err := proc.withAddr(r.addr)
+	if err != nil {
+		return pt, err
+	}
+	pt = IdleRestartPoint{Server: p.srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns, Rep: p.rep}
+	res := &pt.IdleRestartResult
+	fill := phaseLoad{pool: r.pool, xs: r.xs, opTimeout: s.OpTimeout}
+	if out, err := fill.run(ctx, s.Restart.At); err != nil {
+		return pt, err
+	} else if out.ok == 0 {
+		return pt, fmt.Errorf("no request succeeded before the restart (%d failed)", out.failures)
+	}
+	res.Idle = conns.open(r.pool)
+
+	// Quiet: every worker has returned. Kill and relaunch on the same address.
+	killed := time.Now()
+	_ = syscall.Kill(r.inst.PID(), syscall.SIGKILL)
+	_ = r.inst.Stop() // reaps the child; its error is the kill just done
+	if r.inst, err = launchRetry(ctx, again); err != nil {
+		r.inst = nil // nothing left to stop
+		return pt, fmt.Errorf("relaunch after the kill: %w", err)
+	}
+	resumed := time.Now()
+	res.Down = resumed.Sub(killed)
+	stale := conns.seal()
+
+	resume := phaseLoad{pool: r.pool, xs: r.xs, opTimeout: s.OpTimeout, stale: stale}
+	out, err := resume.run(ctx, s.Duration)
+	if err != nil {
+		return pt, err
+	}
+	res.Failures, res.Stale, res.OK = out.failures, out.stale, out.ok
+	res.Dials = conns.dialsAfterSeal()
+	if out.ok > 0 {
+		res.FirstOK = out.firstOK
+	}
+	return pt, nil
 }
 
 // IdleRestartResult is what the callers saw after the resume.
@@ -66,106 +104,6 @@ type IdleRestartResult struct {
 	FirstOK time.Duration
 	// Down is from the kill until the relaunched server accepted.
 	Down time.Duration
-}
-
-// Run runs the scenario once, on a server it launches and stops.
-func (r IdleRestart) Run(ctx context.Context) (res IdleRestartResult, err error) {
-	if err := r.validate(); err != nil {
-		return res, err
-	}
-	size, opTimeout := orDefaultInt(r.Size, DefaultSize), orDefault(r.OpTimeout, DefaultOpTimeout)
-	maxConns := orDefaultInt(r.MaxConns, r.Workers)
-	inst, err := r.Server.Launch(ctx)
-	if err != nil {
-		return res, fmt.Errorf("server: %w", err)
-	}
-	defer func() {
-		if serr := inst.Stop(); serr != nil && err == nil {
-			err = fmt.Errorf("server: %w", serr)
-		}
-	}()
-	addr := inst.Addr()
-	again, err := r.Server.withAddr(addr)
-	if err != nil {
-		return res, err
-	}
-	conns := newConnLedger()
-	dialer := &net.Dialer{Timeout: opTimeout}
-	p, err := r.New(pool.Config{
-		Dial: func(ctx context.Context) (net.Conn, error) {
-			c, err := dialer.DialContext(ctx, network(r.Protocol), addr)
-			if err == nil {
-				conns.dialed(c)
-			}
-			return c, err
-		},
-		MaxConns: maxConns,
-	})
-	if err != nil {
-		return res, fmt.Errorf("pool: %w", err)
-	}
-	defer p.Close()
-
-	xs := make([]exchanger, r.Workers)
-	for i := range xs {
-		if xs[i], err = newExchanger(r.Protocol, size, addr); err != nil {
-			return res, err
-		}
-	}
-	fill := phaseLoad{pool: p, xs: xs, opTimeout: opTimeout}
-	if out, err := fill.run(ctx, r.Fill); err != nil {
-		return res, err
-	} else if out.ok == 0 {
-		return res, fmt.Errorf("no request succeeded before the restart (%d failed)", out.failures)
-	}
-	res.Idle = conns.open(p)
-
-	// Quiet: every worker has returned. Kill and relaunch on the same address.
-	killed := time.Now()
-	_ = syscall.Kill(inst.PID(), syscall.SIGKILL)
-	_ = inst.Stop() // reaps the child; its error is the kill just done
-	inst, err = launchRetry(ctx, again)
-	if err != nil {
-		inst = external(addr) // nothing left to stop
-		return res, fmt.Errorf("relaunch after the kill: %w", err)
-	}
-	resumed := time.Now()
-	res.Down = resumed.Sub(killed)
-	stale := conns.seal()
-
-	resume := phaseLoad{pool: p, xs: xs, opTimeout: opTimeout, stale: stale}
-	out, err := resume.run(ctx, r.Resume)
-	if err != nil {
-		return res, err
-	}
-	res.Failures, res.Stale, res.OK = out.failures, out.stale, out.ok
-	res.Dials = conns.dialsAfterSeal()
-	if out.ok > 0 {
-		res.FirstOK = out.firstOK
-	}
-	return res, nil
-}
-
-func (r IdleRestart) validate() error {
-	switch {
-	case r.New == nil:
-		return errors.New("restart while idle: no pool constructor")
-	case r.Workers < 1:
-		return fmt.Errorf("restart while idle: %d workers, want >= 1", r.Workers)
-	case r.MaxConns < 0:
-		return fmt.Errorf("restart while idle: MaxConns %d, want >= 0", r.MaxConns)
-	case r.Fill <= 0 || r.Resume <= 0:
-		return fmt.Errorf("restart while idle: fill %v and resume %v, want both > 0", r.Fill, r.Resume)
-	}
-	_, err := r.Server.withAddr("127.0.0.1:1")
-	return err
-}
-
-func orDefaultInt(n, def int) int {
-	if n <= 0 {
-		return def
-	}
-	return n
 }
 
 // launchRetry starts p, retrying for relaunchTimeout: the port can be

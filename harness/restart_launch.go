@@ -66,14 +66,7 @@ func (ri *restartInstance) restartAt() {
 	killed := time.Since(ri.rec.base)
 	_ = old.Stop()                       // reaps the child; its error is the kill we just did
 	proc, _ := ri.proc.withAddr(ri.addr) // check made sure it has -addr
-	var inst Instance
-	var err error
-	for end := time.Now().Add(relaunchTimeout); ; {
-		if inst, err = proc.Launch(ri.ctx); err == nil || time.Now().After(end) || ri.ctx.Err() != nil {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	inst, err := launchRetry(ri.ctx, proc)
 	ri.mu.Lock()
 	ri.cur = inst
 	ri.mu.Unlock()

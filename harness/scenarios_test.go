@@ -8,38 +8,31 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
-	"github.com/poolbench/poolbench/impls"
 	"github.com/poolbench/poolbench/impls/server"
-	"github.com/poolbench/poolbench/results"
 	"github.com/poolbench/poolbench/verdict"
 )
 
-// TestScenariosDecide runs both scenarios on mutexlist and fatih and checks
-// that restart while idle tells them apart on failures (0 every time
-// against one per idle conn), that the cold burst names fatih over its cap,
-// and that the results read back under the documented names.
+// TestScenariosDecide runs both scenarios in one sweep on mutexlist and
+// fatih and checks that restart while idle tells them apart on failures
+// (0 every time against one per idle conn), that the cold burst names
+// fatih over its cap, that no echo point ran, and that the results read
+// back under the documented names and configuration.
 func TestScenariosDecide(t *testing.T) {
-	var pools []Pool
-	for _, name := range []string{"mutexlist", "fatih"} {
-		pd, err := impls.LookupPool(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pools = append(pools, Pool{Name: pd.Name, New: pd.New})
-	}
-	s := &Scenarios{
+	s := &Sweep{
 		Servers: []Server{{Name: "child", Protocol: server.Echo, Launch: childProcess(server.Echo)}},
-		Pools:   pools,
-		Idle:    &IdlePlan{Workers: []int{2}, Fill: 50 * time.Millisecond, Resume: 100 * time.Millisecond},
-		Burst:   &BurstPlan{MaxConns: []int{2}, Factor: 4, DialDelays: []time.Duration{time.Millisecond}},
-		Cap:     verdict.Cap{Reps: verdict.MinReps},
+		Pools:   lookupPools(t, "mutexlist", "fatih"),
+		Settings: Settings{Workers: []int{2}, MaxConns: []int{Auto}, Duration: 100 * time.Millisecond,
+			Warmup: time.Second, Count: verdict.MinReps, Size: DefaultSize, OpTimeout: DefaultOpTimeout},
+		Restart:   Restart{At: 50 * time.Millisecond, Idle: true},
+		ColdBurst: ColdBurst{Factor: 4, DialDelays: []time.Duration{time.Millisecond}},
+		Decide:    verdict.Cap{Reps: verdict.MinReps},
 	}
 	res, err := s.Run(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Questions) != 2 {
-		t.Fatalf("questions = %+v, want one per scenario", res.Questions)
+	if len(res.Points) != 0 || len(res.Questions) != 2 {
+		t.Fatalf("%d echo points and questions %+v; want none and one per scenario", len(res.Points), res.Questions)
 	}
 	idle := res.Questions[0]
 	if best, _ := idle.Verdict.Best(); idle.Scenario != "restart-idle" || !idle.Verdict.Decided || best.Name != "mutexlist" || best.Median != 0 {
@@ -47,6 +40,9 @@ func TestScenariosDecide(t *testing.T) {
 	}
 	if worst, _ := idle.Verdict.Worst(); worst.Name != "fatih" || worst.Median != 2 {
 		t.Errorf("restart while idle: worst %v, want fatih with 2 failures (one per idle conn)", worst)
+	}
+	if burst := res.Questions[1]; burst.Scenario != "cold-burst" || burst.Key != "server=child/maxconns=2/burst=8/dial=1ms" {
+		t.Errorf("second question %s %s, want the cold burst's server=child/maxconns=2/burst=8/dial=1ms", burst.Scenario, burst.Key)
 	}
 	if n := len(res.Idle); n != 2*verdict.MinReps {
 		t.Errorf("%d restart-while-idle runs, want %d", n, 2*verdict.MinReps)
@@ -58,17 +54,20 @@ func TestScenariosDecide(t *testing.T) {
 	}
 
 	var buf bytes.Buffer
-	w := results.NewWriter(&buf)
-	if err := res.write(w); err != nil || w.Flush() != nil {
+	if err := res.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
 	names := map[string]int{}
 	rd := benchfmt.NewReader(&buf, "scenarios.txt")
 	for rd.Scan() {
-		if r, ok := rd.Result().(*benchfmt.Result); ok {
-			names[string(r.Name)]++
-			if r.GetConfig("cap-reps") != "6" {
-				t.Errorf("%s: cap-reps %q, want 6", r.Name, r.GetConfig("cap-reps"))
+		r, ok := rd.Result().(*benchfmt.Result)
+		if !ok {
+			continue
+		}
+		names[string(r.Name)]++
+		for key, want := range map[string]string{"cap-reps": "6", "restart": "50ms", "duration": "100ms", "warmup": "none", "count": "6"} {
+			if got := r.GetConfig(key); got != want {
+				t.Errorf("%s: %s %q, want %q", r.Name, key, got, want)
 			}
 		}
 	}
@@ -82,6 +81,11 @@ func TestScenariosDecide(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("no %d results named %s*; have %v", verdict.MinReps, want, names)
+		}
+	}
+	for n := range names {
+		if strings.HasPrefix(n, "Echo/") {
+			t.Errorf("an echo result %s in a sweep of scenarios", n)
 		}
 	}
 }

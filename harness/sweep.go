@@ -58,10 +58,14 @@ type Server struct {
 // designs instead of landing on one. Fill in the fields and call Run.
 //
 // The Sweep owns its experiments: a fault (Fault) and a server restart
-// (Restart) are fields that every point carries out, and their results
-// are the point's own (Point.Restart), written with it. A new per-point
-// experiment is a field here, carried out in runPoint (point.go) and
-// recorded in Point.
+// under load (Restart) are fields that every point carries out, and their
+// results are the point's own (Point.Restart), written with it. Restart
+// while idle (Restart.Idle) and the cold burst (ColdBurst) are scenarios
+// that replace the steady load: each of their points is a record of its
+// own (IdleRestartPoint, ColdBurstPoint), run, decided and written by Run
+// like an echo point. A new per-point experiment is a field here, carried
+// out in runPoint (point.go) and recorded in Point; a new scenario is an
+// experiment (scenarios.go) with its own record.
 type Sweep struct {
 	Settings
 	Servers []Server
@@ -82,6 +86,9 @@ type Sweep struct {
 	// Restart kills every point's server and starts it again; the zero
 	// value means no restart.
 	Restart Restart
+	// ColdBurst runs bursts of Gets on empty pools instead of the steady
+	// load (see ColdBurst); the zero value runs none.
+	ColdBurst ColdBurst
 	// Shard makes this sweep one of several run at once from different
 	// client hosts against one server (see Shard); the zero value runs
 	// the whole load.
@@ -89,7 +96,8 @@ type Sweep struct {
 	// Decide repeats undecided points after the Count repetitions: for
 	// each question (server, pool size, workers) whose leading pools'
 	// 95% intervals of the headline metric overlap (acquire-wait p99 when
-	// workers outnumber conns, req/s otherwise), their points run again,
+	// workers outnumber conns, req/s otherwise; failures after the resume
+	// of restart while idle; the time to serve a cold burst), their points run again,
 	// interleaved, until the verdict is settled or the cap is reached
 	// (package verdict). The zero value (Reps 0) repeats nothing; a
 	// sharded sweep repeats nothing either (its shards must run the same
@@ -154,6 +162,9 @@ func (s *Sweep) Validate() error {
 			return &FieldError{Field: "Restart.At", Err: err}
 		}
 	}
+	if err := s.checkScenarios(); err != nil {
+		return err
+	}
 	plan := s.plan()
 	if len(plan) == 0 {
 		return &FieldError{Field: "MaxConns", Err: fmt.Errorf("%w: every pool size exceeds every worker level, "+
@@ -182,9 +193,14 @@ func (s *Sweep) Preview() (*Results, error) {
 		return nil, err
 	}
 	res := s.newResults()
-	for _, p := range s.plan() {
-		if p.rep == 1 {
-			res.Points = append(res.Points, Point{Server: p.srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns})
+	for _, p := range s.points() {
+		switch p.exp {
+		case echoLoad:
+			res.Points = append(res.Points, Point{Server: p.srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns, Rep: 1})
+		case restartIdle:
+			res.Idle = append(res.Idle, IdleRestartPoint{Server: p.srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns, Rep: 1})
+		case coldBurst:
+			res.Burst = append(res.Burst, ColdBurstPoint{Server: p.srv.Name, Pool: p.pool.Name, MaxConns: p.size.maxConns, Burst: p.size.workers, DialDelay: p.dial, Rep: 1})
 		}
 	}
 	return res, nil
@@ -201,9 +217,13 @@ func (s *Sweep) newResults() *Results {
 
 // planned is one point to run.
 type planned struct {
+	exp  experiment
 	srv  Server
 	pool Pool
+	// size is the point's workers and pool size; a cold burst's workers
+	// are its callers, Factor x its pool size.
 	size level
+	dial time.Duration // a cold burst's dial cost
 	rep  int
 }
 
@@ -214,15 +234,48 @@ type level struct{ workers, maxConns int }
 func (s *Sweep) plan() []planned {
 	var ps []planned
 	for rep := 1; rep <= s.Count; rep++ {
+		for _, p := range s.points() {
+			p.rep = rep
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// points lists the points of one repetition, by experiment, server, pool
+// and level.
+func (s *Sweep) points() []planned {
+	var ps []planned
+	for _, exp := range s.experiments() {
 		for _, srv := range s.Servers {
 			for _, pd := range s.Pools {
+				if exp == coldBurst {
+					for _, d := range s.ColdBurst.DialDelays {
+						for _, m := range burstSizes(s.levels(srv)) {
+							ps = append(ps, planned{exp: exp, srv: srv, pool: pd, size: level{m * s.ColdBurst.Factor, m}, dial: d, rep: 1})
+						}
+					}
+					continue
+				}
 				for _, lv := range s.levels(srv) {
-					ps = append(ps, planned{srv, pd, lv, rep})
+					ps = append(ps, planned{exp: exp, srv: srv, pool: pd, size: lv, rep: 1})
 				}
 			}
 		}
 	}
 	return ps
+}
+
+// burstSizes are the pool sizes of levels, each once, in order: a cold
+// burst's callers follow from its pool size, not from the workers.
+func burstSizes(levels []level) []int {
+	var ms []int
+	for _, lv := range levels {
+		if !slices.Contains(ms, lv.maxConns) {
+			ms = append(ms, lv.maxConns)
+		}
+	}
+	return ms
 }
 
 // levels returns the (workers, pool size) pairs srv is loaded at, by pool
@@ -246,16 +299,16 @@ func (s *Sweep) levels(srv Server) []level {
 	return out
 }
 
-// Run validates s and runs every point. When ctx ends it stops the point
-// in progress, drops it, stops the server and returns the finished points
-// with an error wrapping ErrInterrupted. Any other error (a server that
-// does not start, a pool that rejects its config) ends the sweep with
-// that error.
+// Run validates s and runs every point: Count repetitions interleaved,
+// then, under Decide, the leaders of every undecided question again. When
+// ctx ends it stops the point in progress, drops it, stops the server and
+// returns the finished points with an error wrapping ErrInterrupted. Any
+// other error (a server that does not start, a pool that rejects its
+// config) ends the sweep with that error.
 func (s *Sweep) Run(ctx context.Context) (*Results, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	plan := s.plan()
 	prog := &progress{w: s.Progress}
 	res := s.newResults()
 	for _, srv := range s.Servers {
@@ -269,29 +322,57 @@ func (s *Sweep) Run(ctx context.Context) (*Results, error) {
 			prog.warn("%v", err)
 		}
 	}()
-	prog.begin(len(plan))
-	for k, p := range plan {
-		pt, err := s.runPoint(ctx, p, prog, s.Shard.slot(k, s.Warmup+s.Duration))
-		if ctx.Err() != nil {
-			break
-		}
-		if err != nil {
-			return res, fmt.Errorf("%s/%s maxconns=%d workers=%d: %w", p.srv.Name, p.pool.Name, p.size.maxConns, p.size.workers, err)
-		}
-		res.Points = append(res.Points, pt)
-		prog.point(pt, s.Count)
+	var trials []*trial
+	for _, p := range s.points() {
+		trials = append(trials, &trial{point: p, run: func(ctx context.Context, p planned, slot time.Time) (float64, error) {
+			return s.runPlanned(ctx, p, slot, res, prog)
+		}})
 	}
-	if ctx.Err() == nil && s.Decide.Reps > s.Count && !s.Shard.sharded() {
-		if err := s.decide(ctx, res, prog); err != nil && ctx.Err() == nil {
-			return res, err
-		}
+	prog.begin(len(trials) * s.Count)
+	err := s.decide(ctx, trials, prog)
+	res.Questions = questions(trials, s.Decide)
+	if len(res.Points) > 0 {
+		res.Knees = Knees(res.Points)
+		prog.knees(res.Knees)
 	}
-	res.Knees = Knees(res.Points)
-	prog.knees(res.Knees)
 	if ctx.Err() != nil {
-		return res, fmt.Errorf("%w after %d of %d points: %w", ErrInterrupted, len(res.Points), len(plan), context.Cause(ctx))
+		return res, fmt.Errorf("%w after %d of %d points: %w", ErrInterrupted, prog.done, prog.total, context.Cause(ctx))
 	}
-	return res, nil
+	return res, err
+}
+
+// runPlanned runs p, adds its record to res and returns its headline
+// value. A point that ctx ended is dropped.
+func (s *Sweep) runPlanned(ctx context.Context, p planned, slot time.Time, res *Results, prog *progress) (float64, error) {
+	var v float64
+	var err error
+	switch p.exp {
+	case echoLoad:
+		var pt Point
+		if pt, err = s.runPoint(ctx, p, prog, slot); err == nil && ctx.Err() == nil {
+			res.Points = append(res.Points, pt)
+			prog.point(pt, max(p.rep, s.Count))
+			v, _ = headline(pt)
+		}
+	case restartIdle:
+		var pt IdleRestartPoint
+		if pt, err = s.restartIdle(ctx, p); err == nil && ctx.Err() == nil {
+			res.Idle = append(res.Idle, pt)
+			prog.idle(pt)
+			v = float64(pt.Failures)
+		}
+	case coldBurst:
+		var pt ColdBurstPoint
+		if pt, err = s.coldBurst(ctx, p); err == nil && ctx.Err() == nil {
+			res.Burst = append(res.Burst, pt)
+			prog.burst(pt)
+			v = float64(pt.Served)
+		}
+	}
+	if err != nil && ctx.Err() == nil {
+		return 0, fmt.Errorf("%s: %w", p, err)
+	}
+	return v, nil
 }
 
 func isExternal(l Launcher) bool {

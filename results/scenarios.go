@@ -1,7 +1,8 @@
 package results
 
 // The scenarios that tell pool designs apart by what callers see
-// (harness.Scenarios): one result per point and repetition.
+// (harness.Sweep under Restart.Idle or ColdBurst): one result per point
+// and repetition.
 const (
 	// RestartIdle is restart while idle: the load goes quiet, the server is
 	// killed and relaunched on the same port, the load resumes.

@@ -1,22 +1,16 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
-	"fmt"
-	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/poolbench/poolbench/harness"
 	"github.com/poolbench/poolbench/verdict"
 )
 
-// scenarioFlags are the sweep's flags that run the scenarios of
-// harness.Scenarios instead of the echo points.
+// scenarioFlags are the sweep's flags that run the scenarios
+// (harness.Sweep's Restart.Idle and ColdBurst) instead of the echo points,
+// and that repeat undecided points.
 type scenarioFlags struct {
 	restartIdle bool
 	coldBurst   int
@@ -29,8 +23,8 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.restartIdle, "restart-idle", false, "with -restart D: restart while idle instead of under load: load for D, go quiet, kill and relaunch the server on the same port, resume for -duration; writes BenchmarkRestartIdle results (failures, stale conns handed out, dials to recover, first ok) per -conns level")
 	fs.IntVar(&f.coldBurst, "cold-burst", 0, "cold burst: `F` x MaxConns Gets at once on an empty pool of each -conns size, each dial costing each of -dial-delays (F >= 4); writes BenchmarkColdBurst results")
 	fs.StringVar(&f.dialDelays, "dial-delays", "1ms,10ms", "with -cold-burst: comma-separated dial `costs`")
-	fs.IntVar(&f.capReps, "cap", 0, "the most repetitions of an undecided point: the echo sweep repeats the leading pools of a point whose 95% intervals overlap, interleaved, up to this (0: no repeats); the scenarios likewise (0: 2 x -count)")
-	fs.DurationVar(&f.capTime, "cap-time", 0, "with -cap: the most time for the repetitions of the echo sweep, or of each scenario (0: no limit)")
+	fs.IntVar(&f.capReps, "cap", 0, "the most repetitions of an undecided point: the sweep repeats the leading pools of a point whose 95% intervals overlap, interleaved, up to this (0: no repeats)")
+	fs.DurationVar(&f.capTime, "cap-time", 0, "with -cap: the most time for the repetitions beyond -count (0: no limit)")
 }
 
 func (f *scenarioFlags) asked() bool { return f.restartIdle || f.coldBurst != 0 }
@@ -57,8 +51,8 @@ func (f *scenarioFlags) check(count int, restart time.Duration) error {
 // one of them behind the dials.
 const maxColdBurst = 1000
 
-// delays parses -dial-delays: at least one, each 0 to 1s (a dial that
-// costs more is a timeout, not a cost; harness.Scenarios has the same bound).
+// delays parses -dial-delays: at least one, each 0 to
+// harness.MaxDialDelay (a dial that costs more is a timeout, not a cost).
 func (f *scenarioFlags) delays() ([]time.Duration, error) {
 	var delays []time.Duration
 	for _, d := range splitList(f.dialDelays) {
@@ -66,8 +60,8 @@ func (f *scenarioFlags) delays() ([]time.Duration, error) {
 		if err != nil {
 			return nil, flagError("sweep", "dial-delays", f.dialDelays, "%q is not a duration", d)
 		}
-		if v < 0 || v > time.Second {
-			return nil, flagError("sweep", "dial-delays", f.dialDelays, "dial delay %v, want 0 to 1s", v)
+		if v < 0 || v > harness.MaxDialDelay {
+			return nil, flagError("sweep", "dial-delays", f.dialDelays, "dial delay %v, want 0 to %v", v, harness.MaxDialDelay)
 		}
 		delays = append(delays, v)
 	}
@@ -77,42 +71,19 @@ func (f *scenarioFlags) delays() ([]time.Duration, error) {
 	return delays, nil
 }
 
-// runScenarios runs the scenarios the flags ask for over s's servers and
-// pools and writes their results to out.
-func (f *scenarioFlags) run(stderr io.Writer, s *harness.Sweep, restart time.Duration, out string) error {
-	sc := &harness.Scenarios{Servers: s.Servers, Count: s.Count, Size: s.Size, OpTimeout: s.OpTimeout, Progress: stderr,
-		Cap: verdict.Cap{Reps: f.capReps, Time: f.capTime}}
-	for _, pd := range s.Pools {
-		sc.Pools = append(sc.Pools, pd)
-	}
-	if f.restartIdle {
-		sc.Idle = &harness.IdlePlan{Workers: s.Workers, Fill: restart, Resume: s.Duration}
-	}
+// apply sets the scenarios the flags ask for on s: restart while idle
+// (the load runs -restart, goes quiet, the server restarts, the load
+// resumes for -duration) and the cold burst; either replaces the echo
+// points. Every sweep repeats its undecided points up to -cap (none when 0).
+func (f *scenarioFlags) apply(s *harness.Sweep) error {
+	s.Restart.Idle = f.restartIdle
 	if f.coldBurst != 0 {
 		delays, err := f.delays()
 		if err != nil {
 			return err
 		}
-		sc.Burst = &harness.BurstPlan{MaxConns: s.Workers, Factor: f.coldBurst, DialDelays: delays}
+		s.ColdBurst = harness.ColdBurst{Factor: f.coldBurst, DialDelays: delays}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := sc.Validate(); err != nil {
-		return badInput("sweep: %v", err)
-	}
-	res, err := sc.Run(ctx)
-	if ctx.Err() != nil {
-		return interrupted{err: fmt.Errorf("scenarios interrupted; nothing written: %w", context.Cause(ctx))}
-	}
-	if err != nil {
-		return err // the previous -out is left as it was
-	}
-	if len(res.Idle)+len(res.Burst) == 0 {
-		return errors.New("scenarios: nothing measured; nothing written")
-	}
-	if err := res.WriteFile(out); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "sweep: wrote %d scenario results to %s\n", len(res.Idle)+len(res.Burst), out)
+	s.Decide = verdict.Cap{Reps: f.capReps, Time: f.capTime}
 	return nil
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/poolbench/poolbench/harness"
 	"github.com/poolbench/poolbench/impls"
 	"github.com/poolbench/poolbench/impls/server"
-	"github.com/poolbench/poolbench/verdict"
 )
 
 func init() {
@@ -164,25 +163,17 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	if s.Servers, err = selectServers(*servers, *addr, *loops); err != nil {
 		return err
 	}
-	restartAt := s.Restart.At
-	if scen.asked() {
-		// The scenarios read -restart as their load's time before it goes
-		// quiet, not as a restart of every echo point.
-		s.Restart = harness.Restart{}
+	if scen.asked() && (*addr != "" || s.Fault != "" || s.Rate > 0) {
+		return badInput("sweep: -restart-idle and -cold-burst start their own servers, in closed loop, without -addr, -fault or -rate")
 	}
-	// The echo sweep repeats its undecided points up to -cap (none when 0).
-	s.Decide = verdict.Cap{Reps: scen.capReps, Time: scen.capTime}
+	if err := scen.apply(s); err != nil {
+		return err
+	}
 	if err := s.Validate(); err != nil {
 		return fieldFlagError(fs, given, *servers, err)
 	}
 	if err := startDebug("sweep", *debugAddr, stderr); err != nil {
 		return err
-	}
-	if scen.asked() {
-		if *addr != "" || s.Fault != "" || s.Rate > 0 {
-			return badInput("sweep: -restart-idle and -cold-burst start their own servers, in closed loop, without -addr, -fault or -rate")
-		}
-		return scen.run(stderr, s, restartAt, *out)
 	}
 	preview, err := s.Preview()
 	if err != nil {
@@ -202,7 +193,7 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	defer stop()
 	res, err := s.Run(ctx)
 	if errors.Is(err, harness.ErrInterrupted) {
-		if len(res.Points) == 0 {
+		if res.Len() == 0 {
 			return interrupted{err: fmt.Errorf("%w; nothing written", err)}
 		}
 		// A part of the sweep must not replace a whole one: the finished
@@ -222,7 +213,7 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	if err := harness.WriteFile(*out, res); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "sweep: wrote %d results to %s\n", len(res.Points), *out)
+	fmt.Fprintf(stderr, "sweep: wrote %d results to %s\n", res.Len(), *out)
 	return nil
 }
 
@@ -429,6 +420,7 @@ func joinLevels(ns []int) string {
 var sweepFlags = map[string]string{
 	"Workers": "workers", "MaxConns": "maxconns", "Duration": "duration", "Warmup": "warmup", "Count": "count",
 	"Size": "size", "OpTimeout": "timeout", "Rate": "rate", "Fault": "fault", "Restart.At": "restart",
+	"ColdBurst": "cold-burst", "ColdBurst.DialDelays": "dial-delays",
 }
 
 // fieldFlagError turns an invalid harness.Sweep field (harness.FieldError)
