@@ -49,10 +49,13 @@ type Entry struct {
 	// the Entry, like IdleSince.
 	Tag any
 
-	// state is gen<<1 | held. gen counts hand-outs; the low bit is set while a
-	// caller holds the Entry. The handle of hand-out gen records gen, and
-	// Release wins only with a CAS from the state it checked, so two racing
-	// Puts cannot both win.
+	// state counts the Releases that won: it is the generation of the
+	// current or next hand-out. Acquire stamps the handle it makes with
+	// state and writes nothing shared: only the holder's handle carries the
+	// current generation, so a handle is current exactly when its gen
+	// equals state, and Release wins only with a CAS from gen to gen+1, so
+	// two racing Puts cannot both win. No held bit is needed: while the
+	// Entry is idle no handle carries state's value yet.
 	state atomic.Uint64
 	// block holds the handles of the coming hand-outs, each made with its
 	// entry already set; they are used from the top down and next counts
@@ -80,8 +83,10 @@ func (e *Entry) Raw() net.Conn { return e.conn }
 func (e *Entry) Acquire() net.Conn {
 	e.next-- // never below 0: NewEntry and Release refill an empty block
 	h := &e.block[e.next]
-	h.gen = e.state.Load()>>1 + 1
-	e.state.Store(h.gen<<1 | 1)
+	// A load, not a store: an atomic store is a locked XCHG on amd64, one
+	// of the handful of locked instructions that dominate an uncontended
+	// Get+Put (each some 10 ns here, against 24 ns for the whole floor).
+	h.gen = e.state.Load()
 	return h
 }
 
@@ -118,10 +123,10 @@ func Release[O interface {
 	if o, ok := l.entry.owner.(O); !ok || o != owner {
 		return nil, pool.ErrForeignConn
 	}
-	// A handle is current when the entry is held by the hand-out the handle
-	// was made for; the CAS makes one of two racing Releases of it lose.
-	st := l.entry.state.Load()
-	if st != l.gen<<1|1 || !l.entry.state.CompareAndSwap(st, st&^1) {
+	// A handle is current when no Release has won since it was made; the
+	// CAS makes one of two racing Releases of it lose. The load first keeps
+	// a stale Put from taking the line exclusive with a CAS bound to fail.
+	if l.entry.state.Load() != l.gen || !l.entry.state.CompareAndSwap(l.gen, l.gen+1) {
 		return nil, pool.ErrNotHeld
 	}
 	if l.entry.next == 0 {
