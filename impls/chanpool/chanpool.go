@@ -16,39 +16,31 @@ package chanpool
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net"
-	"sync/atomic"
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/internal/chansem"
 	"github.com/poolbench/poolbench/internal/counters"
-	"github.com/poolbench/poolbench/internal/dialer"
 	"github.com/poolbench/poolbench/internal/expiry"
 	"github.com/poolbench/poolbench/internal/lease"
-	"github.com/poolbench/poolbench/internal/reaper"
+	"github.com/poolbench/poolbench/internal/reuse"
 )
 
 // Pool is a channel-based pool.Pool. Build it with New.
 type Pool struct {
-	cfg    pool.Config
-	policy expiry.Policy
-	reaper *reaper.Reaper // nil unless policy.Timed()
-	stats  counters.Counters
+	cfg   pool.Config
+	keep  reuse.Keeper // the reuse policy and the reaper
+	stats counters.Counters
 
 	// idle holds idle entries, oldest first; its capacity is MaxIdle, so a
 	// Put that finds it full closes its conn. An entry in idle belongs to
 	// the pool; whoever receives it owns it.
 	idle chan *lease.Entry
-	// sem holds one token per conn open or being dialed: sending takes a
-	// slot and blocks at MaxConns, receiving frees one. Every holder of an
-	// entry, a dial or an expired conn's slot holds one token.
-	sem     chan struct{}
-	dialing atomic.Int64 // tokens held by dials in flight
-
-	closed atomic.Bool
-	done   chan struct{} // closed by Close, wakes parked Gets
+	// sem holds one token per conn open or being dialed, and blocks at
+	// MaxConns. Every holder of an entry, a dial or an expired conn's slot
+	// holds one token.
+	sem *chansem.Sem
 }
 
 // New returns a pool configured by cfg, or an error wrapping
@@ -58,16 +50,9 @@ func New(cfg pool.Config) (pool.Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{
-		cfg:    cfg,
-		policy: expiry.New(cfg),
-		idle:   make(chan *lease.Entry, cfg.MaxIdle),
-		sem:    make(chan struct{}, cfg.MaxConns),
-		done:   make(chan struct{}),
-	}
-	if p.policy.Timed() {
-		p.reaper = reaper.New(p.sweep)
-	}
+	p := &Pool{cfg: cfg, idle: make(chan *lease.Entry, cfg.MaxIdle)}
+	p.keep = reuse.New(cfg, &p.stats, p.sweep)
+	p.sem = chansem.New(cfg.MaxConns, p, cfg.Dial, &p.stats, p.putEntry)
 	return p, nil
 }
 
@@ -75,7 +60,7 @@ func New(cfg pool.Config) (pool.Pool, error) {
 // is free, or else parks until one of those happens, ctx ends or the pool
 // closes.
 func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
-	if p.closed.Load() {
+	if p.sem.Closed() {
 		return nil, pool.ErrClosed
 	}
 	held := false // a bad idle conn was closed and its token kept, to dial with
@@ -89,13 +74,8 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 			continue
 		default:
 		}
-		if held {
-			return p.dial(ctx)
-		}
-		select {
-		case p.sem <- struct{}{}:
-			return p.dial(ctx)
-		default:
+		if held || p.sem.TryTake() {
+			return p.sem.Dial(ctx)
 		}
 		return p.wait(ctx)
 	}
@@ -106,78 +86,31 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 // and one more when held is true, which is freed either way.
 func (p *Pool) reuse(e *lease.Entry, held bool) (net.Conn, bool) {
 	if held {
-		p.free()
+		p.sem.Free()
 	}
-	cause := p.policy.OnGet(&e.Life)
+	// OnGet and Acquire inline here, which a call into reuse would
+	// prevent; reuse closes and counts a refused conn.
+	cause := p.keep.Policy.OnGet(&e.Life)
 	if cause == expiry.Fresh {
 		p.stats.Reuses.Add(1)
 		return e.Acquire(), true
 	}
-	e.Raw().Close()
-	p.stats.Expired(cause)
+	p.keep.Retire(e, cause)
 	return nil, false
 }
 
-// free gives up one token; the oldest Get parked on sem takes it over.
-func (p *Pool) free() { <-p.sem }
-
 // wait parks until an idle conn or a token comes, ctx ends or Close.
 func (p *Pool) wait(ctx context.Context) (net.Conn, error) {
-	p.stats.Waits.Add(1)
-	start := time.Now()
-	select {
-	case e := <-p.idle:
-		p.stats.Waited(start)
+	e, err := p.sem.Wait(ctx, p.idle)
+	if err != nil {
+		return nil, err
+	}
+	if e != nil {
 		if c, ok := p.reuse(e, false); ok {
 			return c, nil
 		}
-		return p.dial(ctx) // with the bad conn's token
-	case p.sem <- struct{}{}:
-		p.stats.Waited(start)
-		return p.dial(ctx)
-	case <-ctx.Done():
-		p.stats.Waited(start)
-		p.stats.Cancels.Add(1)
-		return nil, fmt.Errorf("pool: waiting for a conn: %w", ctx.Err())
-	case <-p.done:
-		p.stats.Waited(start)
-		return nil, pool.ErrClosed
 	}
-}
-
-// dial dials with a token the caller holds.
-func (p *Pool) dial(ctx context.Context) (net.Conn, error) {
-	if p.closed.Load() {
-		p.free()
-		return nil, pool.ErrClosed
-	}
-	p.dialing.Add(1)
-	e, err := dialer.Dial(ctx, p, p.cfg.Dial, &p.stats, p.dialedLate)
-	if errors.Is(err, dialer.ErrAbandoned) {
-		return nil, err // the token stays taken until dialedLate
-	}
-	p.dialing.Add(-1)
-	if err != nil {
-		p.free()
-		return nil, err
-	}
-	if p.closed.Load() {
-		e.Raw().Close()
-		p.free()
-		return nil, pool.ErrClosed
-	}
-	return e.Acquire(), nil
-}
-
-// dialedLate takes the outcome of a dial whose Get left when its ctx ended:
-// the conn goes to a parked Get or the idle channel, a failure frees the token.
-func (p *Pool) dialedLate(e *lease.Entry, err error) {
-	p.dialing.Add(-1)
-	if err != nil {
-		p.free()
-		return
-	}
-	p.putEntry(e)
+	return p.sem.Dial(ctx) // with the token taken, or the bad conn's
 }
 
 // Put returns c: to the oldest parked Get, else to the idle channel, else
@@ -193,11 +126,9 @@ func (p *Pool) Put(c net.Conn) error {
 
 // putEntry takes back an entry the caller owns, with its token.
 func (p *Pool) putEntry(e *lease.Entry) {
-	now := p.policy.Now()
-	expiresAt, cause := p.policy.Returned(&e.Life, now)
-	if cause != expiry.Fresh {
-		p.stats.Expired(cause)
-		p.closeEntry(e)
+	expiresAt, now, ok := p.keep.Returned(e)
+	if !ok {
+		p.sem.Free()
 		return
 	}
 	p.idleOrClose(e, expiresAt, now)
@@ -207,43 +138,29 @@ func (p *Pool) putEntry(e *lease.Entry) {
 // or the idle channel, arming the reaper for expiresAt (unless zero); if the
 // pool is closed or MaxIdle conns are idle it closes e.
 func (p *Pool) idleOrClose(e *lease.Entry, expiresAt, now time.Time) {
-	if p.closed.Load() {
-		p.closeEntry(e)
+	if p.sem.Closed() {
+		p.sem.Drop(e)
 		return
 	}
 	select {
 	case p.idle <- e:
 	default:
-		p.closeEntry(e)
+		p.sem.Drop(e)
 		p.stats.MaxIdle.Add(1)
 		return
 	}
-	if p.closed.Load() {
+	if p.sem.Closed() {
 		// Close set closed before draining idle, so either its drain saw e
 		// or this one does.
 		p.drainIdle()
 		return
 	}
-	if !expiresAt.IsZero() {
-		p.reaper.ArmBy(expiresAt, now)
-	}
+	p.keep.Arm(expiresAt, now)
 }
 
 // Discard closes c and frees its token for the oldest parked Get to dial.
 func (p *Pool) Discard(c net.Conn) error {
-	e, err := lease.Release(p, c)
-	if err != nil {
-		return err
-	}
-	p.stats.Discards.Add(1)
-	p.closeEntry(e)
-	return nil
-}
-
-// closeEntry closes an entry the caller owns and frees its token.
-func (p *Pool) closeEntry(e *lease.Entry) {
-	e.Raw().Close()
-	p.free()
+	return reuse.Discard(p, c, &p.stats, p.sem.Drop)
 }
 
 // drainIdle closes every idle conn.
@@ -251,7 +168,7 @@ func (p *Pool) drainIdle() {
 	for {
 		select {
 		case e := <-p.idle:
-			p.closeEntry(e)
+			p.sem.Drop(e)
 		default:
 			return
 		}
@@ -261,13 +178,10 @@ func (p *Pool) drainIdle() {
 // Close wakes every parked Get with pool.ErrClosed, stops the reaper and
 // closes the idle conns; conns still held are closed when they come back.
 func (p *Pool) Close() error {
-	if !p.closed.CompareAndSwap(false, true) {
+	if !p.sem.Close() {
 		return nil
 	}
-	close(p.done)
-	if p.reaper != nil {
-		p.reaper.Stop()
-	}
+	p.keep.Stop()
 	p.drainIdle()
 	return nil
 }
@@ -276,8 +190,7 @@ func (p *Pool) Close() error {
 // consistent with each other only when the pool is quiet.
 func (p *Pool) Stats() pool.Stats {
 	s := p.stats.Snapshot()
-	s.Dialing = int(p.dialing.Load())
-	s.Open = len(p.sem) - s.Dialing
+	s.Open, s.Dialing = p.sem.Gauges()
 	s.Idle = len(p.idle)
 	s.InUse = s.Open - s.Idle
 	return s

@@ -69,8 +69,8 @@ func TestBadIdleConnsKeepOneToken(t *testing.T) {
 	}
 	defer (<-accepted).Close()
 	s := p.Stats()
-	if s.DeadPeerClosed != 2 || s.Expired() != 2 || s.Dials != 3 || s.Open != 1 || s.InUse != 1 || len(p.sem) != 1 {
-		t.Fatalf("after Get over two dead conns: %+v, %d tokens; want 2 closed for a dead peer, 3 dials, 1 open, 1 token", s, len(p.sem))
+	if s.DeadPeerClosed != 2 || s.Expired() != 2 || s.Dials != 3 || s.Open != 1 || s.InUse != 1 || p.sem.Taken() != 1 {
+		t.Fatalf("after Get over two dead conns: %+v, %d tokens; want 2 closed for a dead peer, 3 dials, 1 open, 1 token", s, p.sem.Taken())
 	}
 	p.Put(c)
 }
@@ -121,9 +121,9 @@ func TestCloseRacingPuts(t *testing.T) {
 		}
 		wg.Go(func() { p.Close() })
 		wg.Wait()
-		if s := d.Stats(); s.Live != 0 || s.DoubleCloses != 0 || len(p.sem) != 0 {
+		if s := d.Stats(); s.Live != 0 || s.DoubleCloses != 0 || p.sem.Taken() != 0 {
 			t.Fatalf("after Close raced Puts: %d live, %d double closes, %d tokens; want none",
-				s.Live, s.DoubleCloses, len(p.sem))
+				s.Live, s.DoubleCloses, p.sem.Taken())
 		}
 	}
 }

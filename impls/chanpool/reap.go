@@ -17,12 +17,12 @@ func (p *Pool) sweep() {
 	for range len(p.idle) {
 		select {
 		case e := <-p.idle:
-			if cause := p.policy.Expired(&e.Life, now); cause != expiry.Fresh {
-				p.stats.Expired(cause)
-				p.closeEntry(e)
+			if cause := p.keep.Policy.Expired(&e.Life, now); cause != expiry.Fresh {
+				p.keep.Retire(e, cause)
+				p.sem.Free()
 				continue
 			}
-			p.idleOrClose(e, p.policy.ExpiresAt(&e.Life), now)
+			p.idleOrClose(e, p.keep.Policy.ExpiresAt(&e.Life), now)
 		default:
 			return
 		}

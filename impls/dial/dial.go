@@ -7,35 +7,29 @@
 //
 // It never reuses a conn, so there is never an idle one: a Config setting
 // MaxIdle, IdleTimeout or MaxLifetime asks for something it cannot do and is
-// rejected (pool.ErrUnsupported), and NoAliveCheck has nothing to act on. Waiters park on a channel semaphore, which the runtime serves
-// first-in first-out, so a freed slot goes to the oldest parked Get.
+// rejected (pool.ErrUnsupported), and NoAliveCheck has nothing to act on.
+// Waiters park on a channel semaphore (internal/chansem), which the runtime
+// serves first-in first-out, so a freed slot goes to the oldest parked Get.
 package dial
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net"
-	"sync/atomic"
 
 	"github.com/poolbench/poolbench/impls/pool"
+	"github.com/poolbench/poolbench/internal/chansem"
 	"github.com/poolbench/poolbench/internal/counters"
-	"github.com/poolbench/poolbench/internal/dialer"
 	"github.com/poolbench/poolbench/internal/lease"
+	"github.com/poolbench/poolbench/internal/reuse"
 )
 
 // Pool is the dial-per-Get pool.Pool. Build it with New.
 type Pool struct {
-	dial  func(ctx context.Context) (net.Conn, error)
 	stats counters.Counters
-
-	// sem holds one token per conn open or being dialed; sending takes a
-	// slot and blocks at MaxConns, receiving frees one.
-	sem     chan struct{}
-	dialing atomic.Int64 // tokens held by dials in flight
-
-	closed atomic.Bool
-	done   chan struct{} // closed by Close, wakes parked Gets
+	// sem holds one token per conn open or being dialed, and blocks at
+	// MaxConns. A dial whose Get left has its conn closed: nobody wants
+	// it and this design keeps none idle.
+	sem *chansem.Sem
 }
 
 // New returns a dial-per-Get pool capped at cfg.MaxConns, or an error
@@ -52,79 +46,24 @@ func New(cfg pool.Config) (pool.Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pool{dial: cfg.Dial, sem: make(chan struct{}, cfg.MaxConns), done: make(chan struct{})}, nil
+	p := &Pool{}
+	p.sem = chansem.New(cfg.MaxConns, p, cfg.Dial, &p.stats, nil)
+	return p, nil
 }
 
 // Get dials a new conn once fewer than MaxConns are open or dialing; until
 // then it parks, first-in first-out, until a slot frees, ctx ends or the
 // pool closes.
 func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
-	if p.closed.Load() {
+	if p.sem.Closed() {
 		return nil, pool.ErrClosed
 	}
-	select {
-	case p.sem <- struct{}{}:
-		return p.dialHeld(ctx)
-	default:
+	if !p.sem.TryTake() {
+		if _, err := p.sem.Wait(ctx, nil); err != nil {
+			return nil, err
+		}
 	}
-	p.stats.Waits.Add(1)
-	start := counters.WaitStart()
-	select {
-	case p.sem <- struct{}{}:
-		p.stats.Waited(start)
-		return p.dialHeld(ctx)
-	case <-ctx.Done():
-		p.stats.Waited(start)
-		p.stats.Cancels.Add(1)
-		return nil, fmt.Errorf("pool: waiting for a slot to dial: %w", ctx.Err())
-	case <-p.done:
-		p.stats.Waited(start)
-		return nil, pool.ErrClosed
-	}
-}
-
-// dialHeld dials with a slot the caller holds.
-func (p *Pool) dialHeld(ctx context.Context) (net.Conn, error) {
-	if p.closed.Load() {
-		p.free()
-		return nil, pool.ErrClosed
-	}
-	p.dialing.Add(1)
-	e, err := dialer.Dial(ctx, p, p.dial, &p.stats, p.dialedLate)
-	if errors.Is(err, dialer.ErrAbandoned) {
-		return nil, err // the slot stays taken until dialedLate
-	}
-	p.dialing.Add(-1)
-	if err != nil {
-		p.free()
-		return nil, err
-	}
-	if p.closed.Load() {
-		p.closeEntry(e)
-		return nil, pool.ErrClosed
-	}
-	return e.Acquire(), nil
-}
-
-// dialedLate takes the outcome of a dial whose Get left when its ctx ended.
-// Nobody wants the conn and this design keeps none idle, so it is closed.
-func (p *Pool) dialedLate(e *lease.Entry, err error) {
-	p.dialing.Add(-1)
-	if err != nil {
-		p.free()
-		return
-	}
-	p.closeEntry(e)
-}
-
-// free gives up one slot; the oldest Get parked on sem takes it over.
-func (p *Pool) free() { <-p.sem }
-
-// closeEntry closes an entry the caller owns and frees its slot. The close
-// comes first so that the conn no longer counts as open when a waiter dials.
-func (p *Pool) closeEntry(e *lease.Entry) {
-	e.Raw().Close()
-	p.free()
+	return p.sem.Dial(ctx)
 }
 
 // Put closes c, which is the whole point of this design: the conn is not
@@ -134,27 +73,19 @@ func (p *Pool) Put(c net.Conn) error {
 	if err != nil {
 		return err
 	}
-	p.closeEntry(e)
+	p.sem.Drop(e)
 	return nil
 }
 
 // Discard closes c and frees its slot, like Put, and counts it as discarded.
 func (p *Pool) Discard(c net.Conn) error {
-	e, err := lease.Release(p, c)
-	if err != nil {
-		return err
-	}
-	p.stats.Discards.Add(1)
-	p.closeEntry(e)
-	return nil
+	return reuse.Discard(p, c, &p.stats, p.sem.Drop)
 }
 
 // Close wakes every parked Get with pool.ErrClosed. There are no idle conns
 // to close; conns still held are closed when they come back, as always.
 func (p *Pool) Close() error {
-	if p.closed.CompareAndSwap(false, true) {
-		close(p.done)
-	}
+	p.sem.Close()
 	return nil
 }
 
@@ -162,8 +93,7 @@ func (p *Pool) Close() error {
 // read without a lock, so they agree with each other only when quiet.
 func (p *Pool) Stats() pool.Stats {
 	s := p.stats.Snapshot()
-	s.Dialing = int(p.dialing.Load())
-	s.Open = len(p.sem) - s.Dialing
+	s.Open, s.Dialing = p.sem.Gauges()
 	s.InUse = s.Open
 	return s
 }

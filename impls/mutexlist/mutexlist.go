@@ -18,16 +18,15 @@ import (
 	"github.com/poolbench/poolbench/internal/dialer"
 	"github.com/poolbench/poolbench/internal/expiry"
 	"github.com/poolbench/poolbench/internal/lease"
-	"github.com/poolbench/poolbench/internal/reaper"
+	"github.com/poolbench/poolbench/internal/reuse"
 )
 
 // Pool is a mutex-and-list pool.Pool. Build it with New.
 type Pool struct {
-	cfg    pool.Config
-	policy expiry.Policy
-	reaper *reaper.Reaper // nil unless policy.Timed()
-	stats  counters.Counters
-	spare  sync.Pool // of *waiter, so parking does not allocate in steady state
+	cfg   pool.Config
+	keep  reuse.Keeper // the reuse policy and the reaper
+	stats counters.Counters
+	spare sync.Pool // of *waiter, so parking does not allocate in steady state
 
 	mu sync.Mutex
 	// The fields below are guarded by mu. Invariant: while waiters is not
@@ -47,11 +46,9 @@ func New(cfg pool.Config) (pool.Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{cfg: cfg, policy: expiry.New(cfg)}
+	p := &Pool{cfg: cfg}
+	p.keep = reuse.New(cfg, &p.stats, p.sweep)
 	p.spare.New = func() any { return &waiter{ch: make(chan grant, 1)} }
-	if p.policy.Timed() {
-		p.reaper = reaper.New(p.sweep)
-	}
 	return p, nil
 }
 
@@ -67,13 +64,14 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 		if p.idle.len() > 0 {
 			e := p.idle.popFront()
 			p.mu.Unlock()
-			cause := p.policy.OnGet(&e.Life)
+			// OnGet and Acquire inline here, which a call into reuse
+			// would prevent; reuse closes and counts a refused conn.
+			cause := p.keep.Policy.OnGet(&e.Life)
 			if cause == expiry.Fresh {
 				p.stats.Reuses.Add(1)
 				return e.Acquire(), nil
 			}
-			e.Raw().Close()
-			p.stats.Expired(cause)
+			p.keep.Retire(e, cause)
 			// Keep going with the slot it held: no waiter can be owed it,
 			// since waiters park only behind an empty idle list.
 			p.mu.Lock()
@@ -229,11 +227,9 @@ func (p *Pool) Put(c net.Conn) error {
 
 // putEntry takes back an entry the pool owns again.
 func (p *Pool) putEntry(e *lease.Entry) {
-	now := p.policy.Now()
-	expiresAt, cause := p.policy.Returned(&e.Life, now)
-	if cause != expiry.Fresh {
-		p.stats.Expired(cause)
-		p.closeEntry(e)
+	expiresAt, now, ok := p.keep.Returned(e)
+	if !ok {
+		p.freeSlot()
 		return
 	}
 	p.mu.Lock()
@@ -254,25 +250,22 @@ func (p *Pool) putEntry(e *lease.Entry) {
 	}
 	p.idle.pushFront(e)
 	p.mu.Unlock()
-	if !expiresAt.IsZero() {
-		p.reaper.ArmBy(expiresAt, now)
-	}
+	p.keep.Arm(expiresAt, now)
 }
 
 // Discard closes c and gives its slot to the oldest waiter, who dials.
 func (p *Pool) Discard(c net.Conn) error {
-	e, err := lease.Release(p, c)
-	if err != nil {
-		return err
-	}
-	p.stats.Discards.Add(1)
-	p.closeEntry(e)
-	return nil
+	return reuse.Discard(p, c, &p.stats, p.closeEntry)
 }
 
 // closeEntry closes an entry the pool owns and frees its slot.
 func (p *Pool) closeEntry(e *lease.Entry) {
 	e.Raw().Close()
+	p.freeSlot()
+}
+
+// freeSlot is freeSlotLocked for a caller that does not hold mu.
+func (p *Pool) freeSlot() {
 	p.mu.Lock()
 	p.freeSlotLocked()
 	p.mu.Unlock()
@@ -293,9 +286,7 @@ func (p *Pool) Close() error {
 		w.ch <- grant{err: pool.ErrClosed}
 	}
 	p.mu.Unlock()
-	if p.reaper != nil {
-		p.reaper.Stop()
-	}
+	p.keep.Stop()
 	closeAll(idle)
 	return nil
 }

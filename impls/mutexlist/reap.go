@@ -16,17 +16,14 @@ func (p *Pool) sweep() {
 		p.mu.Unlock()
 		return
 	}
-	dead, next := p.idle.removeExpired(now, p.policy, nil)
+	dead, next := p.idle.removeExpired(now, p.keep.Policy, nil)
 	for range dead {
 		p.freeSlotLocked()
 	}
 	p.mu.Unlock()
-	if !next.IsZero() {
-		p.reaper.ArmBy(next, now)
-	}
+	p.keep.Arm(next, now)
 	for _, d := range dead {
-		d.e.Raw().Close()
-		p.stats.Expired(d.cause)
+		p.keep.Retire(d.e, d.cause)
 	}
 }
 
