@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/Shopify/toxiproxy/v2 v2.5.0
+	github.com/dustin/go-humanize v1.1.0
 	github.com/fatih/pool v3.0.0+incompatible
 	github.com/jackc/puddle v1.3.0
 	github.com/jackc/puddle/v2 v2.2.3

@@ -25,7 +25,9 @@ func Knees(points []Point) []Knee {
 	var order []key
 	byKey := map[key]map[int][]Point{}
 	for _, p := range points {
-		if p.MaxConns != p.Workers {
+		// A sizes sweep's points are about bytes, not the concurrency
+		// knee, and mixing their sizes would find none that means anything.
+		if p.MaxConns != p.Workers || p.Size > 0 {
 			continue
 		}
 		k := key{p.Server, p.Pool}

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/poolbench/poolbench/impls/server"
@@ -70,7 +71,7 @@ func (s *Sweep) config() []results.KV {
 		{Key: "cpu", Value: cpuModel()}, {Key: results.GoVersion, Value: runtime.Version()},
 		{Key: results.Model, Value: model},
 		{Key: results.Rate, Value: rate},
-		{Key: results.Size, Value: strconv.Itoa(s.Size)},
+		{Key: results.Size, Value: s.sizeConfig()},
 		{Key: results.Duration, Value: duration},
 		{Key: results.Warmup, Value: warmup},
 		{Key: results.Count, Value: strconv.Itoa(s.Count)},
@@ -99,7 +100,8 @@ func (r *Results) serverPoints(srv string) []Point {
 		}
 	}
 	slices.SortStableFunc(pts, func(a, b Point) int {
-		return cmp.Or(cmp.Compare(poolRank[a.Pool], poolRank[b.Pool]), cmp.Compare(a.MaxConns, b.MaxConns), cmp.Compare(a.Workers, b.Workers))
+		return cmp.Or(cmp.Compare(poolRank[a.Pool], poolRank[b.Pool]), cmp.Compare(a.MaxConns, b.MaxConns), cmp.Compare(a.Workers, b.Workers),
+			cmp.Compare(a.Size, b.Size))
 	})
 	return pts
 }
@@ -210,6 +212,11 @@ func pointName(b results.Bench, server, pool string, maxConns, workers int, extr
 // out when no request succeeded; per-class error counts only when non-zero.
 func (r *Results) pointResult(cfg []results.KV, p Point) results.Result {
 	v := []results.Value{{Unit: results.ReqPerSec, Value: p.ReqPerSec()}}
+	// Only with requests, as latency: benchfmt reads a 0 back in its unit
+	// as written, not tidied, so a reader by unit would not find it.
+	if p.Size > 0 && p.Requests > 0 {
+		v = append(v, results.Value{Unit: results.EchoMBPerSec, Value: p.ReqPerSec() * float64(p.Size) / 1e6})
+	}
 	ns := func(u results.Unit, d time.Duration) {
 		v = append(v, results.Value{Unit: u, Value: float64(d.Nanoseconds())})
 	}
@@ -277,9 +284,26 @@ func (r *Results) pointResult(cfg []results.KV, p Point) results.Result {
 	}
 }
 
-// echoName is p's name.
+// echoName is p's name; a point of a Sizes sweep ends it with its size.
 func echoName(p Point) results.Name {
-	return pointName(results.Echo, p.Server, p.Pool, p.MaxConns, p.Workers)
+	n := pointName(results.Echo, p.Server, p.Pool, p.MaxConns, p.Workers)
+	if p.Size > 0 {
+		n.Keys = append(n.Keys, results.KV{Key: results.Size, Value: strconv.Itoa(p.Size)})
+	}
+	return n
+}
+
+// sizeConfig is the size configuration line's value: the one message
+// size, or a Sizes sweep's list (each point's is in its name).
+func (s *Sweep) sizeConfig() string {
+	if len(s.Sizes) == 0 {
+		return strconv.Itoa(s.Size)
+	}
+	list := make([]string, len(s.Sizes))
+	for i, n := range s.Sizes {
+		list[i] = strconv.Itoa(n)
+	}
+	return strings.Join(list, ",")
 }
 
 // WriteFile writes r to path atomically (results.WriteFile): a failed or

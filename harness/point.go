@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -23,6 +24,9 @@ type Point struct {
 	Workers  int    // concurrent workers sharing the pool
 	MaxConns int    // the pool's MaxConns
 	Rep      int    // repetition, from 1
+	// Size is the message size in bytes of a point of a Sizes sweep, its
+	// name's size key; 0 when the sweep used Settings.Size for every point.
+	Size int
 
 	Requests int64         // successful requests completed in the window
 	Window   time.Duration // length of the measurement window
@@ -175,7 +179,7 @@ func (s *Sweep) runPoint(ctx context.Context, p planned, prog *progress, slot ti
 	workers := s.Shard.share(p.size.workers)
 	xs := make([]exchanger, workers)
 	for i := range xs {
-		if xs[i], err = newExchanger(srv.Protocol, s.Size, addr); err != nil {
+		if xs[i], err = newExchanger(srv.Protocol, cmp.Or(p.msg, s.Size), addr); err != nil {
 			return pt, err
 		}
 	}
@@ -210,7 +214,7 @@ func (s *Sweep) runPoint(ctx context.Context, p planned, prog *progress, slot ti
 		return pt, err
 	}
 	pt = Point{
-		Server: srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns, Rep: p.rep,
+		Server: srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns, Rep: p.rep, Size: p.msg,
 		Requests: total.ops, Window: s.Duration, Latency: total.latency(), Errors: total.errs,
 		Dials: dials.Load(), WindowDials: dialsTo - dialsFrom, Filled: int(min(filled, uint64(min(workers, s.Shard.share(p.size.maxConns))))), Wait: total.wait(),
 		Fairness: jain(perWorker), Stall: longestStall(perWorker, l.from, l.to),

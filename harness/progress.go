@@ -43,8 +43,8 @@ func (p *progress) step() (head string, eta time.Duration) {
 // point reports a finished echo point of repetition count.
 func (p *progress) point(pt Point, count int) {
 	head, eta := p.step()
-	p.printf("%s %s/%s maxconns=%d workers=%d rep %d/%d: %s req/s, p99 %v, wait p99 %v, fairness %.2f, %s; ETA %v",
-		head, pt.Server, pt.Pool, pt.MaxConns, pt.Workers, pt.Rep, count,
+	p.printf("%s %s/%s maxconns=%d workers=%d%s rep %d/%d: %s req/s, p99 %v, wait p99 %v, fairness %.2f, %s; ETA %v",
+		head, pt.Server, pt.Pool, pt.MaxConns, pt.Workers, sizeLabel(pt.Size), pt.Rep, count,
 		si(pt.ReqPerSec()), pt.Latency.P99.Round(time.Microsecond), pt.Wait.P99.Round(time.Microsecond), pt.Fairness,
 		errorSummary(pt.Errors), eta)
 	if pt.FirstOther != "" {

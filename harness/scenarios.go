@@ -144,7 +144,7 @@ func (p planned) questionKey() string {
 	case coldBurst:
 		return fmt.Sprintf("server=%s/maxconns=%d/burst=%d/dial=%v", p.srv.Name, p.size.maxConns, p.size.workers, p.dial)
 	default:
-		return fmt.Sprintf("server=%s/maxconns=%d/workers=%d", p.srv.Name, p.size.maxConns, p.size.workers)
+		return fmt.Sprintf("server=%s/maxconns=%d/workers=%d%s", p.srv.Name, p.size.maxConns, p.size.workers, sizeKey(p.msg))
 	}
 }
 
@@ -166,5 +166,5 @@ func (p planned) String() string {
 	case restartIdle:
 		return fmt.Sprintf("restart while idle %s/%s maxconns=%d workers=%d", p.srv.Name, p.pool.Name, p.size.maxConns, p.size.workers)
 	}
-	return fmt.Sprintf("%s/%s maxconns=%d workers=%d", p.srv.Name, p.pool.Name, p.size.maxConns, p.size.workers)
+	return fmt.Sprintf("%s/%s maxconns=%d workers=%d%s", p.srv.Name, p.pool.Name, p.size.maxConns, p.size.workers, sizeLabel(p.msg))
 }

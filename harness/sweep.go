@@ -109,6 +109,16 @@ type Sweep struct {
 	// It saves a child's start-up (150-250 ms here) per point; Restart
 	// needs a process of its own per point and ignores it.
 	ShareServer bool
+	// Sizes are message sizes in bytes, each swept as points of its own,
+	// named size=B after workers (benchstat -row /size) and carrying their
+	// payload throughput (results.EchoMBPerSec): bulk transfer, where
+	// server designs differ by copies, buffer sizes and the write path
+	// rather than by a 64-byte round trip. Each is 1 to MaxSize, and at
+	// most server.MaxDatagram for a server speaking UDP. Nil sweeps
+	// Settings.Size alone, with no size key in the names. A sizes sweep
+	// is of the steady load: not with Restart (whose results are named
+	// without a size), restart while idle or the cold burst.
+	Sizes []int
 	// Progress receives one line per point and the knees; nil discards.
 	Progress io.Writer
 
@@ -134,6 +144,9 @@ func (s *Sweep) Validate() error {
 	if err := s.Settings.validate(); err != nil {
 		return err
 	}
+	if err := s.validateSizes(); err != nil {
+		return err
+	}
 	if s.Fault != "" {
 		if _, err := faults.ParseSpec(s.Fault); err != nil {
 			return &FieldError{Field: "Fault", Err: err}
@@ -151,9 +164,13 @@ func (s *Sweep) Validate() error {
 		switch srv.Protocol {
 		case server.Echo, server.HTTP:
 		case server.UDP:
-			if s.Size > server.MaxDatagram {
-				return invalid("Size", "message size is %d bytes, but server %s speaks UDP: a datagram holds at most %d",
-					s.Size, srv.Name, server.MaxDatagram)
+			field, largest := "Size", s.Size
+			if len(s.Sizes) > 0 {
+				field, largest = "Sizes", slices.Max(s.Sizes)
+			}
+			if largest > server.MaxDatagram {
+				return invalid(field, "message size is %d bytes, but server %s speaks UDP: a datagram holds at most %d",
+					largest, srv.Name, server.MaxDatagram)
 			}
 		default:
 			return fmt.Errorf("server %s speaks unknown protocol %q", srv.Name, srv.Protocol)
@@ -196,7 +213,7 @@ func (s *Sweep) Preview() (*Results, error) {
 	for _, p := range s.points() {
 		switch p.exp {
 		case echoLoad:
-			res.Points = append(res.Points, Point{Server: p.srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns, Rep: 1})
+			res.Points = append(res.Points, Point{Server: p.srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns, Rep: 1, Size: p.msg})
 		case restartIdle:
 			res.Idle = append(res.Idle, IdleRestartPoint{Server: p.srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns, Rep: 1})
 		case coldBurst:
@@ -225,6 +242,7 @@ type planned struct {
 	size level
 	dial time.Duration // a cold burst's dial cost
 	rep  int
+	msg  int // the message size of a Sizes sweep's echo point; 0: Settings.Size
 }
 
 // level is one point's workers and pool size.
@@ -258,7 +276,9 @@ func (s *Sweep) points() []planned {
 					continue
 				}
 				for _, lv := range s.levels(srv) {
-					ps = append(ps, planned{exp: exp, srv: srv, pool: pd, size: lv, rep: 1})
+					for _, msg := range s.msgSizes() {
+						ps = append(ps, planned{exp: exp, srv: srv, pool: pd, size: lv, rep: 1, msg: msg})
+					}
 				}
 			}
 		}

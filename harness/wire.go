@@ -60,20 +60,52 @@ func stamp(msg []byte, seq uint64) {
 // echoClient speaks raw echo: write the message, read the same bytes back.
 type echoClient struct {
 	msg, got []byte
+	// wrote, for a message above writeAlone, receives the error of the
+	// write running beside the read; nil when the write comes first.
+	wrote chan error
 }
+
+// writeAlone is the largest message written before its echo is read. An
+// echo server sends back what it has read while the rest is still coming,
+// so a client that writes a large message whole before reading fills its
+// own receive buffer, then the server's send buffer: the server stops
+// reading, and the client's write never ends (until the deadline). 16 KiB
+// is Linux's default TCP send buffer (tcp_wmem), below every buffer on the
+// way; a larger message is written by a goroutine of its own while this
+// one reads, as a bulk sender and receiver would run.
+const writeAlone = 16 << 10
 
 func newEchoClient(size int) *echoClient {
 	e := &echoClient{msg: make([]byte, size), got: make([]byte, size)}
+	if size > writeAlone {
+		e.wrote = make(chan error, 1)
+	}
 	fillMessage(e.msg)
 	return e
 }
 
 func (e *echoClient) exchange(c net.Conn, seq uint64) (bool, error) {
 	stamp(e.msg, seq)
-	if _, err := c.Write(e.msg); err != nil {
-		return false, err
+	if e.wrote == nil {
+		if _, err := c.Write(e.msg); err != nil {
+			return false, err
+		}
+	} else {
+		// Write returns when all of msg is written or the conn fails; the
+		// conn's deadline bounds both, so the wait below ends too. msg is
+		// not touched again before that.
+		go func() {
+			_, err := c.Write(e.msg)
+			e.wrote <- err
+		}()
 	}
-	if _, err := io.ReadFull(c, e.got); err != nil {
+	_, err := io.ReadFull(c, e.got)
+	if e.wrote != nil {
+		if werr := <-e.wrote; err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
 		return false, err
 	}
 	if !bytes.Equal(e.msg, e.got) {

@@ -42,6 +42,8 @@ var rules = map[string]rule{
 }
 
 func init() {
+	// Payload per second of each shard's window, summed as req/s is.
+	rules[results.EchoMBPerSec.Name] = sum
 	for _, lp := range results.LatencyPercentiles {
 		rules[lp.Unit.Name] = fromHist
 	}

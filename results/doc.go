@@ -27,7 +27,9 @@
 //
 //	BenchmarkEcho/server=S/pool=P/maxconns=M/workers=W-G
 //
-// benchstat projects on those keys: -col /pool -row /workers.
+// benchstat projects on those keys: -col /pool -row /workers. A sizes
+// sweep (poolbench sweep -sizes) ends each Echo name with size=B, the
+// message bytes, and records echo-MB/s: -table '' -col /server -row /size.
 //
 // # Layout
 //

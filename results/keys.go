@@ -41,9 +41,13 @@ const (
 // Keys of file configuration lines, beyond the testing package's goos,
 // goarch, cpu, pkg.
 const (
-	GoVersion Key = "go"       // runtime.Version() of the client
-	Rate      Key = "rate"     // open loop: total req/s; "closed" in closed loop
-	Size      Key = "size"     // message bytes
+	GoVersion Key = "go"   // runtime.Version() of the client
+	Rate      Key = "rate" // open loop: total req/s; "closed" in closed loop
+	// Size is the message bytes: a configuration line, and in a sizes
+	// sweep (poolbench sweep -sizes) also the last key of every Echo name
+	// (Echo/server=S/pool=P/maxconns=M/workers=W/size=B), the line then
+	// listing the sizes swept.
+	Size      Key = "size"
 	Duration  Key = "duration" // each point's measurement window
 	Warmup    Key = "warmup"   // each point's unmeasured warm-up
 	Count     Key = "count"    // repetitions of every point

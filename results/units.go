@@ -78,6 +78,13 @@ var (
 	FDHeadroom      = Unit{"fd-headroom", Higher}     // RLIMIT_NOFILE less the server's open fds: 0 means accept fails with EMFILE
 )
 
+// EchoMBPerSec is an Echo point's payload echoed per second of the
+// window, in MB (10^6 bytes), counted in one direction: each successful
+// request's message once (the echo carries as many bytes back; HTTP heads
+// are not counted). Written for the points of a sizes sweep (a size= key)
+// that completed requests.
+var EchoMBPerSec = Unit{"echo-MB/s", Higher}
+
 // StartErr is a sharded point's start error: how much later than its
 // scheduled wall-clock time (-start-at, point k at start + k x (its length
 // + gap)) its load began, by the shard host's clock. Written only under
@@ -114,7 +121,7 @@ var (
 
 // EchoUnits are the units of an Echo point, in the order they are
 // written; error classes come after Errors.
-var EchoUnits = []Unit{ReqPerSec, P50, P90, P99, P999, MaxLat, Errors, Dials, DialRate, Filled,
+var EchoUnits = []Unit{ReqPerSec, EchoMBPerSec, P50, P90, P99, P999, MaxLat, Errors, Dials, DialRate, Filled,
 	WaitPerOp, WaitP50, WaitP99, WaitMax, Waited, Fairness, Stall, CPUPerOp, RSSPerConn,
 	TimeWaitClient, TimeWaitServer, CloseWait, SynRecv, ListenOverflows, ListenDrops, PortsInUse, PortsRange, ServerFDs, FDHeadroom}
 

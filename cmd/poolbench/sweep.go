@@ -31,7 +31,11 @@ For each server design (started as a child process, "poolbench serve", per
 point; or the one server at -addr), each pool design, each pool size
 (-maxconns) and each worker level (-workers), runs W workers sharing one
 pool of M conns that loop Get, write -size bytes, read the echo, verify
-it, Put, for -duration after -warmup. -maxconns auto means M = W (no Get
+it, Put, for -duration after -warmup. -sizes LIST sweeps message sizes
+instead (bulk transfer: 64,256,1Ki,4Ki,16Ki,64Ki,256Ki,1Mi): every point
+once per size, named .../workers=W/size=B and recording echo-MB/s, the
+payload echoed per second in one direction (benchstat -table ''
+-col /server -row /size); a UDP server takes sizes up to 65507 bytes. -maxconns auto means M = W (no Get
 waits for a conn); a pool larger than its workers is not swept.
 Repetitions (-count) are interleaved: rep 1 of every point, then rep 2.
 -preset names the levels, durations and counts (harness.Presets); a flag
@@ -80,6 +84,7 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	fs.DurationVar(&set.Warmup, "warmup", def.Warmup, "unmeasured warm-up before each window")
 	fs.IntVar(&set.Count, "count", def.Count, "repetitions of every point, interleaved")
 	fs.IntVar(&set.Size, "size", def.Size, "message size in `bytes`")
+	sizes := fs.String("sizes", "", sizesUsage)
 	fs.DurationVar(&set.OpTimeout, "timeout", def.OpTimeout, "deadline of one request's dial, write and read")
 	s := &harness.Sweep{Progress: stderr}
 	fs.Float64Var(&s.Rate, "rate", 0, "open loop: total `req/s` on a fixed schedule (0: closed loop)")
@@ -144,6 +149,17 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	}
 	if err := checkSweepFlags(s, *loops, *addr, s.Restart.At); err != nil {
 		return err
+	}
+	if given["sizes"] {
+		if s.Sizes, err = parseSizes(*sizes); err != nil {
+			return err
+		}
+		switch {
+		case given["size"]:
+			return flagError("sweep", "sizes", *sizes, "-size is one message size and -sizes a list of them: give one of the two")
+		case scen.asked():
+			return flagError("sweep", "sizes", *sizes, "-restart-idle and -cold-burst run at one message size (-size)")
+		}
 	}
 	if s.Shard, err = shard.resolve(getenv, *addr, s.Workers); err != nil {
 		return err
@@ -419,7 +435,7 @@ func joinLevels(ns []int) string {
 // sweepFlags names the flag that sets each harness.Sweep field.
 var sweepFlags = map[string]string{
 	"Workers": "workers", "MaxConns": "maxconns", "Duration": "duration", "Warmup": "warmup", "Count": "count",
-	"Size": "size", "OpTimeout": "timeout", "Rate": "rate", "Fault": "fault", "Restart.At": "restart",
+	"Size": "size", "Sizes": "sizes", "OpTimeout": "timeout", "Rate": "rate", "Fault": "fault", "Restart.At": "restart",
 	"ColdBurst": "cold-burst", "ColdBurst.DialDelays": "dial-delays",
 }
 
