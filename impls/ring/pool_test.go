@@ -261,61 +261,73 @@ func stallHead(t *testing.T, p *Pool) (net.Conn, func()) {
 	return c.val.Acquire(), func() { c.seq.Store(pos + q.mask + 1) }
 }
 
+// fillBehindStall leaves p (MaxConns 3) with a Get stalled in the ring
+// holding one conn, one conn in the hot cell and the ring's next push bound
+// for the stalled cell. It returns the stalled Get's conn, the func that
+// lets it finish, and a conn the caller holds, whose Put will spill.
+func fillBehindStall(t *testing.T, p *Pool) (stalled net.Conn, resume func(), held net.Conn) {
+	t.Helper()
+	a, b, c := mustGet(t, p), mustGet(t, p), mustGet(t, p)
+	for _, x := range []net.Conn{a, b, c} {
+		p.Put(x) // a to the hot cell, b and c to the ring
+	}
+	stalled, resume = stallHead(t, p)   // b's cell
+	a, c = mustGet(t, p), mustGet(t, p) // the hot conn, the ring's last
+	p.Put(a)                            // hot again
+	return stalled, resume, c
+}
+
 // TestStalledGetDoesNotCloseConns: a Put that laps round to the cell a
 // stalled Get blocks must keep its conn (in the spill) rather than close
 // it, and the spill must drain back into the ring once the Get moves on.
 func TestStalledGetDoesNotCloseConns(t *testing.T) {
-	p, d := newTestPool(t, pool.Config{MaxConns: 2})
-	a, b := mustGet(t, p), mustGet(t, p)
-	p.Put(a)
-	p.Put(b)
-	a, resume := stallHead(t, p)
-
-	b = mustGet(t, p)
-	if err := p.Put(b); err != nil { // its cell is the stalled one's
+	p, d := newTestPool(t, pool.Config{MaxConns: 3})
+	stalled, resume, c := fillBehindStall(t, p)
+	if err := p.Put(c); err != nil { // the hot cell is full, c's ring cell is the stalled one's
 		t.Fatal(err)
 	}
-	if s := p.Stats(); d.live.Load() != 2 || s.Idle != 1 || p.spilled.Load() != 1 {
-		t.Fatalf("Put behind a stalled Get: live %d, spilled %d, stats %+v; want b kept in the spill",
+	if s := p.Stats(); d.live.Load() != 3 || s.Idle != 2 || p.spilled.Load() != 1 {
+		t.Fatalf("Put behind a stalled Get: live %d, spilled %d, stats %+v; want c kept in the spill",
 			d.live.Load(), p.spilled.Load(), s)
 	}
-	b = mustGet(t, p)
-	if p.spilled.Load() != 0 || d.dials.Load() != 2 {
-		t.Fatalf("Get with a spilled conn: spilled %d, dials %d; want the spilled conn taken", p.spilled.Load(), d.dials.Load())
+	x, y := mustGet(t, p), mustGet(t, p) // the hot conn, then the spilled one
+	if p.spilled.Load() != 0 || d.dials.Load() != 3 {
+		t.Fatalf("Gets with a hot and a spilled conn: spilled %d, dials %d; want the spilled conn taken", p.spilled.Load(), d.dials.Load())
 	}
-	p.Put(b) // spilled again: the cell is still blocked
+	p.Put(x)
+	p.Put(y) // spilled again: the cell is still blocked
+	if p.spilled.Load() != 1 {
+		t.Fatalf("spilled %d, want 1 while the cell is still blocked", p.spilled.Load())
+	}
 
 	resume()
-	if err := p.Put(a); err != nil {
+	if err := p.Put(stalled); err != nil {
 		t.Fatal(err)
 	}
-	if s := p.Stats(); s.Idle != 2 || p.spilled.Load() != 0 || d.live.Load() != 2 || d.dials.Load() != 2 {
-		t.Fatalf("after the stall: spilled %d, live %d, dials %d, stats %+v; want both conns back in the ring",
+	if s := p.Stats(); s.Idle != 3 || p.spilled.Load() != 0 || d.live.Load() != 3 || d.dials.Load() != 3 {
+		t.Fatalf("after the stall: spilled %d, live %d, dials %d, stats %+v; want every conn back in the cell and the ring",
 			p.spilled.Load(), d.live.Load(), d.dials.Load(), s)
 	}
 }
 
 // TestReaperSweepsSpill: a conn kept in the spill expires like one in the
-// ring, without traffic.
+// ring or the hot cell, without traffic.
 func TestReaperSweepsSpill(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p, d := newTestPool(t, pool.Config{MaxConns: 2, IdleTimeout: time.Second})
-		a, b := mustGet(t, p), mustGet(t, p)
-		p.Put(a)
-		p.Put(b)
-		a, resume := stallHead(t, p)
+		p, d := newTestPool(t, pool.Config{MaxConns: 3, IdleTimeout: time.Second})
+		stalled, resume, c := fillBehindStall(t, p)
 		defer resume()
-		b = mustGet(t, p)
-		p.Put(b)
+		p.Put(c)
 		if p.spilled.Load() != 1 {
 			t.Fatalf("spilled %d, want 1", p.spilled.Load())
 		}
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
-		if s := p.Stats(); d.live.Load() != 1 || s.Idle != 0 || s.IdleTimeoutClosed != 1 {
-			t.Fatalf("2s after spilling: live %d, stats %+v; want the spilled conn reaped", d.live.Load(), s)
+		if s := p.Stats(); d.live.Load() != 1 || s.Idle != 0 || s.IdleTimeoutClosed != 2 || p.spilled.Load() != 0 {
+			t.Fatalf("2s after spilling: live %d, spilled %d, stats %+v; want the hot and the spilled conn reaped",
+				d.live.Load(), p.spilled.Load(), s)
 		}
-		p.Discard(a)
+		p.Discard(stalled)
 	})
 }
 

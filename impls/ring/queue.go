@@ -37,7 +37,7 @@ type queue[T any] struct {
 	_     [cacheLine - 8]byte
 	cells []cell[T] // read-only after newQueue
 	mask  uint64    // len(cells)-1
-	limit uint64    // most elements held at once, 1..len(cells)
+	limit uint64    // most elements held at once, 0..len(cells)
 	_     [cacheLine - 40]byte
 }
 
@@ -57,12 +57,13 @@ type cell[T any] struct {
 // newQueue returns an empty queue that holds at most limit elements in
 // limit rounded up to a power of two cells, and at least 2: with one cell
 // the sequence a consumer leaves (pos+len) equals the one a producer
-// publishes (pos+1), and a full cell would look free. limit must be >= 1.
+// publishes (pos+1), and a full cell would look free. limit must be >= 0;
+// a queue of limit 0 is always full and always empty.
 func newQueue[T any](limit int) *queue[T] {
-	if limit < 1 {
-		panic("ring: queue limit must be at least 1")
+	if limit < 0 {
+		panic("ring: queue limit must not be negative")
 	}
-	n := max(uint64(1)<<bits.Len64(uint64(limit-1)), 2)
+	n := max(uint64(1)<<bits.Len64(uint64(max(limit, 1)-1)), 2)
 	q := &queue[T]{cells: make([]cell[T], n), mask: n - 1, limit: uint64(limit)}
 	for i := range q.cells {
 		q.cells[i].seq.Store(uint64(i))
@@ -153,9 +154,6 @@ func (q *queue[T]) len() int {
 	}
 	return int(min(t-h, q.limit))
 }
-
-// popped returns how many pops have been claimed since the queue was made.
-func (q *queue[T]) popped() uint64 { return q.head.Load() }
 
 // cap returns the most elements the queue holds at once.
 func (q *queue[T]) cap() int { return int(q.limit) }

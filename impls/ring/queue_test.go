@@ -44,7 +44,7 @@ func TestQueueFIFOAcrossLaps(t *testing.T) {
 }
 
 func TestQueueFullAndEmpty(t *testing.T) {
-	for _, c := range []struct{ limit, cells int }{{1, 2}, {2, 2}, {3, 4}, {4, 4}, {5, 8}, {8, 8}} {
+	for _, c := range []struct{ limit, cells int }{{0, 2}, {1, 2}, {2, 2}, {3, 4}, {4, 4}, {5, 8}, {8, 8}} {
 		q := newQueue[int](c.limit)
 		if len(q.cells) != c.cells || q.cap() != c.limit {
 			t.Fatalf("limit %d: %d cells, cap %d; want %d cells", c.limit, len(q.cells), q.cap(), c.cells)

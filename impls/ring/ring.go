@@ -1,16 +1,20 @@
 // Package ring is a connection pool built for the uncontended fast path:
-// idle conns sit in a lock-free bounded MPMC queue (queue.go), capacity is
-// one atomic count of open and dialing conns reserved by CAS, and a Get or
-// Put that finds a conn or room touches no lock, reads no clock (unless a
-// timeout is set) and allocates nothing. Goroutines park only when the pool
-// is exhausted, on a mutex-guarded FIFO of waiters (wait.go); while anyone
-// is parked, Put hands its conn straight to the oldest waiter and a new Get
-// queues behind them instead of taking from the ring.
+// idle conns sit in one hot cell and behind it a lock-free bounded MPMC
+// queue (queue.go), capacity is one atomic count of open and dialing conns
+// reserved by CAS, and a Get or Put that finds a conn or room touches no
+// lock, reads no clock (unless a timeout is set) and allocates nothing but
+// its share of a block of hand-out handles. Goroutines park only when the
+// pool is exhausted, on a mutex-guarded FIFO of waiters (wait.go); while
+// anyone is parked, Put hands its conn straight to the oldest waiter and a
+// new Get queues behind them instead of taking an idle conn.
 //
-// The idle queue is first-in first-out, so Get reuses the conn that has been
-// idle longest. Unlike a most-recently-used stack this keeps every idle conn
-// in rotation, so under a light but steady load IdleTimeout rarely closes
-// any; that is the price of a queue that needs no lock.
+// The hot cell holds the most recently returned conn: a Put fills it with
+// one CAS when it is empty and a Get empties it with one swap, where the
+// queue costs two locked instructions on each side (claiming a position and
+// publishing the cell; Go's atomic stores are locked XCHGs on amd64). Only
+// when the cell is taken do conns queue, first-in first-out. Under a light
+// load one conn then serves every Get and the others age out under
+// IdleTimeout, as database/sql's most-recently-used reuse lets them.
 package ring
 
 import (
@@ -34,11 +38,12 @@ import (
 //
 // Lost wakeups are ruled out by pairs of atomics that each side writes and
 // then reads in the opposite order (all Go atomics are sequentially
-// consistent): a Put pushes to the ring and then reads waiters, a Get that
+// consistent): a Put fills the hot cell or pushes to the ring and then
+// reads waiters, a Get that
 // is about to park increments waiters and then re-checks the ring and the
 // capacity; a free slot decrements slots and then reads waiters; Close
-// stores closed and then drains the ring, a Put pushes and then reads
-// closed; a spill adds to spilled and then reads the ring's length, a push
+// stores closed and then drains the cell and the ring, a Put fills or
+// pushes and then reads closed; a spill adds to spilled and then reads the ring's length, a push
 // reads spilled after it lands. In each pair at least one side sees the
 // other.
 type Pool struct {
@@ -54,6 +59,11 @@ type Pool struct {
 	closed atomic.Bool
 	_      [cacheLine]byte
 
+	// hot is the most recently returned idle conn, or nil; see the package
+	// doc. It counts toward MaxIdle, so the ring holds MaxIdle-1.
+	hot atomic.Pointer[lease.Entry]
+	_   [cacheLine - 8]byte
+
 	// waiters is the number of parked Gets, len(wq), and spilled is
 	// len(spill). Both are written under mu and read without it: nonzero
 	// sends Get and Put to the slow path.
@@ -67,12 +77,10 @@ type Pool struct {
 	dialing atomic.Int64 // dials in flight, for Stats
 	_       [cacheLine - 16]byte
 
-	// counters.Reuses counts only the reuses of the slow path. The fast
-	// path's reuses are the ring's pops (its head position) less otherPops,
-	// the pops that were not a Get taking a fresh conn: that keeps an atomic
-	// add off the fast path, and Stats adds the two up.
-	counters  counters.Counters
-	otherPops atomic.Uint64
+	// counters leaves Reuses alone: the ledger counts hand-outs from the
+	// conns' own generations, which keeps an atomic add off the fast path.
+	counters counters.Counters
+	ledger   lease.Ledger
 
 	mu    sync.Mutex
 	wq    waitQueue      // guarded by mu
@@ -90,11 +98,11 @@ func New(cfg pool.Config) (pool.Pool, error) {
 	p := &Pool{
 		cfg:    cfg,
 		policy: expiry.New(cfg),
-		idle:   newQueue[*lease.Entry](cfg.MaxIdle),
+		idle:   newQueue[*lease.Entry](cfg.MaxIdle - 1), // the hot cell holds one
 		spill:  make([]*lease.Entry, 0, cfg.MaxIdle),
 	}
 	p.slot = dialer.Slot{
-		Owner: p, Dial: cfg.Dial, Stats: &p.counters, Dialing: &p.dialing,
+		Owner: p, Dial: cfg.Dial, Stats: &p.counters, Dialing: &p.dialing, Ledger: &p.ledger,
 		Closed: p.closed.Load, Free: p.freeSlot, Drop: p.drop, Keep: func(e *lease.Entry) { p.offer(e, time.Time{}) },
 	}
 	if p.policy.Timed() {
@@ -115,27 +123,18 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 		if p.waiters.Load() != 0 {
 			return p.wait(ctx)
 		}
-		if e, ok := p.idle.pop(); ok {
+		e, ok := p.takeIdle()
+		if !ok && p.spilled.Load() != 0 {
+			e, ok = p.unspill()
+		}
+		if ok {
 			cause := p.policy.OnGet(&e.Life)
 			if cause == expiry.Fresh {
-				return e.Acquire(), nil // counted by the ring's head, see otherPops
+				return e.Acquire(), nil // counted by the ledger
 			}
-			p.otherPops.Add(1)
 			p.retire(e, cause)
 			p.freeSlot()
 			continue
-		}
-		if p.spilled.Load() != 0 {
-			if e, ok := p.unspill(); ok {
-				cause := p.policy.OnGet(&e.Life)
-				if cause == expiry.Fresh {
-					p.counters.Reuses.Add(1)
-					return e.Acquire(), nil
-				}
-				p.retire(e, cause)
-				p.freeSlot()
-				continue
-			}
 		}
 		if p.slots.TryReserve(p.cfg.MaxConns) {
 			return p.slot.Get(ctx)
@@ -210,15 +209,11 @@ func (p *Pool) Close() error {
 // Stats returns a snapshot of the pool's gauges and counters.
 func (p *Pool) Stats() pool.Stats {
 	s := p.counters.Snapshot()
-	// otherPops first: it grows after the pop it counts, so reading it
-	// before the head keeps the difference from going negative; a pop in
-	// flight may count as a reuse until its otherPops add lands.
-	other := p.otherPops.Load()
-	s.Reuses += p.idle.popped() - other
 	s.Dialing = int(p.dialing.Load())
 	s.Open = max(p.slots.InUse()-s.Dialing, 0)
-	s.Idle = min(p.idle.len()+int(p.spilled.Load()), s.Open)
+	s.Idle = min(p.idleLen()+int(p.spilled.Load()), s.Open)
 	s.InUse = s.Open - s.Idle
+	s.Reuses = p.ledger.Reuses(s.InUse)
 	return s
 }
 
@@ -234,14 +229,20 @@ func (p *Pool) freeSlot() {
 // retire closes an entry that the reuse policy refused for cause. The
 // caller still owns its slot.
 func (p *Pool) retire(e *lease.Entry, cause expiry.Cause) {
-	e.Raw().Close()
+	p.close(e)
 	p.counters.Expired(cause)
 }
 
 // drop closes an entry and frees its slot.
 func (p *Pool) drop(e *lease.Entry) {
-	e.Raw().Close()
+	p.close(e)
 	p.freeSlot()
+}
+
+// close closes an entry the pool owns and strikes it from the ledger.
+func (p *Pool) close(e *lease.Entry) {
+	e.Raw().Close()
+	p.ledger.Remove(e)
 }
 
 // offer gives an entry the pool owns to the oldest waiter, or keeps it idle
@@ -269,7 +270,7 @@ func (p *Pool) keep(e *lease.Entry) bool {
 	if p.waiters.Load() != 0 && p.handOff(e) {
 		return false
 	}
-	if !p.idle.push(e) {
+	if (p.hot.Load() != nil || !p.hot.CompareAndSwap(nil, e)) && !p.idle.push(e) {
 		return p.spillOrDrop(e)
 	}
 	if p.closed.Load() {
@@ -296,32 +297,51 @@ func (p *Pool) drain() {
 	}
 }
 
-// takeIdle pops an idle entry for anything but Get's fast path.
+// takeIdle takes the hot conn, or else the ring's oldest. It looks before
+// it swaps, so that Gets that find the cell empty leave its line shared.
 func (p *Pool) takeIdle() (*lease.Entry, bool) {
-	e, ok := p.idle.pop()
-	if ok {
-		p.otherPops.Add(1)
+	if e := p.hot.Load(); e != nil {
+		if e = p.hot.Swap(nil); e != nil {
+			return e, true
+		}
 	}
-	return e, ok
+	return p.idle.pop()
 }
 
-// sweep is the reaper's pass: it takes each idle entry off the ring once,
-// closes the expired ones and puts the others back. Rotating one entry at a
-// time keeps the others' order and leaves at most one missing from the ring
-// at any moment, so concurrent Gets barely notice.
+// idleLen is how many conns the hot cell and the ring hold, with the
+// ring's len's precision.
+func (p *Pool) idleLen() int {
+	n := p.idle.len()
+	if p.hot.Load() != nil {
+		n++
+	}
+	return n
+}
+
+// sweep is the reaper's pass: it takes the hot conn and then each idle
+// entry off the ring once, closes the expired ones and puts the others
+// back. Rotating one entry at a time keeps the others' order and leaves at
+// most one missing at any moment, so concurrent Gets barely notice. An entry
+// put back may land in the hot cell, which the pass does not look at again.
 func (p *Pool) sweep() {
 	now := time.Now()
-	for n := p.idle.len(); n > 0; n-- {
-		e, ok := p.takeIdle()
-		if !ok {
-			break
-		}
+	check := func(e *lease.Entry) {
 		if cause := p.policy.Expired(&e.Life, now); cause != expiry.Fresh {
 			p.retire(e, cause)
 			p.freeSlot()
-			continue
+			return
 		}
 		p.offer(e, now) // which arms the reaper for e again
+	}
+	if e := p.hot.Swap(nil); e != nil {
+		check(e)
+	}
+	for n := p.idle.len(); n > 0; n-- {
+		e, ok := p.idle.pop()
+		if !ok {
+			break
+		}
+		check(e)
 	}
 	if next := p.sweepSpill(now); !next.IsZero() {
 		p.reaper.ArmBy(next, now)

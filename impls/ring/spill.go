@@ -38,7 +38,7 @@ func (p *Pool) spillOrDrop(e *lease.Entry) bool {
 		// Counted after adding to spilled: a push that read spilled
 		// before that has reached the ring by now, and one that reads it
 		// after will rebalance.
-		if p.idle.len()+len(p.spill) > p.cfg.MaxIdle {
+		if p.idleLen()+len(p.spill) > p.cfg.MaxIdle {
 			p.unspillLocked()
 			kept = false
 		}
@@ -65,7 +65,7 @@ func (p *Pool) rebalance() {
 			p.mu.Unlock()
 			return
 		}
-		over := p.idle.len()+n > p.cfg.MaxIdle
+		over := p.idleLen()+n > p.cfg.MaxIdle
 		if !over && !p.idle.push(p.spill[n-1]) {
 			p.mu.Unlock()
 			return // the ring is still blocked

@@ -119,8 +119,7 @@ func (p *Pool) wait(ctx context.Context) (net.Conn, error) {
 		p.retire(e, cause)
 		return p.slot.Get(ctx)
 	}
-	p.counters.Reuses.Add(1)
-	return e.Acquire(), nil
+	return e.Acquire(), nil // counted by the ledger
 }
 
 // cancel takes a waiter whose ctx ended out of the queue. If a grant beat

@@ -9,7 +9,9 @@
 // take is one atomic swap and each fill one CAS, on a line that mostly only
 // the P's own goroutines touch, so in the steady state Gets and Puts on
 // different Ps share no written cache line at all. Capacity is one atomic
-// count of open and dialing conns, touched only by dials and closes.
+// count of open and dialing conns, touched only by dials and closes, and
+// reuses are counted by the hand-out ledger (internal/lease), not by a
+// counter on the fast path.
 //
 // When the pool is exhausted, Gets park on a mutex-guarded FIFO (wait.go),
 // and while anyone is parked a Put hands its conn to the oldest waiter and
@@ -43,13 +45,10 @@ import (
 // every Get or Put reads, off each other's cache lines.
 const cacheLine = 64
 
-// cell holds one idle conn, or nil. reuses counts the Gets that took their
-// conn from this cell, on the line the Get writes anyway, so the fast path
-// needs no shared counter.
+// cell holds one idle conn, or nil, on a cache line of its own.
 type cell struct {
-	e      atomic.Pointer[lease.Entry]
-	reuses atomic.Uint64
-	_      [cacheLine - 16]byte
+	e atomic.Pointer[lease.Entry]
+	_ [cacheLine - 8]byte
 }
 
 // Pool is the sharded pool. Create it with New.
@@ -81,7 +80,8 @@ type Pool struct {
 	dialing atomic.Int64 // dials in flight, for Stats
 	_       [cacheLine - 16]byte
 
-	counters counters.Counters // Reuses counts the slow path's only; see cell.reuses
+	counters counters.Counters // Reuses left alone: the ledger counts them
+	ledger   lease.Ledger
 
 	mu sync.Mutex
 	wq []*waiter // guarded by mu; oldest first
@@ -103,7 +103,7 @@ func New(cfg pool.Config) (pool.Pool, error) {
 		p.bounds = append(p.bounds, i*cfg.MaxIdle/n)
 	}
 	p.slot = dialer.Slot{
-		Owner: p, Dial: cfg.Dial, Stats: &p.counters, Dialing: &p.dialing,
+		Owner: p, Dial: cfg.Dial, Stats: &p.counters, Dialing: &p.dialing, Ledger: &p.ledger,
 		Closed: p.closed.Load, Free: p.freeSlot, Drop: p.drop, Keep: p.offer,
 	}
 	if p.policy.Timed() {
@@ -127,7 +127,7 @@ func (p *Pool) home() int {
 // take removes an idle entry, scanning the cells from home: its own shard's
 // first, then the next shards' in turn (stealing). It returns nil when
 // every cell is empty.
-func (p *Pool) take(home int) (*lease.Entry, *cell) {
+func (p *Pool) take(home int) *lease.Entry {
 	n := len(p.cells)
 	for k := range n {
 		j := home + k
@@ -137,11 +137,11 @@ func (p *Pool) take(home int) (*lease.Entry, *cell) {
 		c := &p.cells[j]
 		if c.e.Load() != nil {
 			if e := c.e.Swap(nil); e != nil {
-				return e, c
+				return e
 			}
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 // fill puts e in a free cell, scanning from home as take does, and reports
@@ -174,11 +174,10 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 		if p.waiters.Load() != 0 {
 			return p.wait(ctx)
 		}
-		if e, c := p.take(home); e != nil {
+		if e := p.take(home); e != nil {
 			cause := p.policy.OnGet(&e.Life)
 			if cause == expiry.Fresh {
-				c.reuses.Add(1)
-				return e.Acquire(), nil
+				return e.Acquire(), nil // counted by the ledger
 			}
 			p.retire(e, cause)
 			p.freeSlot()
@@ -280,7 +279,6 @@ func (p *Pool) Stats() pool.Stats {
 	s := p.counters.Snapshot()
 	idle := 0
 	for i := range p.cells {
-		s.Reuses += p.cells[i].reuses.Load()
 		if p.cells[i].e.Load() != nil {
 			idle++
 		}
@@ -289,6 +287,7 @@ func (p *Pool) Stats() pool.Stats {
 	s.Open = max(p.open.InUse()-s.Dialing, 0)
 	s.Idle = min(idle, s.Open)
 	s.InUse = s.Open - s.Idle
+	s.Reuses = p.ledger.Reuses(s.InUse)
 	return s
 }
 
@@ -304,14 +303,20 @@ func (p *Pool) freeSlot() {
 // retire closes an entry the reuse policy refused for cause. The caller
 // still owns its slot.
 func (p *Pool) retire(e *lease.Entry, cause expiry.Cause) {
-	e.Raw().Close()
+	p.close(e)
 	p.counters.Expired(cause)
 }
 
 // drop closes an entry and frees its slot.
 func (p *Pool) drop(e *lease.Entry) {
-	e.Raw().Close()
+	p.close(e)
 	p.freeSlot()
+}
+
+// close closes an entry the pool owns and strikes it from the ledger.
+func (p *Pool) close(e *lease.Entry) {
+	e.Raw().Close()
+	p.ledger.Remove(e)
 }
 
 // drain closes every idle entry. Each swap hands one entry to one caller,

@@ -79,8 +79,7 @@ func (p *Pool) wait(ctx context.Context) (net.Conn, error) {
 		p.retire(e, cause) // its slot is ours to dial with
 		return p.slot.Get(ctx)
 	}
-	p.counters.Reuses.Add(1)
-	return e.Acquire(), nil
+	return e.Acquire(), nil // counted by the ledger
 }
 
 // cancel takes a waiter whose ctx ended out of the queue. A grant that beat
@@ -137,7 +136,7 @@ func (p *Pool) serve() {
 // serveLocked is serve with mu held.
 func (p *Pool) serveLocked() {
 	for len(p.wq) > 0 {
-		if e, _ := p.take(0); e != nil {
+		if e := p.take(0); e != nil {
 			p.grant(p.popWaiter(), e, false, nil)
 		} else if p.open.TryReserve(p.cfg.MaxConns) {
 			p.grant(p.popWaiter(), nil, true, nil)

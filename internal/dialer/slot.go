@@ -21,6 +21,7 @@ type Slot struct {
 	Dial    func(ctx context.Context) (net.Conn, error)
 	Stats   *counters.Counters
 	Dialing *atomic.Int64 // dials in flight
+	Ledger  *lease.Ledger // if set, every conn dialed is added to it
 
 	Closed func() bool        // whether the pool has been closed
 	Free   func()             // gives back the reserved slot (and serves waiters)
@@ -47,6 +48,9 @@ func (s *Slot) Get(ctx context.Context) (net.Conn, error) {
 		s.Drop(e)
 		return nil, pool.ErrClosed
 	}
+	if s.Ledger != nil {
+		s.Ledger.Add(e, true)
+	}
 	return e.Acquire(), nil
 }
 
@@ -56,6 +60,9 @@ func (s *Slot) late(e *lease.Entry, err error) {
 	if err != nil {
 		s.Free()
 		return
+	}
+	if s.Ledger != nil {
+		s.Ledger.Add(e, false)
 	}
 	s.Keep(e)
 }

@@ -65,6 +65,9 @@ type Entry struct {
 	// cycle is marking, which a Get should not.
 	block *[handlesPerBlock]Conn
 	next  int
+
+	// ledgerAt is e's index in its pool's Ledger, guarded by the Ledger.
+	ledgerAt int
 }
 
 // NewEntry wraps a freshly dialed conn for owner. now is its creation time.

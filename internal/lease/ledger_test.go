@@ -1,0 +1,109 @@
+package lease
+
+import (
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestLedgerCountsReuses drives three conns through hand-outs the way a pool
+// does and checks the ledger's count after each step against the reuses
+// that happened.
+func TestLedgerCountsReuses(t *testing.T) {
+	o := &owner{}
+	var l Ledger
+	newEntry := func() *Entry {
+		a, b := net.Pipe()
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return NewEntry(o, a, time.Now())
+	}
+	mustRelease := func(c net.Conn) {
+		t.Helper()
+		if _, err := Release(o, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(what string, held int, want uint64) {
+		t.Helper()
+		if got := l.Reuses(held); got != want {
+			t.Fatalf("%s: Reuses(%d) = %d, want %d", what, held, got, want)
+		}
+	}
+
+	a := newEntry()
+	l.Add(a, true)
+	ca := a.Acquire()
+	check("a dialed and handed to its Get", 1, 0)
+	mustRelease(ca)
+	check("a returned", 0, 0)
+	ca = a.Acquire()
+	check("a reused", 1, 1)
+
+	b := newEntry() // a dial whose Get left: its first hand-out is a reuse
+	l.Add(b, false)
+	check("b dialed for nobody", 1, 1)
+	cb := b.Acquire()
+	check("b handed to a waiter", 2, 2)
+
+	if _, err := Release(o, ca); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Release(o, ca); err == nil {
+		t.Fatal("double Release succeeded")
+	}
+	check("a returned, a double Put rejected", 1, 2)
+	l.Remove(a) // the pool closes a: its hand-outs stay counted
+	l.Remove(a) // removing twice changes nothing
+	check("a closed", 1, 2)
+
+	c := newEntry()
+	l.Add(c, true)
+	cc := c.Acquire()
+	mustRelease(cb)
+	mustRelease(cc)
+	cb, cc = b.Acquire(), c.Acquire()
+	check("b and c reused", 2, 4)
+	mustRelease(cb)
+	l.Remove(b)
+	mustRelease(cc)
+	check("b closed, c idle", 0, 4)
+	l.Remove(c)
+	l.Remove(newEntry()) // never added
+	check("every conn closed", 0, 4)
+}
+
+// TestLedgerConcurrent adds, hands out and removes entries from several
+// goroutines at once (run with -race) and checks the total at the end.
+func TestLedgerConcurrent(t *testing.T) {
+	o := &owner{}
+	var l Ledger
+	const goroutines, conns, handouts = 4, 20, 30
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range conns {
+				a, b := net.Pipe()
+				e := NewEntry(o, a, time.Now())
+				l.Add(e, true)
+				for range handouts {
+					if _, err := Release(o, e.Acquire()); err != nil {
+						t.Error(err)
+						return
+					}
+					_ = l.Reuses(0)
+				}
+				l.Remove(e)
+				a.Close()
+				b.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	// Each conn was handed out handouts times, the first to its dialing Get.
+	if got, want := l.Reuses(0), uint64(goroutines*conns*(handouts-1)); got != want {
+		t.Fatalf("Reuses = %d, want %d", got, want)
+	}
+}
