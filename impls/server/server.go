@@ -1,6 +1,8 @@
 // Package server is the contract for poolbench's echo servers: how a design
-// is started, stopped and observed. Designs live in impls/servers/NAME and
-// are checked by impls/server/servertest.
+// is started, stopped and observed, and the mechanics every design shares
+// to meet it (Counters, AcceptBackoff, Stop). Designs live in
+// impls/servers/NAME and are checked by impls/server/servertest; this
+// package must not know any of them, or the libraries they are built on.
 package server
 
 import (

@@ -42,8 +42,7 @@ type planted struct {
 	counters server.Counters
 	bug      serverBug
 	wg       sync.WaitGroup
-	once     sync.Once
-	done     chan struct{}
+	stop     server.Stop
 }
 
 // plantedStart returns a servertest.Start for the planted server with bug.
@@ -53,11 +52,11 @@ func plantedStart(bug serverBug) func(server.Config) (server.Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		s := &planted{cfg: cfg, bug: bug, done: make(chan struct{})}
+		s := &planted{cfg: cfg, bug: bug}
 		if s.ln, err = tracked.Listen(cfg, &s.counters); err != nil {
 			return nil, err
 		}
-		s.wg.Go(s.accept)
+		s.wg.Go(func() { s.ln.Serve(&s.wg, s.serve) })
 		return s, nil
 	}
 }
@@ -66,34 +65,13 @@ func (s *planted) Addr() net.Addr      { return s.ln.Addr() }
 func (s *planted) Stats() server.Stats { return s.counters.Snapshot() }
 
 func (s *planted) Shutdown(ctx context.Context) error {
-	s.once.Do(func() {
+	if s.bug == leaksOnShutdown {
+		return s.stop.Shutdown(ctx, func() { _ = s.ln.Close() }, nil)
+	}
+	return s.stop.Shutdown(ctx, func() {
 		_ = s.ln.Close()
-		if s.bug == leaksOnShutdown {
-			close(s.done)
-			return
-		}
 		s.ln.CloseConns()
-		go func() {
-			s.wg.Wait()
-			close(s.done)
-		}()
-	})
-	select {
-	case <-s.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (s *planted) accept() {
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.wg.Go(func() { s.serve(c) })
-	}
+	}, s.wg.Wait)
 }
 
 // serve reads chunks into the queue; the writer sends them back. At the

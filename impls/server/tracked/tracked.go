@@ -87,6 +87,21 @@ func (l *Listener) Accept() (net.Conn, error) {
 	}
 }
 
+// Serve accepts until the listener is closed and serves each admitted conn
+// on a goroutine of its own, counted in conns, so that a server's Shutdown
+// can wait for every one of them. It is the accept loop of a design that
+// serves a conn per goroutine; run it on as many goroutines as the design
+// has accept loops, counted in conns as well.
+func (l *Listener) Serve(conns *sync.WaitGroup, serve func(net.Conn)) {
+	for {
+		c, err := l.Accept() // pauses and retries by itself when out of fds
+		if err != nil {
+			return // closed by Shutdown
+		}
+		conns.Go(func() { serve(c) })
+	}
+}
+
 // Close closes the listener; later calls do nothing.
 func (l *Listener) Close() error {
 	err := net.ErrClosed

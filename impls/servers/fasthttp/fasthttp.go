@@ -56,10 +56,9 @@ type Server struct {
 	srv      *fh.Server
 	counters server.Counters
 	// serving counts the Serve goroutines.
-	serving      sync.WaitGroup
-	shutdownOnce sync.Once
-	quiet        atomic.Bool   // set by Shutdown: errors of the conns it closes are expected
-	done         chan struct{} // closed when fasthttp and its Serve loops are done
+	serving sync.WaitGroup
+	quiet   atomic.Bool // set by Shutdown: errors of the conns it closes are expected
+	stop    server.Stop
 }
 
 // Start binds cfg.Addr and runs cfg.Loops Serve loops on it.
@@ -68,7 +67,7 @@ func Start(cfg server.Config) (server.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{done: make(chan struct{})}
+	s := &Server{}
 	if s.ln, err = tracked.Listen(cfg, &s.counters); err != nil {
 		return nil, err
 	}
@@ -118,24 +117,16 @@ func (s *Server) Stats() server.Stats { return s.counters.Snapshot() }
 // fasthttp's conn count to reach zero, for the Serve loops to return and
 // for their worker pools' cleaners (workerIdle).
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.shutdownOnce.Do(func() {
+	return s.stop.Shutdown(ctx, func() {
 		s.quiet.Store(true)
 		_ = s.ln.Close()
 		s.ln.CloseConns()
-		go func() {
-			defer close(s.done)
-			// Every conn is closed, so this returns; it polls every 100ms.
-			_ = s.srv.ShutdownWithContext(context.Background())
-			s.serving.Wait()
-			time.Sleep(workerIdle) // the cleaners stop at their next round
-		}()
+	}, func() {
+		// Every conn is closed, so this returns; it polls every 100ms.
+		_ = s.srv.ShutdownWithContext(context.Background())
+		s.serving.Wait()
+		time.Sleep(workerIdle) // the cleaners stop at their next round
 	})
-	select {
-	case <-s.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // logger sends fasthttp's error reports to stderr, and drops them once

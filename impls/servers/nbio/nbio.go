@@ -29,7 +29,6 @@ import (
 	"errors"
 	"net"
 	"os"
-	"sync"
 	"syscall"
 	"time"
 
@@ -69,8 +68,7 @@ type Server struct {
 	eng      *nb.Engine
 	ln       *listener
 
-	shutdownOnce sync.Once
-	done         chan struct{} // closed when the engine has stopped
+	stop server.Stop
 }
 
 // Start binds cfg.Addr and starts nbio with cfg.Loops pollers.
@@ -79,7 +77,7 @@ func Start(cfg server.Config) (server.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, done: make(chan struct{})}
+	s := &Server{cfg: cfg}
 	s.eng = nb.NewEngine(nb.Config{
 		Name:               "poolbench",
 		Network:            "tcp",
@@ -119,18 +117,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err := s.ln.park(ctx); err != nil {
 		return err
 	}
-	s.shutdownOnce.Do(func() {
-		go func() {
-			s.eng.Stop()
-			close(s.done)
-		}()
-	})
-	select {
-	case <-s.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return s.stop.Shutdown(ctx, nil, s.eng.Stop)
 }
 
 // conn is the design's state for one conn. Only the conn's poller

@@ -27,9 +27,8 @@ type Server struct {
 	cfg      server.Config
 	counters server.Counters
 	// conns counts the accept loops and the conn goroutines.
-	conns        sync.WaitGroup
-	shutdownOnce sync.Once
-	done         chan struct{} // closed when every goroutine has ended
+	conns sync.WaitGroup
+	stop  server.Stop
 }
 
 // Start binds cfg.Addr and starts cfg.Loops accept loops.
@@ -38,13 +37,12 @@ func Start(cfg server.Config) (server.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, done: make(chan struct{})}
+	s := &Server{cfg: cfg}
 	if s.ln, err = tracked.Listen(cfg, &s.counters); err != nil {
 		return nil, err
 	}
 	for range cfg.Loops {
-		s.conns.Add(1)
-		go s.acceptLoop()
+		s.conns.Go(func() { s.ln.Serve(&s.conns, s.serve) })
 	}
 	return s, nil
 }
@@ -58,38 +56,15 @@ func (s *Server) Stats() server.Stats { return s.counters.Snapshot() }
 // Shutdown closes the listener and every conn, then waits for the accept
 // loops and conn goroutines to return, or for ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.shutdownOnce.Do(func() {
+	return s.stop.Shutdown(ctx, func() {
 		_ = s.ln.Close()
 		s.ln.CloseConns()
-		go func() {
-			s.conns.Wait()
-			close(s.done)
-		}()
-	})
-	select {
-	case <-s.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (s *Server) acceptLoop() {
-	defer s.conns.Done()
-	for {
-		c, err := s.ln.Accept() // pauses and retries by itself when out of fds
-		if err != nil {
-			return // closed by Shutdown
-		}
-		s.conns.Add(1)
-		go s.serve(c)
-	}
+	}, s.conns.Wait)
 }
 
 // serve echoes until the client closes or an error; a write error ends it
 // too, since a client that reset the conn is gone.
 func (s *Server) serve(c stdnet.Conn) {
-	defer s.conns.Done()
 	defer c.Close()
 	buf := make([]byte, s.cfg.ReadBufferSize)
 	for {

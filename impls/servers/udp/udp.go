@@ -33,9 +33,8 @@ type Server struct {
 	cfg      server.Config
 	counters server.Counters
 
-	readers      sync.WaitGroup
-	shutdownOnce sync.Once
-	done         chan struct{} // closed when every reader has ended
+	readers sync.WaitGroup
+	stop    server.Stop
 }
 
 // Start binds cfg.Addr (UDP) and starts cfg.Loops readers on the socket.
@@ -52,7 +51,7 @@ func Start(cfg server.Config) (server.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{conn: conn, cfg: cfg, done: make(chan struct{})}
+	s := &Server{conn: conn, cfg: cfg}
 	for range cfg.Loops {
 		s.readers.Go(s.read)
 	}
@@ -68,19 +67,7 @@ func (s *Server) Stats() server.Stats { return s.counters.Snapshot() }
 // Shutdown closes the socket, which ends every reader's read, and waits for
 // them, or for ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.shutdownOnce.Do(func() {
-		_ = s.conn.Close()
-		go func() {
-			s.readers.Wait()
-			close(s.done)
-		}()
-	})
-	select {
-	case <-s.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return s.stop.Shutdown(ctx, func() { _ = s.conn.Close() }, s.readers.Wait)
 }
 
 // read echoes datagrams until the socket is closed.
