@@ -16,50 +16,42 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// Shorthands for the expected table.
-const (
-	pass    = pooltest.Pass
-	fail    = pooltest.Fail
-	na      = pooltest.NA
-	partial = pooltest.Partial
-)
-
 // expected is fatih/pool v3.0.0's outcome for every property. Most failures
 // have one cause: Get never waits. With no idle conn at hand it dials, however
 // many conns are open; maxCap bounds only the idle channel. Properties that
 // need a parked Get therefore fail at their set-up: the would-be waiter
 // returns at once with a conn past MaxConns.
 var expected = map[string]pooltest.Status{
-	"TotalCap":                  fail, // Get dials past MaxConns: 16 dials in flight with MaxConns 4
-	"CapUnderChurn":             fail, // the same under random Get/Put/Discard
-	"FullPoolDoesNotDial":       fail, // with MaxConns held, Get dials instead of waiting
-	"IdleBound":                 pass, // maxCap (= MaxIdle) sizes the idle channel; Put closes the overflow
-	"Reuse":                     pass,
-	"PutHandsToWaiter":          fail,    // no waiter: the Get dials at once
-	"PutGetRace":                fail,    // a Get that misses the idle conn dials a second one with MaxConns 1
-	"DiscardFreesSlot":          partial, // Discard frees the slot; no Get parks, so the waiter half cannot run
-	"DiscardedNeverReused":      pass,    // MarkUnusable + Close closes the conn
-	"FIFO":                      na,      // no waiters, so no order to declare
-	"NoDoubleHandout":           pass,
-	"IdleExpiry":                na,      // no IdleTimeout
-	"Reaper":                    na,      // no IdleTimeout, no reaper
-	"MaxLifetime":               na,      // no MaxLifetime
-	"DeadPeer":                  fail,    // no alive check: hands out a conn whose peer closed it
-	"CancelWhileWaiting":        fail,    // Get ignores ctx and returns a conn past the cap instead of waiting
-	"CancelDuringDial":          partial, // only the late-conn half runs: the factory has no ctx
-	"CancelGrantRace":           fail,    // the racing Get dials a second conn with MaxConns 1
-	"AcquireTimeout":            fail,    // Get never waits, so no deadline fires: it returns a conn past the cap
-	"DialErrorRestoresCapacity": pass,
-	"NoStrandedWaiter":          pass, // nobody waits behind the failed dial: each Get dials for itself
-	"DialOutsideLock":           pass, // the factory runs outside the pool's RWMutex
-	"DoublePut":                 fail, // nothing records hand-outs: a Discard after a Put closes the idle conn
-	"StalePut":                  fail, // a stale Put puts the holder's conn back idle; the next Get gets it too
-	"InvalidConfig":             pass,
-	"CloseIdle":                 pass,
-	"GetAfterClose":             partial, // ErrClosed after Close; no Get parks, so the waiter half cannot run
-	"PutAfterClose":             pass,    // put on a closed pool closes the conn
-	"NoLeakAfterClose":          partial, // the library starts no goroutine; no Get parks, so the waiter half cannot run
-	"StatsConsistent":           na,      // Len counts idle conns only
+	"TotalCap":                  pooltest.Fail, // Get dials past MaxConns: 16 dials in flight with MaxConns 4
+	"CapUnderChurn":             pooltest.Fail, // the same under random Get/Put/Discard
+	"FullPoolDoesNotDial":       pooltest.Fail, // with MaxConns held, Get dials instead of waiting
+	"IdleBound":                 pooltest.Pass, // maxCap (= MaxIdle) sizes the idle channel; Put closes the overflow
+	"Reuse":                     pooltest.Pass,
+	"PutHandsToWaiter":          pooltest.Fail,    // no waiter: the Get dials at once
+	"PutGetRace":                pooltest.Fail,    // a Get that misses the idle conn dials a second one with MaxConns 1
+	"DiscardFreesSlot":          pooltest.Partial, // Discard frees the slot; no Get parks, so the waiter half cannot run
+	"DiscardedNeverReused":      pooltest.Pass,    // MarkUnusable + Close closes the conn
+	"FIFO":                      pooltest.NA,      // no waiters, so no order to declare
+	"NoDoubleHandout":           pooltest.Pass,
+	"IdleExpiry":                pooltest.NA,      // no IdleTimeout
+	"Reaper":                    pooltest.NA,      // no IdleTimeout, no reaper
+	"MaxLifetime":               pooltest.NA,      // no MaxLifetime
+	"DeadPeer":                  pooltest.Fail,    // no alive check: hands out a conn whose peer closed it
+	"CancelWhileWaiting":        pooltest.Fail,    // Get ignores ctx and returns a conn past the cap instead of waiting
+	"CancelDuringDial":          pooltest.Partial, // only the late-conn half runs: the factory has no ctx
+	"CancelGrantRace":           pooltest.Fail,    // the racing Get dials a second conn with MaxConns 1
+	"AcquireTimeout":            pooltest.Fail,    // Get never waits, so no deadline fires: it returns a conn past the cap
+	"DialErrorRestoresCapacity": pooltest.Pass,
+	"NoStrandedWaiter":          pooltest.Pass, // nobody waits behind the failed dial: each Get dials for itself
+	"DialOutsideLock":           pooltest.Pass, // the factory runs outside the pool's RWMutex
+	"DoublePut":                 pooltest.Fail, // nothing records hand-outs: a Discard after a Put closes the idle conn
+	"StalePut":                  pooltest.Fail, // a stale Put puts the holder's conn back idle; the next Get gets it too
+	"InvalidConfig":             pooltest.Pass,
+	"CloseIdle":                 pooltest.Pass,
+	"GetAfterClose":             pooltest.Partial, // ErrClosed after Close; no Get parks, so the waiter half cannot run
+	"PutAfterClose":             pooltest.Pass,    // put on a closed pool closes the conn
+	"NoLeakAfterClose":          pooltest.Partial, // the library starts no goroutine; no Get parks, so the waiter half cannot run
+	"StatsConsistent":           pooltest.NA,      // Len counts idle conns only
 }
 
 // TestRejectsUnsupportedConfig: the library has no idle timeout and no max
@@ -81,8 +73,5 @@ func TestRejectsUnsupportedConfig(t *testing.T) {
 // TestConformance runs the suite on fatih/pool and asserts every outcome, so
 // a change upstream (or in the suite) shows up as a difference.
 func TestConformance(t *testing.T) {
-	report := pooltest.Check(t, fatih.New, fatih.Caps)
-	for _, d := range report.Diff(expected) {
-		t.Error(d)
-	}
+	pooltest.Expect(t, fatih.New, fatih.Caps, pooltest.Expected{Status: expected})
 }

@@ -52,8 +52,5 @@ var expected = map[string]pooltest.Status{
 // TestConformance runs the suite on go-puddlev1-pool and asserts every
 // outcome, so a change upstream (or in the suite) shows up.
 func TestConformance(t *testing.T) {
-	report := pooltest.Check(t, puddlev1.New, puddlev1.Caps)
-	for _, d := range report.Diff(expected) {
-		t.Error(d)
-	}
+	pooltest.Expect(t, puddlev1.New, puddlev1.Caps, pooltest.Expected{Status: expected})
 }

@@ -1,7 +1,6 @@
 package silenceper_test
 
 import (
-	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -19,14 +18,6 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/silenceper/pool.(*channelPool).Get"))
 }
 
-// Shorthands for the expected table.
-const (
-	pass    = pooltest.Pass
-	fail    = pooltest.Fail
-	na      = pooltest.NA
-	partial = pooltest.Partial
-)
-
 // expected is silenceper/pool v1.0.0's outcome for every property. Its
 // failures have four causes:
 //   - Get has no ctx: a waiting Get can be neither cancelled nor timed out.
@@ -38,33 +29,33 @@ const (
 //     queues as a waiter under it; a Put landing in between puts the conn in
 //     the channel and the Get sleeps beside it.
 var expected = map[string]pooltest.Status{
-	"TotalCap":            pass,
-	"FullPoolDoesNotDial": pass, // it waits without dialing (that its Get ignores ctx is AcquireTimeout's failure)
-	"IdleBound":           pass,
-	"Reuse":               pass,
-	"PutHandsToWaiter":    pass,
+	"TotalCap":            pooltest.Pass,
+	"FullPoolDoesNotDial": pooltest.Pass, // it waits without dialing (that its Get ignores ctx is AcquireTimeout's failure)
+	"IdleBound":           pooltest.Pass,
+	"Reuse":               pooltest.Pass,
+	"PutHandsToWaiter":    pooltest.Pass,
 	// PutGetRace and CancelGrantRace: see racy.
-	"DiscardFreesSlot":          fail, // Close(conn) does not wake the parked Get; it sleeps past its deadline
-	"DiscardedNeverReused":      pass,
-	"FIFO":                      pass,    // waiters queue in a slice served from the front
-	"IdleExpiry":                pass,    // IdleTimeout is checked on Get
-	"Reaper":                    na,      // no reaper
-	"MaxLifetime":               na,      // no MaxLifetime
-	"DeadPeer":                  pass,    // the Ping hook, fed lease's peek
-	"CancelWhileWaiting":        fail,    // Get has no ctx
-	"CancelDuringDial":          partial, // only the late-conn half runs: the factory has no ctx
-	"AcquireTimeout":            fail,    // Get has no ctx
-	"DialErrorRestoresCapacity": pass,
-	"NoStrandedWaiter":          pass,
-	"DialOutsideLock":           fail, // the factory runs under the mutex that Len (Stats) takes
-	"DoublePut":                 fail, // Put(any) keeps no record of hand-outs: a Discard after a Put closes the idle conn
-	"StalePut":                  fail, // a stale Put puts the holder's conn back idle; the next Get gets it too
-	"InvalidConfig":             pass,
-	"CloseIdle":                 pass,
-	"GetAfterClose":             fail, // Get after Release is ErrClosed, but Release does not wake a waiting Get
-	"PutAfterClose":             fail, // Release nils the close func, so conns returned later are never closed
-	"NoLeakAfterClose":          pass,
-	"StatsConsistent":           na, // Len counts idle conns only
+	"DiscardFreesSlot":          pooltest.Fail, // Close(conn) does not wake the parked Get; it sleeps past its deadline
+	"DiscardedNeverReused":      pooltest.Pass,
+	"FIFO":                      pooltest.Pass,    // waiters queue in a slice served from the front
+	"IdleExpiry":                pooltest.Pass,    // IdleTimeout is checked on Get
+	"Reaper":                    pooltest.NA,      // no reaper
+	"MaxLifetime":               pooltest.NA,      // no MaxLifetime
+	"DeadPeer":                  pooltest.Pass,    // the Ping hook, fed lease's peek
+	"CancelWhileWaiting":        pooltest.Fail,    // Get has no ctx
+	"CancelDuringDial":          pooltest.Partial, // only the late-conn half runs: the factory has no ctx
+	"AcquireTimeout":            pooltest.Fail,    // Get has no ctx
+	"DialErrorRestoresCapacity": pooltest.Pass,
+	"NoStrandedWaiter":          pooltest.Pass,
+	"DialOutsideLock":           pooltest.Fail, // the factory runs under the mutex that Len (Stats) takes
+	"DoublePut":                 pooltest.Fail, // Put(any) keeps no record of hand-outs: a Discard after a Put closes the idle conn
+	"StalePut":                  pooltest.Fail, // a stale Put puts the holder's conn back idle; the next Get gets it too
+	"InvalidConfig":             pooltest.Pass,
+	"CloseIdle":                 pooltest.Pass,
+	"GetAfterClose":             pooltest.Fail, // Get after Release is ErrClosed, but Release does not wake a waiting Get
+	"PutAfterClose":             pooltest.Fail, // Release nils the close func, so conns returned later are never closed
+	"NoLeakAfterClose":          pooltest.Pass,
+	"StatsConsistent":           pooltest.NA, // Len counts idle conns only
 }
 
 // racy lists the properties whose outcome depends on whether a run happens
@@ -84,27 +75,5 @@ var racy = map[string]string{
 // TestConformance runs the suite on silenceper/pool and asserts every
 // outcome, so a change upstream (or in the suite) shows up as a difference.
 func TestConformance(t *testing.T) {
-	report := pooltest.Check(t, silenceper.New, silenceper.Caps)
-	var steady pooltest.Report
-	for _, r := range report {
-		cause, ok := racy[r.Property]
-		switch {
-		case !ok:
-			steady = append(steady, r)
-		case r.Status == pass:
-			t.Logf("%s passed: this run did not hit the lost wake-up", r.Property)
-		case r.Status == fail && strings.Contains(r.Message, cause):
-			t.Logf("%s failed as known: %s", r.Property, r.Message)
-		default:
-			t.Errorf("%s: got %v, want pass or a failure saying %q: %s", r.Property, r.Status, cause, r.Message)
-		}
-	}
-	for name := range racy {
-		if _, ok := report.Result(name); !ok {
-			t.Errorf("%s: not in the report", name)
-		}
-	}
-	for _, d := range steady.Diff(expected) {
-		t.Error(d)
-	}
+	pooltest.Expect(t, silenceper.New, silenceper.Caps, pooltest.Expected{Status: expected, Racy: racy})
 }

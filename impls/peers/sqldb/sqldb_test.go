@@ -28,8 +28,5 @@ var expected = map[string]pooltest.Status{
 // TestConformance runs the suite on database/sql's pool and asserts every
 // outcome, so a change in the standard library (or in the suite) shows up.
 func TestConformance(t *testing.T) {
-	report := pooltest.Check(t, sqldb.New, sqldb.Caps)
-	for _, d := range report.Diff(expected) {
-		t.Error(d)
-	}
+	pooltest.Expect(t, sqldb.New, sqldb.Caps, pooltest.Expected{Status: expected})
 }

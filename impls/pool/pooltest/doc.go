@@ -15,13 +15,13 @@
 // -run 'TestConformance/IdleExpiry' selects one. A property that does not
 // hold fails its subtest with the reason. Check runs the same properties but
 // returns a Report (pass, fail, partial or n/a, with the text, per property)
-// instead of failing t; a third-party pool asserts its known failures with
-// Report.Diff, and the conformance matrix of REPORT.md is built from Reports:
+// instead of failing t; the conformance matrix of REPORT.md is built from
+// Reports. A third-party pool asserts its known outcomes with Expect, which
+// fails t for every property whose outcome differs (Report.Diff):
 //
-//	report := pooltest.Check(t, fatih.New, fatih.Caps)
-//	for _, d := range report.Diff(map[string]pooltest.Status{"TotalCap": pooltest.Fail}) {
-//		t.Error(d) // every property not listed must pass
-//	}
+//	pooltest.Expect(t, fatih.New, fatih.Caps, pooltest.Expected{
+//		Status: map[string]pooltest.Status{"TotalCap": pooltest.Fail}, // every property not listed must pass
+//	})
 //
 // Run the suite under -race: several properties are races built to expose
 // data races as well as logic errors.
