@@ -122,7 +122,7 @@ func TestHandOffIsFIFOAndNewcomersQueue(t *testing.T) {
 		for id := 1; id <= 3; id++ {
 			get(id)
 		}
-		if n := p.waiters.Load(); n != 3 {
+		if n := p.lot.Len(); n != 3 {
 			t.Fatalf("%d waiters parked, want 3", n)
 		}
 		// The newcomer starts while the conn is being passed along the queue.
@@ -162,8 +162,8 @@ func TestCancelRacingPutLosesNothing(t *testing.T) {
 			p.Put(c)
 		}
 		s := p.Stats()
-		if s.Open != 1 || s.Idle != 1 || s.InUse != 0 || p.waiters.Load() != 0 {
-			t.Fatalf("round %d: stats %+v, waiters %d; want the one conn idle", round, s, p.waiters.Load())
+		if s.Open != 1 || s.Idle != 1 || s.InUse != 0 || p.lot.Len() != 0 {
+			t.Fatalf("round %d: stats %+v, waiters %d; want the one conn idle", round, s, p.lot.Len())
 		}
 	}
 	if n := d.dials.Load(); n != 1 {
@@ -378,8 +378,8 @@ func TestChurnWithEveryFeature(t *testing.T) {
 		time.Sleep(100 * time.Microsecond)
 	}
 	s := p.Stats()
-	if s.InUse != 0 || s.Dialing != 0 || s.Open != int(d.live.Load()) || s.Idle > 3 || p.waiters.Load() != 0 {
-		t.Fatalf("after the churn: stats %+v, live %d, waiters %d", s, d.live.Load(), p.waiters.Load())
+	if s.InUse != 0 || s.Dialing != 0 || s.Open != int(d.live.Load()) || s.Idle > 3 || p.lot.Len() != 0 {
+		t.Fatalf("after the churn: stats %+v, live %d, waiters %d", s, d.live.Load(), p.lot.Len())
 	}
 	p.Close()
 	if n := d.live.Load(); n != 0 {

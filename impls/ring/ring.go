@@ -4,7 +4,7 @@
 // reserved by CAS, and a Get or Put that finds a conn or room touches no
 // lock, reads no clock (unless a timeout is set) and allocates nothing but
 // its share of a block of hand-out handles. Goroutines park only when the
-// pool is exhausted, on a mutex-guarded FIFO of waiters (wait.go); while
+// pool is exhausted, on a mutex-guarded FIFO of waiters (internal/parking); while
 // anyone is parked, Put hands its conn straight to the oldest waiter and a
 // new Get queues behind them instead of taking an idle conn.
 //
@@ -21,7 +21,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +30,7 @@ import (
 	"github.com/poolbench/poolbench/internal/dialer"
 	"github.com/poolbench/poolbench/internal/expiry"
 	"github.com/poolbench/poolbench/internal/lease"
+	"github.com/poolbench/poolbench/internal/parking"
 	"github.com/poolbench/poolbench/internal/reaper"
 )
 
@@ -48,28 +48,23 @@ import (
 // other.
 type Pool struct {
 	// Read-only after New.
-	cfg     pool.Config
-	policy  expiry.Policy
-	idle    *queue[*lease.Entry]
-	reaper  *reaper.Reaper // nil unless policy.Timed()
-	waiterp sync.Pool      // of *waiter; per pool, since a synctest bubble owns its channels
-	slot    dialer.Slot    // dials into reserved slots; hooks set in New
+	cfg    pool.Config
+	policy expiry.Policy
+	idle   *queue[*lease.Entry]
+	reaper *reaper.Reaper // nil unless policy.Timed()
+	slot   dialer.Slot    // dials into reserved slots; hooks set in New
 
-	// closed is set once, by Close, and read by every Get and Put.
-	closed atomic.Bool
-	_      [cacheLine]byte
+	_ [cacheLine]byte
 
 	// hot is the most recently returned idle conn, or nil; see the package
 	// doc. It counts toward MaxIdle, so the ring holds MaxIdle-1.
 	hot atomic.Pointer[lease.Entry]
 	_   [cacheLine - 8]byte
 
-	// waiters is the number of parked Gets, len(wq), and spilled is
-	// len(spill). Both are written under mu and read without it: nonzero
-	// sends Get and Put to the slow path.
-	waiters atomic.Int64
+	// spilled is len(spill), written under lot's mutex and read without
+	// it: nonzero sends Get and Put to the slow path.
 	spilled atomic.Int64
-	_       [cacheLine - 16]byte
+	_       [cacheLine - 8]byte
 
 	// slots counts conns open or being dialed. A Get reserves one by CAS
 	// before it dials, so slots never exceeds MaxConns.
@@ -82,9 +77,8 @@ type Pool struct {
 	counters counters.Counters
 	ledger   lease.Ledger
 
-	mu    sync.Mutex
-	wq    waitQueue      // guarded by mu
-	spill []*lease.Entry // guarded by mu; see spill.go
+	lot   parking.Lot    // the parked Gets; hooks set in New
+	spill []*lease.Entry // guarded by lot's mutex; see spill.go
 }
 
 // New returns a ring pool (a *Pool) for cfg, or an error wrapping
@@ -103,11 +97,15 @@ func New(cfg pool.Config) (pool.Pool, error) {
 	}
 	p.slot = dialer.Slot{
 		Owner: p, Dial: cfg.Dial, Stats: &p.counters, Dialing: &p.dialing, Ledger: &p.ledger,
-		Closed: p.closed.Load, Free: p.freeSlot, Drop: p.drop, Keep: func(e *lease.Entry) { p.offer(e, time.Time{}) },
+		Closed: p.lot.Closed, Free: p.lot.FreeSlot, Drop: p.lot.Drop, Keep: func(e *lease.Entry) { p.offer(e, time.Time{}) },
 	}
+	p.lot.Serve, p.lot.Offer = p.serveLocked, func(e *lease.Entry) { p.offer(e, time.Time{}) }
+	p.lot.Stats, p.lot.Slots, p.lot.Dialing, p.lot.Ledger = &p.counters, &p.slots, &p.dialing, &p.ledger
+	p.lot.Name = "ring"
 	if p.policy.Timed() {
 		p.reaper = reaper.New(p.sweep)
 	}
+	p.lot.Reaper, p.lot.Drain = p.reaper, p.drain
 	return p, nil
 }
 
@@ -115,13 +113,13 @@ func New(cfg pool.Config) (pool.Pool, error) {
 // dialing, or waits first-in first-out. See pool.Pool.
 func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 	for spins := 0; ; spins++ {
-		if p.closed.Load() {
+		if p.lot.Closed() {
 			return nil, pool.ErrClosed
 		}
 		// A parked Get is owed the next conn; taking from the ring or the
 		// capacity ahead of it would be barging.
-		if p.waiters.Load() != 0 {
-			return p.wait(ctx)
+		if p.lot.Waiting() {
+			return p.lot.Wait(ctx, p.policy, &p.slot)
 		}
 		e, ok := p.takeIdle()
 		if !ok && p.spilled.Load() != 0 {
@@ -132,8 +130,8 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 			if cause == expiry.Fresh {
 				return e.Acquire(), nil // counted by the ledger
 			}
-			p.retire(e, cause)
-			p.freeSlot()
+			p.lot.Retire(e, cause)
+			p.lot.FreeSlot()
 			continue
 		}
 		if p.slots.TryReserve(p.cfg.MaxConns) {
@@ -145,7 +143,7 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 		if spins < maxSpins && p.idle.len() > 0 {
 			continue
 		}
-		return p.wait(ctx)
+		return p.lot.Wait(ctx, p.policy, &p.slot)
 	}
 }
 
@@ -166,8 +164,8 @@ func (p *Pool) Put(c net.Conn) error {
 	}
 	now := time.Now()
 	if _, cause := p.policy.Returned(&e.Life, now); cause != expiry.Fresh {
-		p.retire(e, cause)
-		p.freeSlot()
+		p.lot.Retire(e, cause)
+		p.lot.FreeSlot()
 		return nil
 	}
 	p.offer(e, now)
@@ -175,74 +173,15 @@ func (p *Pool) Put(c net.Conn) error {
 }
 
 // Discard closes c and frees its slot. See pool.Pool.
-func (p *Pool) Discard(c net.Conn) error {
-	e, err := lease.Release(p, c)
-	if err != nil {
-		return err
-	}
-	p.counters.Discards.Add(1)
-	p.drop(e)
-	return nil
-}
+func (p *Pool) Discard(c net.Conn) error { return parking.Discard(&p.lot, p, c) }
 
 // Close closes the idle conns, wakes every waiter with pool.ErrClosed and
 // makes later Puts close their conns. It is idempotent.
-func (p *Pool) Close() error {
-	p.mu.Lock()
-	if p.closed.Load() {
-		p.mu.Unlock()
-		return nil
-	}
-	p.closed.Store(true)
-	for w := p.wq.popFront(); w != nil; w = p.wq.popFront() {
-		p.grant(w, nil, false, pool.ErrClosed)
-	}
-	p.waiters.Store(0)
-	p.mu.Unlock()
-	if p.reaper != nil {
-		p.reaper.Stop() // its sweep takes mu, so not under it
-	}
-	p.drain()
-	return nil
-}
+func (p *Pool) Close() error { return p.lot.Close() }
 
 // Stats returns a snapshot of the pool's gauges and counters.
 func (p *Pool) Stats() pool.Stats {
-	s := p.counters.Snapshot()
-	s.Dialing = int(p.dialing.Load())
-	s.Open = max(p.slots.InUse()-s.Dialing, 0)
-	s.Idle = min(p.idleLen()+int(p.spilled.Load()), s.Open)
-	s.InUse = s.Open - s.Idle
-	s.Reuses = p.ledger.Reuses(s.InUse)
-	return s
-}
-
-// freeSlot gives back one slot and, if anyone is parked, lets the oldest
-// waiter use it.
-func (p *Pool) freeSlot() {
-	p.slots.Release()
-	if p.waiters.Load() != 0 {
-		p.serve()
-	}
-}
-
-// retire closes an entry that the reuse policy refused for cause. The
-// caller still owns its slot.
-func (p *Pool) retire(e *lease.Entry, cause expiry.Cause) {
-	p.close(e)
-	p.counters.Expired(cause)
-}
-
-// drop closes an entry and frees its slot.
-func (p *Pool) drop(e *lease.Entry) {
-	p.close(e)
-	p.freeSlot()
-}
-
-// close closes an entry the pool owns and strikes it from the ledger.
-func (p *Pool) close(e *lease.Entry) {
-	e.Raw().Close()
-	p.ledger.Remove(e)
+	return p.lot.PoolStats(p.idleLen() + int(p.spilled.Load()))
 }
 
 // offer gives an entry the pool owns to the oldest waiter, or keeps it idle
@@ -267,21 +206,21 @@ func (p *Pool) offer(e *lease.Entry, now time.Time) {
 // keep is offer less the reaper: it gives e to the oldest waiter, keeps it
 // idle or closes it, and reports whether it kept it idle.
 func (p *Pool) keep(e *lease.Entry) bool {
-	if p.waiters.Load() != 0 && p.handOff(e) {
+	if p.lot.Waiting() && p.lot.HandOff(e) {
 		return false
 	}
 	if (p.hot.Load() != nil || !p.hot.CompareAndSwap(nil, e)) && !p.idle.push(e) {
 		return p.spillOrDrop(e)
 	}
-	if p.closed.Load() {
+	if p.lot.Closed() {
 		p.drain() // Close may have drained before our push
 		return false
 	}
 	if p.spilled.Load() != 0 {
 		p.rebalance()
 	}
-	if p.waiters.Load() != 0 {
-		p.serve() // a Get parked after our check above
+	if p.lot.Waiting() {
+		p.lot.ServeNow() // a Get parked after our check above
 	}
 	return true
 }
@@ -290,10 +229,10 @@ func (p *Pool) keep(e *lease.Entry) bool {
 // so Close and a late Put can drain together and close each conn once.
 func (p *Pool) drain() {
 	for e, ok := p.takeIdle(); ok; e, ok = p.takeIdle() {
-		p.drop(e)
+		p.lot.Drop(e)
 	}
 	for e, ok := p.unspill(); ok; e, ok = p.unspill() {
-		p.drop(e)
+		p.lot.Drop(e)
 	}
 }
 
@@ -327,8 +266,8 @@ func (p *Pool) sweep() {
 	now := time.Now()
 	check := func(e *lease.Entry) {
 		if cause := p.policy.Expired(&e.Life, now); cause != expiry.Fresh {
-			p.retire(e, cause)
-			p.freeSlot()
+			p.lot.Retire(e, cause)
+			p.lot.FreeSlot()
 			return
 		}
 		p.offer(e, now) // which arms the reaper for e again

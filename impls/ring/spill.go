@@ -5,6 +5,7 @@ import (
 
 	"github.com/poolbench/poolbench/internal/expiry"
 	"github.com/poolbench/poolbench/internal/lease"
+	"github.com/poolbench/poolbench/internal/parking"
 )
 
 // The spill keeps idle conns that the ring refused although the pool holds
@@ -18,20 +19,19 @@ import (
 // fast paths, is zero otherwise, and the next successful push moves the
 // spill back into the ring.
 //
-// Pool.spill is guarded by Pool.mu; Pool.spilled mirrors len(Pool.spill).
+// Pool.spill is guarded by Pool.lot's mutex; Pool.spilled mirrors
+// len(Pool.spill).
 
 // spillOrDrop keeps e, which the ring refused, in the spill if that leaves
 // no more than MaxIdle idle, hands it to a Get that parked meanwhile, or
 // closes it. It reports whether e was kept idle.
 func (p *Pool) spillOrDrop(e *lease.Entry) bool {
-	p.mu.Lock()
-	if w := p.wq.popFront(); w != nil {
-		p.waiters.Add(-1)
-		p.grant(w, e, false, nil) // under mu, as in handOff
-		p.mu.Unlock()
+	p.lot.Lock()
+	if p.lot.GrantOldest(parking.Grant{Entry: e}) {
+		p.lot.Unlock()
 		return false
 	}
-	kept := !p.closed.Load()
+	kept := !p.lot.Closed()
 	if kept {
 		p.spill = append(p.spill, e)
 		p.spilled.Add(1)
@@ -43,10 +43,10 @@ func (p *Pool) spillOrDrop(e *lease.Entry) bool {
 			kept = false
 		}
 	}
-	overflow := !kept && !p.closed.Load()
-	p.mu.Unlock()
+	overflow := !kept && !p.lot.Closed()
+	p.lot.Unlock()
 	if !kept {
-		p.drop(e)
+		p.lot.Drop(e)
 		if overflow {
 			p.counters.MaxIdle.Add(1)
 		}
@@ -59,21 +59,21 @@ func (p *Pool) spillOrDrop(e *lease.Entry) bool {
 // closes those that a push racing spillOrDrop made one too many.
 func (p *Pool) rebalance() {
 	for {
-		p.mu.Lock()
+		p.lot.Lock()
 		n := len(p.spill)
 		if n == 0 {
-			p.mu.Unlock()
+			p.lot.Unlock()
 			return
 		}
 		over := p.idleLen()+n > p.cfg.MaxIdle
 		if !over && !p.idle.push(p.spill[n-1]) {
-			p.mu.Unlock()
+			p.lot.Unlock()
 			return // the ring is still blocked
 		}
 		e, _ := p.unspillLocked()
-		p.mu.Unlock()
+		p.lot.Unlock()
 		if over {
-			p.drop(e)
+			p.lot.Drop(e)
 			p.counters.MaxIdle.Add(1)
 		}
 	}
@@ -81,13 +81,13 @@ func (p *Pool) rebalance() {
 
 // unspill takes the most recently spilled entry.
 func (p *Pool) unspill() (*lease.Entry, bool) {
-	p.mu.Lock()
+	p.lot.Lock()
 	e, ok := p.unspillLocked()
-	p.mu.Unlock()
+	p.lot.Unlock()
 	return e, ok
 }
 
-// unspillLocked is unspill with p.mu held.
+// unspillLocked is unspill with lot's mutex held.
 func (p *Pool) unspillLocked() (*lease.Entry, bool) {
 	n := len(p.spill)
 	if n == 0 {
@@ -104,9 +104,9 @@ func (p *Pool) unspillLocked() (*lease.Entry, bool) {
 // entries and returns the earliest expiry among the others (zero if none).
 func (p *Pool) sweepSpill(now time.Time) (next time.Time) {
 	for i := 0; ; {
-		p.mu.Lock()
+		p.lot.Lock()
 		if i >= len(p.spill) {
-			p.mu.Unlock()
+			p.lot.Unlock()
 			return next
 		}
 		e := p.spill[i]
@@ -123,10 +123,10 @@ func (p *Pool) sweepSpill(now time.Time) (next time.Time) {
 			}
 			i++
 		}
-		p.mu.Unlock()
+		p.lot.Unlock()
 		if expired {
-			p.retire(e, cause)
-			p.freeSlot()
+			p.lot.Retire(e, cause)
+			p.lot.FreeSlot()
 		}
 	}
 }

@@ -13,7 +13,8 @@
 // reuses are counted by the hand-out ledger (internal/lease), not by a
 // counter on the fast path.
 //
-// When the pool is exhausted, Gets park on a mutex-guarded FIFO (wait.go),
+// When the pool is exhausted, Gets park on a mutex-guarded FIFO
+// (internal/parking),
 // and while anyone is parked a Put hands its conn to the oldest waiter and
 // a new Get queues behind them: the slow path is first-in first-out. The
 // fast path is not ordered: which idle conn a Get takes depends on its P.
@@ -28,7 +29,6 @@ import (
 	"fmt"
 	"net"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +38,7 @@ import (
 	"github.com/poolbench/poolbench/internal/dialer"
 	"github.com/poolbench/poolbench/internal/expiry"
 	"github.com/poolbench/poolbench/internal/lease"
+	"github.com/poolbench/poolbench/internal/parking"
 	"github.com/poolbench/poolbench/internal/reaper"
 )
 
@@ -61,19 +62,15 @@ type cell struct {
 // least one side sees the other.
 type Pool struct {
 	// Read-only after New.
-	cfg     pool.Config
-	policy  expiry.Policy
-	reaper  *reaper.Reaper // nil unless policy.Timed()
-	cells   []cell
-	shards  int         // one per P at New, at most MaxIdle
-	bounds  []int       // shard i holds cells[bounds[i]:bounds[i+1]]
-	waiterp sync.Pool   // of *waiter
-	slot    dialer.Slot // dials into reserved slots; hooks set in New
+	cfg    pool.Config
+	policy expiry.Policy
+	reaper *reaper.Reaper // nil unless policy.Timed()
+	cells  []cell
+	shards int         // one per P at New, at most MaxIdle
+	bounds []int       // shard i holds cells[bounds[i]:bounds[i+1]]
+	slot   dialer.Slot // dials into reserved slots; hooks set in New
 
-	_       [cacheLine]byte
-	closed  atomic.Bool
-	waiters atomic.Int64 // parked Gets, len(wq); nonzero sends Get and Put to the slow path
-	_       [cacheLine - 16]byte
+	_ [cacheLine]byte
 	// open counts conns open or being dialed; a Get reserves one by CAS
 	// before it dials, so open never exceeds MaxConns.
 	open    capacity.Counter
@@ -83,8 +80,7 @@ type Pool struct {
 	counters counters.Counters // Reuses left alone: the ledger counts them
 	ledger   lease.Ledger
 
-	mu sync.Mutex
-	wq []*waiter // guarded by mu; oldest first
+	lot parking.Lot // the parked Gets (a Lot keeps its count on a line of its own); hooks set in New
 }
 
 // New returns a sharded pool for cfg, or an error wrapping
@@ -104,11 +100,15 @@ func New(cfg pool.Config) (pool.Pool, error) {
 	}
 	p.slot = dialer.Slot{
 		Owner: p, Dial: cfg.Dial, Stats: &p.counters, Dialing: &p.dialing, Ledger: &p.ledger,
-		Closed: p.closed.Load, Free: p.freeSlot, Drop: p.drop, Keep: p.offer,
+		Closed: p.lot.Closed, Free: p.lot.FreeSlot, Drop: p.lot.Drop, Keep: p.offer,
 	}
+	p.lot.Serve, p.lot.Offer = p.serveLocked, p.offer
+	p.lot.Stats, p.lot.Slots, p.lot.Dialing, p.lot.Ledger = &p.counters, &p.open, &p.dialing, &p.ledger
+	p.lot.Name = "shard"
 	if p.policy.Timed() {
 		p.reaper = reaper.New(p.sweep)
 	}
+	p.lot.Reaper, p.lot.Drain = p.reaper, p.drain
 	return p, nil
 }
 
@@ -166,27 +166,27 @@ func (p *Pool) fill(home int, e *lease.Entry) bool {
 func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 	home := p.home()
 	for {
-		if p.closed.Load() {
+		if p.lot.Closed() {
 			return nil, pool.ErrClosed
 		}
 		// A parked Get is owed the next conn; taking one ahead of it would
 		// be barging.
-		if p.waiters.Load() != 0 {
-			return p.wait(ctx)
+		if p.lot.Waiting() {
+			return p.lot.Wait(ctx, p.policy, &p.slot)
 		}
 		if e := p.take(home); e != nil {
 			cause := p.policy.OnGet(&e.Life)
 			if cause == expiry.Fresh {
 				return e.Acquire(), nil // counted by the ledger
 			}
-			p.retire(e, cause)
-			p.freeSlot()
+			p.lot.Retire(e, cause)
+			p.lot.FreeSlot()
 			continue
 		}
 		if p.open.TryReserve(p.cfg.MaxConns) {
 			return p.slot.Get(ctx)
 		}
-		return p.wait(ctx)
+		return p.lot.Wait(ctx, p.policy, &p.slot)
 	}
 }
 
@@ -203,8 +203,8 @@ func (p *Pool) Put(c net.Conn) error {
 	now := time.Now()
 	expiresAt, cause := p.policy.Returned(&e.Life, now)
 	if cause != expiry.Fresh {
-		p.retire(e, cause)
-		p.freeSlot()
+		p.lot.Retire(e, cause)
+		p.lot.FreeSlot()
 		return nil
 	}
 	if p.keep(e) {
@@ -217,106 +217,45 @@ func (p *Pool) Put(c net.Conn) error {
 // idle, or closes it when MaxIdle are idle or the pool is closed. It
 // reports whether it kept e idle.
 func (p *Pool) keep(e *lease.Entry) bool {
-	if p.waiters.Load() != 0 && p.handOff(e) {
+	if p.lot.Waiting() && p.lot.HandOff(e) {
 		return false
 	}
 	if !p.fill(p.home(), e) {
-		overflow := !p.closed.Load()
-		p.drop(e)
+		overflow := !p.lot.Closed()
+		p.lot.Drop(e)
 		if overflow {
 			p.counters.MaxIdle.Add(1)
 		}
 		return false
 	}
-	if p.closed.Load() {
+	if p.lot.Closed() {
 		p.drain() // Close may have drained before our fill
 		return false
 	}
-	if p.waiters.Load() != 0 {
-		p.serve() // a Get parked after our check above
+	if p.lot.Waiting() {
+		p.lot.ServeNow() // a Get parked after our check above
 	}
 	return true
 }
 
 // Discard closes c and frees its slot. See pool.Pool.
-func (p *Pool) Discard(c net.Conn) error {
-	e, err := lease.Release(p, c)
-	if err != nil {
-		return err
-	}
-	p.counters.Discards.Add(1)
-	p.drop(e)
-	return nil
-}
+func (p *Pool) Discard(c net.Conn) error { return parking.Discard(&p.lot, p, c) }
 
 // Close closes the idle conns, wakes every waiter with pool.ErrClosed and
 // makes later Puts close their conns. It is idempotent.
-func (p *Pool) Close() error {
-	p.mu.Lock()
-	if p.closed.Load() {
-		p.mu.Unlock()
-		return nil
-	}
-	p.closed.Store(true)
-	for _, w := range p.wq {
-		p.grant(w, nil, false, pool.ErrClosed)
-	}
-	clear(p.wq)
-	p.wq = p.wq[:0]
-	p.waiters.Store(0)
-	p.mu.Unlock()
-	if p.reaper != nil {
-		p.reaper.Stop() // its sweep may take mu, so not under it
-	}
-	p.drain()
-	return nil
-}
+func (p *Pool) Close() error { return p.lot.Close() }
 
 // Stats returns a snapshot of the pool's gauges and counters. Its gauges
 // are read without a lock, so they agree with each other only when the
 // pool is quiet.
 func (p *Pool) Stats() pool.Stats {
-	s := p.counters.Snapshot()
 	idle := 0
 	for i := range p.cells {
 		if p.cells[i].e.Load() != nil {
 			idle++
 		}
 	}
-	s.Dialing = int(p.dialing.Load())
-	s.Open = max(p.open.InUse()-s.Dialing, 0)
-	s.Idle = min(idle, s.Open)
-	s.InUse = s.Open - s.Idle
-	s.Reuses = p.ledger.Reuses(s.InUse)
-	return s
-}
-
-// freeSlot gives back one slot and, if anyone is parked, lets the oldest
-// waiter use it.
-func (p *Pool) freeSlot() {
-	p.open.Release()
-	if p.waiters.Load() != 0 {
-		p.serve()
-	}
-}
-
-// retire closes an entry the reuse policy refused for cause. The caller
-// still owns its slot.
-func (p *Pool) retire(e *lease.Entry, cause expiry.Cause) {
-	p.close(e)
-	p.counters.Expired(cause)
-}
-
-// drop closes an entry and frees its slot.
-func (p *Pool) drop(e *lease.Entry) {
-	p.close(e)
-	p.freeSlot()
-}
-
-// close closes an entry the pool owns and strikes it from the ledger.
-func (p *Pool) close(e *lease.Entry) {
-	e.Raw().Close()
-	p.ledger.Remove(e)
+	return p.lot.PoolStats(idle)
 }
 
 // drain closes every idle entry. Each swap hands one entry to one caller,
@@ -324,7 +263,7 @@ func (p *Pool) close(e *lease.Entry) {
 func (p *Pool) drain() {
 	for i := range p.cells {
 		if e := p.cells[i].e.Swap(nil); e != nil {
-			p.drop(e)
+			p.lot.Drop(e)
 		}
 	}
 }
@@ -340,8 +279,8 @@ func (p *Pool) sweep() {
 			continue
 		}
 		if cause := p.policy.Expired(&e.Life, now); cause != expiry.Fresh {
-			p.retire(e, cause)
-			p.freeSlot()
+			p.lot.Retire(e, cause)
+			p.lot.FreeSlot()
 			continue
 		}
 		p.offer(e)
