@@ -3,7 +3,7 @@ GO        ?= go
 POOLBENCH := $(GO) run ./cmd/poolbench
 BASE      ?= HEAD~1
 
-.PHONY: test bench bench-full bench-pool bench-faults sweep scenarios report conformance report-only gate
+.PHONY: test bench bench-full bench-pool bench-faults sweep scenarios sizes report conformance report-only gate
 
 ## test: the Debian tools tests drive (installed when absent), go.mod tidy, vet, then every
 ## test under the race detector.
@@ -14,10 +14,10 @@ test:
 	$(GO) test -race -timeout 9m ./...
 
 ## bench: the pool micro-benchmarks, the oversubscribed echo sweep, the scenarios (restart while
-## idle, cold burst), then REPORT.md from results/ (the conformance matrix as last written by
+## idle, cold burst), the sizes sweep (every server design, udp included), then REPORT.md from results/ (the conformance matrix as last written by
 ## make conformance: it depends on the code, not on the benchmarks, and takes a minute and a half);
 ## about 6 minutes on 2 idle cores.
-bench: bench-pool sweep scenarios report-only
+bench: bench-pool sweep scenarios sizes report-only
 
 ## bench-full: the publication-grade run: 20 micro-benchmark runs per row, the full preset
 ## (1 s points, 10 repetitions, every server, W from 1 to 1024 against pools of 4, 16, 64 and
@@ -65,6 +65,20 @@ SCENARIOFLAGS ?= -servers net,gnet -conns 16 -restart 100ms -restart-idle -durat
 	-cold-burst 4 -dial-delays 1ms,10ms -count 6 -cap 8 -cap-time 15s
 scenarios:
 	$(POOLBENCH) sweep -out results/raw/scenarios.txt -force $(SCENARIOFLAGS)
+
+## sizes: bulk transfer by message size: every server design (net, gnet, nbio, fasthttp) echoing
+## 64 B to 1 MiB in powers of 4 into results/raw/sizes.txt, and udp up to 16 KiB (the largest
+## power of 4 in a datagram) into results/raw/sizes-udp.txt, with a 20 ms op timeout so that a lost
+## datagram is counted inside its point instead of holding a worker for 5 s; one pool (ring) as large
+## as its 1 or 4 workers, 40 ms points after 10 ms of warm-up, one server process per design, six
+## interleaved repetitions (~30 s). Both files are replaced (-force).
+## Extra flags: make sizes SIZESFLAGS='-pools ring -conns 16 -duration 1s -count 10'.
+SIZES     ?= 64,256,1Ki,4Ki,16Ki,64Ki,256Ki,1Mi
+UDPSIZES  ?= 64,256,1Ki,4Ki,16Ki
+SIZESFLAGS ?= -pools ring -conns 1,4 -duration 40ms -warmup 10ms -count 6 -share-server
+sizes:
+	$(POOLBENCH) sweep -out results/raw/sizes.txt -force -servers net,gnet,nbio,fasthttp -sizes $(SIZES) $(SIZESFLAGS)
+	$(POOLBENCH) sweep -out results/raw/sizes-udp.txt -force -servers udp -sizes $(UDPSIZES) -timeout 20ms $(SIZESFLAGS)
 
 ## report: regenerate results/conformance.json (make conformance), then REPORT.md from results/.
 report: conformance report-only

@@ -6,7 +6,8 @@
 // a regression (gate): it imports neither. Inputs: pool.txt (the pool
 // micro-benchmarks), echo.txt (the echo sweep: pools as large as their
 // workers, and oversubscribed pools), faults.txt (the echo sweep under
-// injected latency, and server restarts), scenarios.txt and
+// injected latency, and server restarts), sizes.txt and sizes-udp.txt
+// (the echo by message size, every server design), scenarios.txt and
 // conformance.json (the pooltest matrix). Values are summarised with
 // benchmath, as benchstat does. A missing input becomes a section saying so, not a failure; an
 // input that is there but unusable (empty, garbled, a NaN) is an
@@ -36,7 +37,7 @@ const (
 )
 
 // Inputs are the input files Generate reads from the results directory.
-var Inputs = []string{PoolFile, ProfileFile, EchoFile, FaultsFile, ConformanceFile}
+var Inputs = []string{PoolFile, ProfileFile, EchoFile, FaultsFile, SizesFile, SizesUDPFile, ConformanceFile}
 
 // Found returns the Inputs present in the results directory dir: with none,
 // Generate writes a report without results.
@@ -79,6 +80,18 @@ func Generate(opt Options) error {
 		return err
 	}
 	scenariosIn, err := readInput(filepath.Join(opt.Results, ScenariosFile), ScenariosFile, results.RestartIdle, results.ColdBurst)
+	if err != nil {
+		return err
+	}
+	sizesIn, err := readInput(filepath.Join(opt.Results, SizesFile), SizesFile, results.Echo)
+	if err != nil {
+		return err
+	}
+	sizesUDPIn, err := readInput(filepath.Join(opt.Results, SizesUDPFile), SizesUDPFile, results.Echo)
+	if err != nil {
+		return err
+	}
+	sz, err := newSizes(sizesIn, sizesUDPIn)
 	if err != nil {
 		return err
 	}
@@ -140,6 +153,10 @@ func Generate(opt Options) error {
 	if err != nil {
 		return err
 	}
+	sizesPlots, err := writeSizesPlots(plotDir, rel, sz)
+	if err != nil {
+		return err
+	}
 	bi := opt.Build
 	if bi == nil {
 		bi, _ = debug.ReadBuildInfo()
@@ -163,11 +180,12 @@ func Generate(opt Options) error {
 	writeOversubVerdicts(&b, overQ, overPlots, overCapPools(scenariosIn))
 	writeCosts(&b, sw)
 	writeLoss(&b, sw)
+	writeSizes(&b, sz, sizesPlots)
 	writeFaults(&b, faultsIn, faultRuns)
 	writeRestartIdle(&b, scenariosIn, idlePlots)
 	writeRestart(&b, faultsIn, restarts)
 	writeColdBurst(&b, scenariosIn, burstPlots)
-	if w := resultsWarnings(pool, echo, faultsIn, scenariosIn); len(w) > 0 {
+	if w := resultsWarnings(pool, echo, faultsIn, scenariosIn, sizesIn, sizesUDPIn); len(w) > 0 {
 		b.WriteString("## Input warnings\n\nMalformed lines skipped while reading the results:\n\n")
 		for _, s := range w {
 			fmt.Fprintf(&b, "- %s\n", s)

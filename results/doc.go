@@ -29,7 +29,7 @@
 //
 // benchstat projects on those keys: -col /pool -row /workers. A sizes
 // sweep (poolbench sweep -sizes) ends each Echo name with size=B, the
-// message bytes, and records echo-MB/s: -table '' -col /server -row /size.
+// message bytes, and records echo-MB/s: -table "" -col /server -row /size.
 //
 // # Layout
 //

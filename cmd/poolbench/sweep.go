@@ -34,7 +34,7 @@ pool of M conns that loop Get, write -size bytes, read the echo, verify
 it, Put, for -duration after -warmup. -sizes LIST sweeps message sizes
 instead (bulk transfer: 64,256,1Ki,4Ki,16Ki,64Ki,256Ki,1Mi): every point
 once per size, named .../workers=W/size=B and recording echo-MB/s, the
-payload echoed per second in one direction (benchstat -table ''
+payload echoed per second in one direction (benchstat -table ""
 -col /server -row /size); a UDP server takes sizes up to 65507 bytes. -maxconns auto means M = W (no Get
 waits for a conn); a pool larger than its workers is not swept.
 Repetitions (-count) are interleaved: rep 1 of every point, then rep 2.
