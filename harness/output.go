@@ -26,10 +26,66 @@ type Results struct {
 	Questions []Question
 	Knees     []Knee // one per (server, pool) of the echo points
 	Procs     int    // the client's GOMAXPROCS, the -N suffix of names
+	// Written counts the points written to Sweep.Out as they finished,
+	// which Points, Idle and Burst then do not hold.
+	Written int
+
+	out   *results.Writer         // Sweep.Out; nil keeps every point
+	cfgs  map[string][]results.KV // each server's configuration block, by name
+	knees []kneeSample            // what Knees needs of every echo point
 }
 
-// Len is the number of points in r: echo, restart-while-idle and cold-burst.
-func (r *Results) Len() int { return len(r.Points) + len(r.Idle) + len(r.Burst) }
+// Len is the number of points in r: echo, restart-while-idle and
+// cold-burst, kept or written.
+func (r *Results) Len() int { return len(r.Points) + len(r.Idle) + len(r.Burst) + r.Written }
+
+// addPoint records a finished echo point: written at once under Sweep.Out,
+// keeping only what its knee needs, else kept in Points.
+func (r *Results) addPoint(p Point) error {
+	if k, ok := kneeOf(p); ok {
+		r.knees = append(r.knees, k)
+	}
+	if r.out == nil {
+		r.Points = append(r.Points, p)
+		return nil
+	}
+	return r.emit(p.Server, func(cfg []results.KV) error { return r.writePoint(r.out, cfg, p) })
+}
+
+// addIdle records a finished point of restart while idle (see addPoint).
+func (r *Results) addIdle(p IdleRestartPoint) error {
+	if r.out == nil {
+		r.Idle = append(r.Idle, p)
+		return nil
+	}
+	return r.emit(p.Server, func(cfg []results.KV) error { return r.out.Write(r.idleResult(cfg, p)) })
+}
+
+// addBurst records a finished cold burst (see addPoint).
+func (r *Results) addBurst(p ColdBurstPoint) error {
+	if r.out == nil {
+		r.Burst = append(r.Burst, p)
+		return nil
+	}
+	return r.emit(p.Server, func(cfg []results.KV) error { return r.out.Write(r.burstResult(cfg, p)) })
+}
+
+// emit writes one point of server srv to Sweep.Out with write, under
+// srv's configuration block, and flushes it: the file holds every
+// finished point, and memory none.
+func (r *Results) emit(srv string, write func(cfg []results.KV) error) error {
+	if r.cfgs == nil {
+		r.cfgs = map[string][]results.KV{}
+		for _, info := range r.Servers {
+			r.cfgs[info.Name] = r.fileConfig(info)
+		}
+	}
+	if err := write(r.cfgs[srv]); err != nil {
+		return err
+	}
+	r.Written++
+	return r.out.Flush()
+}
 
 // ServerInfo is the per-server configuration recorded with its results.
 type ServerInfo struct {
@@ -108,8 +164,9 @@ func (r *Results) serverPoints(srv string) []Point {
 
 // Write writes r to w through results.Writer, one configuration block per
 // server: its Echo points (serverPoints' order), each followed by its
-// histogram under Shard, then its points' Restart results in the same
-// order. Each Restart result is its point's own.
+// histogram under Shard and its Restart result, then its points of restart
+// while idle and its cold bursts, in run order. (A sweep with Out set
+// writes each point as it finishes instead, in run order.)
 func (r *Results) Write(w io.Writer) error {
 	out := results.NewWriter(w)
 	if err := r.write(out); err != nil {
@@ -119,42 +176,14 @@ func (r *Results) Write(w io.Writer) error {
 }
 
 func (r *Results) write(out *results.Writer) error {
-	for _, units := range []struct {
-		present bool
-		units   []results.Unit
-	}{
-		{len(r.Points) > 0, results.EchoUnits},
-		{slices.ContainsFunc(r.Points, func(p Point) bool { return p.Restart != nil }), results.RestartUnits},
-		{len(r.Idle) > 0, results.RestartIdleUnits},
-		{len(r.Burst) > 0, results.ColdBurstUnits},
-	} {
-		if units.present {
-			if err := out.Declare(units.units...); err != nil {
-				return err
-			}
-		}
+	restarts := slices.ContainsFunc(r.Points, func(p Point) bool { return p.Restart != nil })
+	if err := declare(out, len(r.Points) > 0, restarts, len(r.Idle) > 0, len(r.Burst) > 0); err != nil {
+		return err
 	}
 	for _, srv := range r.Servers {
 		cfg := r.fileConfig(srv)
-		pts := r.serverPoints(srv.Name)
-		for _, p := range pts {
-			if err := out.Write(r.pointResult(cfg, p)); err != nil {
-				return err
-			}
-			if p.Hist != nil {
-				// A point's repetitions are written in run order, so
-				// its repetition is its place among its name's results.
-				h := results.Hist{Name: echoName(p), Rep: p.Rep, Start: p.WindowStart, End: p.WindowEnd, Hist: p.Hist}
-				if err := out.WriteHist(h); err != nil {
-					return err
-				}
-			}
-		}
-		for _, p := range pts {
-			if p.Restart == nil {
-				continue
-			}
-			if err := out.Write(r.restartResult(cfg, *p.Restart)); err != nil {
+		for _, p := range r.serverPoints(srv.Name) {
+			if err := r.writePoint(out, cfg, p); err != nil {
 				return err
 			}
 		}
@@ -172,6 +201,47 @@ func (r *Results) write(out *results.Writer) error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// declare writes the Unit lines of the kinds of result a file holds, at
+// its top.
+func declare(out *results.Writer, echo, restart, idle, burst bool) error {
+	for _, units := range []struct {
+		present bool
+		units   []results.Unit
+	}{
+		{echo, results.EchoUnits},
+		{restart, results.RestartUnits},
+		{idle, results.RestartIdleUnits},
+		{burst, results.ColdBurstUnits},
+	} {
+		if units.present {
+			if err := out.Declare(units.units...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writePoint writes echo point p, then under Shard its histogram, then
+// its Restart result, each its own.
+func (r *Results) writePoint(out *results.Writer, cfg []results.KV, p Point) error {
+	if err := out.Write(r.pointResult(cfg, p)); err != nil {
+		return err
+	}
+	if p.Hist != nil {
+		// A point's repetitions are written in run order, so its
+		// repetition is its place among its name's results.
+		h := results.Hist{Name: echoName(p), Rep: p.Rep, Start: p.WindowStart, End: p.WindowEnd, Hist: p.Hist}
+		if err := out.WriteHist(h); err != nil {
+			return err
+		}
+	}
+	if p.Restart != nil {
+		return out.Write(r.restartResult(cfg, *p.Restart))
 	}
 	return nil
 }

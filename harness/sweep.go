@@ -13,6 +13,7 @@ import (
 	"github.com/poolbench/poolbench/faults"
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/impls/server"
+	"github.com/poolbench/poolbench/results"
 	"github.com/poolbench/poolbench/verdict"
 )
 
@@ -121,6 +122,13 @@ type Sweep struct {
 	Sizes []int
 	// Progress receives one line per point and the knees; nil discards.
 	Progress io.Writer
+	// Out, when set, receives every point as soon as it finishes, with its
+	// configuration block (and its restart result, or histogram under
+	// Shard), flushed: the Results Run returns then hold none of the
+	// points (Results.Written counts them), only what deciding and the
+	// knees need of each, so that a sweep's memory does not grow with the
+	// points it has run. nil keeps every point in the Results.
+	Out *results.Writer
 
 	shared sharedServers // the instances under ShareServer, for one Run
 }
@@ -182,7 +190,8 @@ func (s *Sweep) Validate() error {
 	if err := s.checkScenarios(); err != nil {
 		return err
 	}
-	plan := s.plan()
+	// One repetition stands for all: every repetition runs the same points.
+	plan := s.points()
 	if len(plan) == 0 {
 		return &FieldError{Field: "MaxConns", Err: fmt.Errorf("%w: every pool size exceeds every worker level, "+
 			"or every level is above %d conns, the most for a server that is not an event loop", ErrNothingToRun, MaxConnsThreaded)}
@@ -247,18 +256,6 @@ type planned struct {
 
 // level is one point's workers and pool size.
 type level struct{ workers, maxConns int }
-
-// plan lists the points in run order: repetitions outermost.
-func (s *Sweep) plan() []planned {
-	var ps []planned
-	for rep := 1; rep <= s.Count; rep++ {
-		for _, p := range s.points() {
-			p.rep = rep
-			ps = append(ps, p)
-		}
-	}
-	return ps
-}
 
 // points lists the points of one repetition, by experiment, server, pool
 // and level.
@@ -348,11 +345,19 @@ func (s *Sweep) Run(ctx context.Context) (*Results, error) {
 			return s.runPlanned(ctx, p, slot, res, prog)
 		}})
 	}
+	exps := s.experiments()
+	if s.Out != nil {
+		res.out = s.Out
+		if err := declare(s.Out, slices.Contains(exps, echoLoad), s.Restart.At > 0 && !s.Restart.Idle,
+			slices.Contains(exps, restartIdle), slices.Contains(exps, coldBurst)); err != nil {
+			return res, err
+		}
+	}
 	prog.begin(len(trials) * s.Count)
 	err := s.decide(ctx, trials, prog)
 	res.Questions = questions(trials, s.Decide)
-	if len(res.Points) > 0 {
-		res.Knees = Knees(res.Points)
+	if slices.Contains(exps, echoLoad) {
+		res.Knees = kneesOf(res.knees)
 		prog.knees(res.Knees)
 	}
 	if ctx.Err() != nil {
@@ -370,23 +375,23 @@ func (s *Sweep) runPlanned(ctx context.Context, p planned, slot time.Time, res *
 	case echoLoad:
 		var pt Point
 		if pt, err = s.runPoint(ctx, p, prog, slot); err == nil && ctx.Err() == nil {
-			res.Points = append(res.Points, pt)
-			prog.point(pt, max(p.rep, s.Count))
 			v, _ = headline(pt)
+			err = res.addPoint(pt)
+			prog.point(pt, max(p.rep, s.Count))
 		}
 	case restartIdle:
 		var pt IdleRestartPoint
 		if pt, err = s.restartIdle(ctx, p); err == nil && ctx.Err() == nil {
-			res.Idle = append(res.Idle, pt)
-			prog.idle(pt)
 			v = float64(pt.Failures)
+			err = res.addIdle(pt)
+			prog.idle(pt)
 		}
 	case coldBurst:
 		var pt ColdBurstPoint
 		if pt, err = s.coldBurst(ctx, p); err == nil && ctx.Err() == nil {
-			res.Burst = append(res.Burst, pt)
-			prog.burst(pt)
 			v = float64(pt.Served)
+			err = res.addBurst(pt)
+			prog.burst(pt)
 		}
 	}
 	if err != nil && ctx.Err() == nil {

@@ -27,54 +27,73 @@ func shortSweep(servers ...Server) *Sweep {
 	}
 }
 
+// TestSweepInProcess runs 2 servers x 2 levels x 2 repetitions in order,
+// and checks each point's measurement. A point must complete requests in
+// its window for its latency, wait and fairness to mean anything; that
+// is waited for (untilSeen), from a 100ms window up to 1.6s, not assumed.
 func TestSweepInProcess(t *testing.T) {
 	echo := startTestServer(t, server.Echo, faultNone)
 	web := startTestServer(t, server.HTTP, faultNone)
-	var log strings.Builder
-	s := shortSweep(
-		Server{Name: "raw", Protocol: server.Echo, Launch: inProcess{echo}},
-		Server{Name: "web", Protocol: server.HTTP, Launch: inProcess{web}},
-	)
-	s.Progress = &log
-	res, err := s.Run(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Repetitions outermost: rep 1 of every point, then rep 2.
-	var order []string
-	for _, p := range res.Points {
-		order = append(order, p.Server+"/"+p.Pool+"/"+itoa(p.Workers)+"/"+itoa(p.Rep))
-	}
-	want := "raw/test/1/1 raw/test/4/1 web/test/1/1 web/test/4/1 raw/test/1/2 raw/test/4/2 web/test/1/2 web/test/4/2"
-	if got := strings.Join(order, " "); got != want {
-		t.Errorf("points ran in order\n%s\nwant\n%s", got, want)
-	}
-	for _, p := range res.Points {
-		if p.Requests == 0 || p.Errors.Total() != 0 {
-			t.Errorf("%+v: want requests and no errors", p)
+	untilSeen(t, 100*time.Millisecond, 1600*time.Millisecond, func(window time.Duration) (bool, string) {
+		var log strings.Builder
+		s := shortSweep(
+			Server{Name: "raw", Protocol: server.Echo, Launch: inProcess{echo}},
+			Server{Name: "web", Protocol: server.HTTP, Launch: inProcess{web}},
+		)
+		s.Duration, s.Warmup = window, window/5
+		s.Progress = &log
+		res, err := s.Run(t.Context())
+		if err != nil {
+			t.Fatal(err)
 		}
-		if p.Dials < 1 || p.Dials > uint64(p.MaxConns) || p.MaxConns != p.Workers {
-			t.Errorf("%s workers=%d maxconns=%d: %d dials, want 1 to maxconns = workers", p.Server, p.Workers, p.MaxConns, p.Dials)
+		// Repetitions outermost: rep 1 of every point, then rep 2.
+		var order []string
+		for _, p := range res.Points {
+			order = append(order, p.Server+"/"+p.Pool+"/"+itoa(p.Workers)+"/"+itoa(p.Rep))
 		}
-		if p.Fairness <= 0 || p.Fairness > 1 || p.Stall <= 0 || p.Stall > s.Duration || p.Wait.Waited < 0 || p.Wait.Waited > 1 {
-			t.Errorf("%s workers=%d: fairness %v, stall %v, waited %v; want (0,1], (0,window], [0,1]", p.Server, p.Workers, p.Fairness, p.Stall, p.Wait.Waited)
+		want := "raw/test/1/1 raw/test/4/1 web/test/1/1 web/test/4/1 raw/test/1/2 raw/test/4/2 web/test/1/2 web/test/4/2"
+		if got := strings.Join(order, " "); got != want {
+			t.Errorf("points ran in order\n%s\nwant\n%s", got, want)
 		}
-		l := p.Latency
-		if !(0 < l.P50 && l.P50 <= l.P90 && l.P90 <= l.P99 && l.P99 <= l.P999 && l.P999 <= l.Max+l.Max/1000) {
-			t.Errorf("%s workers=%d: latency percentiles out of order: %+v", p.Server, p.Workers, l)
+		for _, p := range res.Points {
+			if p.Errors.Total() != 0 {
+				t.Errorf("%+v: want no errors", p)
+			}
+			if p.Dials > uint64(p.MaxConns) || p.MaxConns != p.Workers {
+				t.Errorf("%s workers=%d maxconns=%d: %d dials, want at most maxconns = workers", p.Server, p.Workers, p.MaxConns, p.Dials)
+			}
+			if p.HasRSS || p.Window != s.Duration || p.Stall <= 0 || p.Stall > s.Duration {
+				t.Errorf("%+v: an in-process server has no RSS; window must be the duration, stall in (0, window]", p)
+			}
 		}
-		if p.HasRSS || p.Window != s.Duration {
-			t.Errorf("%+v: an in-process server has no RSS; window must be the duration", p)
+		if len(res.Knees) != 2 {
+			t.Errorf("knees %+v, want one per server and pool", res.Knees)
 		}
-	}
-	if len(res.Knees) != 2 {
-		t.Errorf("knees %+v, want one per server and pool", res.Knees)
-	}
-	for _, want := range []string{"8 points", "[8/8] web/test maxconns=4 workers=4 rep 2/2", "knee raw/test"} {
-		if !strings.Contains(log.String(), want) {
-			t.Errorf("progress lacks %q:\n%s", want, log.String())
+		for _, want := range []string{"8 points", "[8/8] web/test maxconns=4 workers=4 rep 2/2", "knee raw/test"} {
+			if !strings.Contains(log.String(), want) {
+				t.Errorf("progress lacks %q:\n%s", want, log.String())
+			}
 		}
-	}
+		for _, p := range res.Points {
+			if p.Requests == 0 {
+				return false, fmt.Sprintf("%s workers=%d rep %d completed no request in its window", p.Server, p.Workers, p.Rep)
+			}
+		}
+		// Every point measured requests: what they measured must be sound.
+		for _, p := range res.Points {
+			if p.Dials < 1 {
+				t.Errorf("%s workers=%d: %d requests over %d dials", p.Server, p.Workers, p.Requests, p.Dials)
+			}
+			if p.Fairness <= 0 || p.Fairness > 1 || p.Wait.Waited < 0 || p.Wait.Waited > 1 {
+				t.Errorf("%s workers=%d: fairness %v, waited %v; want (0,1], [0,1]", p.Server, p.Workers, p.Fairness, p.Wait.Waited)
+			}
+			l := p.Latency
+			if !(0 < l.P50 && l.P50 <= l.P90 && l.P90 <= l.P99 && l.P99 <= l.P999 && l.P999 <= l.Max+l.Max/1000) {
+				t.Errorf("%s workers=%d: latency percentiles out of order: %+v", p.Server, p.Workers, l)
+			}
+		}
+		return true, ""
+	})
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -118,17 +118,65 @@ func (w *Writer) Flush() error { return w.bw.Flush() }
 // atomicfile): a failed or interrupted write leaves the previous file
 // untouched, and a write that produced no result leaves it too.
 func WriteFile(path string, write func(*Writer) error) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	f, err := Create(path)
+	if err != nil {
 		return err
 	}
-	return atomicfile.Write(path, func(f io.Writer) error {
-		w := NewWriter(f)
-		if err := write(w); err != nil {
-			return err
-		}
-		if w.n == 0 {
-			return ErrNoResults
-		}
-		return w.Flush()
-	})
+	if err := write(f.Writer); err != nil {
+		f.Abort()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Commit()
 }
+
+// File is a results file being written over time: a Writer to a
+// temporary file that replaces path only on Commit (atomicfile.File), so
+// that results can be written as they are measured, not held until the
+// end.
+type File struct {
+	*Writer
+	f *atomicfile.File
+}
+
+// Create starts a File that will replace path, creating path's directory.
+// It fails, before anything is measured, when path's directory cannot be
+// written.
+func Create(path string) (*File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	return &File{Writer: NewWriter(f), f: f}, nil
+}
+
+// Len is the number of results written so far.
+func (w *Writer) Len() int { return w.n }
+
+// Commit flushes the results and renames the file over its path. A file
+// that holds no result is removed instead, with an error wrapping
+// ErrNoResults: no file is replaced by an emptier one.
+func (f *File) Commit() error { return f.commit(f.f.Commit) }
+
+// CommitAs is Commit to path, in the same directory, instead (an
+// interrupted sweep's part, next to the whole it must not replace).
+func (f *File) CommitAs(path string) error {
+	return f.commit(func() error { return f.f.CommitAs(path) })
+}
+
+func (f *File) commit(rename func() error) error {
+	if f.n == 0 {
+		f.f.Abort()
+		return ErrNoResults
+	}
+	if err := f.Flush(); err != nil {
+		f.f.Abort()
+		return err
+	}
+	return rename()
+}
+
+// Abort removes the temporary file; path is left as it was.
+func (f *File) Abort() { f.f.Abort() }

@@ -12,8 +12,8 @@ import (
 	"github.com/poolbench/poolbench/gate"
 )
 
-// results renders n benchfmt lines of one benchmark, value i-th = v*(1+spread_i).
-func results(name string, n int, v float64) string {
+// benchLines renders n benchfmt lines of one benchmark, value i-th = v*(1+spread_i).
+func benchLines(name string, n int, v float64) string {
 	var b strings.Builder
 	b.WriteString("goos: linux\npkg: example.com/p\n")
 	for i := range n {
@@ -45,10 +45,10 @@ func runCmd(args ...string) (stdout, stderr string, code int) {
 
 func TestGateFiles(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
-		"old.txt":   results("A", 10, 100),
-		"same.txt":  results("A", 10, 100),
-		"slow.txt":  results("A", 10, 125),
-		"few.txt":   results("A", 3, 100),
+		"old.txt":   benchLines("A", 10, 100),
+		"same.txt":  benchLines("A", 10, 100),
+		"slow.txt":  benchLines("A", 10, 125),
+		"few.txt":   benchLines("A", 3, 100),
 		"nan.txt":   "goos: linux\n\nBenchmarkX 1 NaN ns/op\n",
 		"inf.txt":   "BenchmarkX 1 +Inf req/s\n",
 		"empty.txt": "PASS\n",
@@ -100,8 +100,8 @@ func TestGateFiles(t *testing.T) {
 // was.
 func TestGateSave(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
-		"old.txt":   results("A", 10, 100),
-		"few.txt":   results("A", 3, 100),
+		"old.txt":   benchLines("A", 10, 100),
+		"few.txt":   benchLines("A", 3, 100),
 		"empty.txt": "",
 	})
 	f := func(name string) string { return filepath.Join(dir, name) }
@@ -146,7 +146,7 @@ func TestGateSave(t *testing.T) {
 // checked before the comparison) writes nothing when a side is empty.
 func TestSaveSetsEmptySide(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"old.txt": "previous\n"})
-	set, _, err := gate.Read(strings.NewReader(results("A", 10, 100)), "x.txt")
+	set, _, err := gate.Read(strings.NewReader(benchLines("A", 10, 100)), "x.txt")
 	if err != nil {
 		t.Fatal(err)
 	}

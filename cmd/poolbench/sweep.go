@@ -18,6 +18,7 @@ import (
 	"github.com/poolbench/poolbench/harness"
 	"github.com/poolbench/poolbench/impls"
 	"github.com/poolbench/poolbench/impls/server"
+	"github.com/poolbench/poolbench/results"
 )
 
 func init() {
@@ -205,6 +206,15 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 		}
 	}
 
+	// Each point is written as it finishes, to a file that replaces -out
+	// only once the sweep is done: memory holds no finished point, and a
+	// failed sweep leaves -out as it was.
+	f, err := results.Create(*out)
+	if err != nil {
+		return flagError("sweep", "out", *out, "%v", err)
+	}
+	defer f.Abort() // after a Commit, nothing
+	s.Out = f.Writer
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := s.Run(ctx)
@@ -218,7 +228,7 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 		if held {
 			partial = *out + ".interrupted"
 		}
-		if werr := harness.WriteFile(partial, res); werr != nil {
+		if werr := f.CommitAs(partial); werr != nil {
 			return fmt.Errorf("%w; writing the finished points: %w", err, werr)
 		}
 		return interrupted{err: fmt.Errorf("%w; wrote them to %s", err, partial)}
@@ -226,7 +236,7 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err // the previous -out is left as it was
 	}
-	if err := harness.WriteFile(*out, res); err != nil {
+	if err := f.Commit(); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "sweep: wrote %d results to %s\n", res.Len(), *out)

@@ -157,7 +157,8 @@ func TestSweepAgainstAddr(t *testing.T) {
 					got = append(got, rest[:strings.LastIndex(rest, "-")])
 				}
 			}
-			want := []string{tc.want[0], tc.want[0], tc.want[1], tc.want[1]}
+			// Written as they finish: repetition 1 of every point, then 2.
+			want := []string{tc.want[0], tc.want[1], tc.want[0], tc.want[1]}
 			if strings.Join(got, " ") != strings.Join(want, " ") {
 				t.Errorf("Echo results %q, want %q\n%s", got, want, stderr.String())
 			}
