@@ -116,8 +116,17 @@ var badInputs = []badCase{
 	sweepCase("out-other-config", "-addr", "", "-servers", "net", "-pools", "ring", "-count", "1", "-out", "$DIR/echo-other.txt").want("echo-other.txt holds results of another configuration ("),
 	sweepCase("out-pool-results", "-addr", "", "-servers", "net", "-pools", "ring").want("holds results of another configuration (Pool/impl=ring-2, none of this sweep's benchmarks)"),
 	sweepCase("out-not-results", "-addr", "", "-servers", "net", "-pools", "ring", "-out", "$DIR/corrupt.txt").want("holds no benchmark results"),
+	// Restart while idle and the cold burst go through the same check.
+	sweepCase("out-scenarios-other-config", append(scenarioArgs, "-out", "$DIR/scenarios-other.txt")...).want("scenarios-other.txt holds results of another configuration ("),
+	sweepCase("out-scenarios-over-echo", append(scenarioArgs, "-out", "$DIR/echo-other.txt")...).want("holds results of another configuration (Echo/server=net/pool=ring/conns=1-2, none of this sweep's benchmarks)"),
+	sweepCase("out-echo-over-scenarios", "-addr", "", "-servers", "net", "-pools", "ring", "-out", "$DIR/scenarios-other.txt").want("holds results of another configuration (ColdBurst/server=net/pool=ring/maxconns=1/burst=4/dial=1ms-2, none of this sweep's benchmarks)"),
 	sweepCase("out-unwritable", "-addr", "", "-servers", "net", "-pools", "ring", "-out", "$DIR/old.txt/echo.txt").want("-out $DIR/old.txt/echo.txt: $DIR/old.txt is not a directory"),
 }
+
+// scenarioArgs run restart while idle and a cold burst of one point each
+// on a net child server (sweepCase's base arguments load -addr).
+var scenarioArgs = []string{"-addr", "", "-servers", "net", "-pools", "ring", "-restart", "50ms", "-restart-idle",
+	"-cold-burst", "4", "-dial-delays", "1ms", "-count", "1"}
 
 // reportCase is a bad report invocation that would write over REPORT.md.
 func reportCase(name string, args ...string) badCase {
@@ -172,6 +181,11 @@ var results = map[string]string{
 	// A sweep's results of another configuration (-duration 10s).
 	"echo-other.txt": "goos: linux\nmodel: closed\nsize: 64\nduration: 10s\nwarmup: 100ms\ncount: 1\nfault: \nrestart: \n" +
 		"server: net\nprotocol: echo\nlaunch: child\n\nBenchmarkEcho/server=net/pool=ring/conns=1-2 100 5000 req/s\n",
+	// The scenarios' results as they were written before they carried the
+	// sweep's configuration (no model, duration or restart).
+	"scenarios-other.txt": "goos: linux\nsize: 64\ncount: 6\ncap-reps: 8\ncap-time: 15s\nserver: net\nprotocol: echo\nloops: 2\nlaunch: child\n\n" +
+		"BenchmarkRestartIdle/server=net/pool=ring/maxconns=1/workers=1-2 1 0 failures 0 stale-conns 1 dials\n" +
+		"BenchmarkColdBurst/server=net/pool=ring/maxconns=1/burst=4/dial=1ms-2 1 3e+06 served-ns 1 peak-dials\n",
 }
 
 func TestBadInput(t *testing.T) {

@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,5 +53,40 @@ func TestRestartIdleEveryPool(t *testing.T) {
 	}
 	if !anyStale || !anyClean {
 		t.Errorf("no pool handed out a stale conn (%v) or none skipped them all (%v): the scenario tells no pool apart", anyStale, anyClean)
+	}
+}
+
+// TestScenariosOutCheck runs restart while idle and a cold burst into -out
+// twice: the same configuration again replaces the file, another
+// (-duration 200ms) is refused before the run with exit 2, the file
+// untouched.
+func TestScenariosOutCheck(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "scenarios.txt")
+	args := []string{"sweep", "-servers", "net", "-pools", "ring", "-conns", "2", "-restart", "50ms", "-restart-idle",
+		"-duration", "100ms", "-cold-burst", "4", "-dial-delays", "1ms", "-count", "1", "-out", out}
+	for run := 1; run <= 2; run++ {
+		if r := runPoolbench(t, dir, args...); r.code != 0 {
+			t.Fatalf("run %d: exit %d\n%s", run, r.code, r.stderr)
+		}
+	}
+	before, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"BenchmarkRestartIdle/server=net/pool=ring/maxconns=2/workers=2-", "BenchmarkColdBurst/server=net/pool=ring/maxconns=2/burst=8/dial=1ms-", "duration: 100ms", "restart: 50ms"} {
+		if !strings.Contains(string(before), name) {
+			t.Errorf("%s lacks %q:\n%s", out, name, before)
+		}
+	}
+	r := runPoolbench(t, dir, append(args, "-duration", "200ms")...)
+	if r.code != 2 || !strings.Contains(r.stderr, "holds results of another configuration") || !strings.Contains(r.stderr, "duration is 100ms there, 200ms in this run") {
+		t.Errorf("another configuration: exit %d, want 2 naming the duration\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "restart-idle net/") {
+		t.Errorf("the refused sweep ran points:\n%s", r.stderr)
+	}
+	if after, _ := os.ReadFile(out); string(after) != string(before) {
+		t.Errorf("the refused sweep changed %s", out)
 	}
 }
