@@ -120,9 +120,8 @@ func (c *Conformance) validate() error {
 // line, then each pool's declared policy and, for third-party pools, what
 // the verdicts mean for a caller.
 func writeConformance(b *strings.Builder, c *Conformance, registered []string) {
-	b.WriteString("## Conformance\n\n")
-	if c == nil || len(c.Pools) == 0 {
-		b.WriteString("No conformance results yet (results/conformance.json is missing); `make report` generates them.\n\n")
+	if !section(b, "Conformance", c != nil && len(c.Pools) > 0,
+		"No conformance results yet (results/conformance.json is missing); `make report` generates them.") {
 		return
 	}
 	if missing, gone := staleness(c, registered); len(missing)+len(gone) > 0 {

@@ -12,14 +12,6 @@ import (
 // Put closes. The report sets the pools against it.
 const baselinePool = "dial"
 
-var (
-	unitDialRate = results.DialRate.Tidied()
-	unitTWClient = results.TimeWaitClient.Tidied()
-	// unitLost is the UDP requests whose echo did not come back in time
-	// (harness class lost), written only when not 0.
-	unitLost = results.ErrorClass("lost").Tidied()
-)
-
 // kernelUnits are the kernel's counters per point (harness, from
 // internal/kernelnet), each with the one line the report says about it.
 var kernelUnits = []struct {

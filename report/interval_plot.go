@@ -65,13 +65,7 @@ func intervalPlot(title, ylabel string, ds []verdict.Design, logY bool, scale fl
 	p.Add(plotter.NewGrid(), errs, marks)
 	p.NominalX(names...)
 	p.X.Min, p.X.Max = -0.5, float64(len(names))-0.5
-	if logY {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-		p.Y.Min, p.Y.Max = lo/1.5, hi*1.5
-	} else {
-		p.Y.Min, p.Y.Max = 0, math.Max(hi*1.15, 1)
-	}
+	fitY(p, logY, lo, hi, 1.15)
 	return p, nil
 }
 

@@ -97,3 +97,14 @@ func capitalize(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// section writes the heading of the section titled title. When its results
+// are missing (has is false) it writes noneYet, the line saying so and what
+// writes them, and returns false: the section ends there.
+func section(b *strings.Builder, title string, has bool, noneYet string) bool {
+	fmt.Fprintf(b, "## %s\n\n", title)
+	if !has {
+		b.WriteString(noneYet + "\n\n")
+	}
+	return has
+}

@@ -4,15 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/poolbench/poolbench/results"
-)
-
-// Units of the oversubscribed points (schema: package results) as benchfmt tidies them.
-var (
-	unitWaitP99  = results.WaitP99.Tidied()
-	unitWaited   = results.Waited.Tidied()
-	unitFairness = results.Fairness.Tidied()
 )
 
 // oversub is the echo sweep by pool size: every point, with its maxconns.
@@ -63,9 +54,8 @@ func (o *oversub) workersAt(srv, m string) []string {
 // Gets that waited and Jain's fairness index, where pools differ once
 // workers outnumber conns.
 func writeOversub(b *strings.Builder, o *oversub) {
-	b.WriteString("## Oversubscription\n\n")
-	if o == nil {
-		b.WriteString("No oversubscribed points yet (`poolbench sweep -maxconns 4,16,64 -workers ...`); `make sweep` writes them.\n\n")
+	if !section(b, "Oversubscription", o != nil,
+		"No oversubscribed points yet (`poolbench sweep -maxconns 4,16,64 -workers ...`); `make sweep` writes them.") {
 		return
 	}
 	b.WriteString("W workers share a pool of M conns (`-workers`, `-maxconns`): once W > M, Gets wait for each other's Puts, " +

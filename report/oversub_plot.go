@@ -125,12 +125,6 @@ func ratioPlot(title, ylabel string, gs []*scenarioGroup, u results.Unit, logY b
 	// The legend's band: the log x axis runs to 8x the last level.
 	p.X.Min, p.X.Max = float64(ratio(gs[0]))/1.5, xmax*8
 	p.Legend.Top = true
-	if logY {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-		p.Y.Min, p.Y.Max = lo/1.5, hi*1.5
-	} else {
-		p.Y.Min, p.Y.Max = 0, math.Max(hi*1.1, 1)
-	}
+	fitY(p, logY, lo, hi, 1.1)
 	return p, nil
 }

@@ -139,3 +139,16 @@ func plotNotes(sw *sweep, srv string) []string {
 	}
 	return out
 }
+
+// fitY spans p's y axis over the values lo to hi: on a log scale from
+// lo/1.5 to 1.5 x hi, or linear from 0 to headroom x hi (at least 1),
+// which leaves room above the highest marker or bar.
+func fitY(p *plot.Plot, logY bool, lo, hi, headroom float64) {
+	if logY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Min, p.Y.Max = lo/1.5, hi*1.5
+		return
+	}
+	p.Y.Min, p.Y.Max = 0, math.Max(hi*headroom, 1)
+}

@@ -3,17 +3,6 @@ package report
 import (
 	"fmt"
 	"strings"
-
-	"github.com/poolbench/poolbench/results"
-)
-
-// Units of BenchmarkPool (schema: package results) as benchfmt tidies them.
-var (
-	unitTime    = results.TimePerOp.Tidied()
-	unitBytes   = results.BytesPerOp.Tidied()
-	unitAllocs  = results.AllocsPerOp.Tidied()
-	unitP99Wait = results.WaitP99.Tidied()
-	unitMaxWait = results.WaitMax.Tidied()
 )
 
 // The designs the pool tables compare every design with.
@@ -30,9 +19,8 @@ var poolDims = []string{"/scenario", "/gomaxprocs", "/impl", ".unit"}
 // cheapest Get+Put possible) and to puddle (the established library), its
 // allocations, and for the exhausted scenarios its wait tail.
 func writePool(b *strings.Builder, c *cube) {
-	b.WriteString("## Pool micro-benchmarks\n\n")
-	if c == nil {
-		b.WriteString("No pool micro-benchmark results yet (results/raw/pool.txt is missing); `make bench-pool` writes them.\n\n")
+	if !section(b, "Pool micro-benchmarks", c != nil,
+		"No pool micro-benchmark results yet (results/raw/pool.txt is missing); `make bench-pool` writes them.") {
 		return
 	}
 	b.WriteString("One Get+Put cycle on fake conns (no I/O), from results/raw/pool.txt. Each cell is the median of " +
@@ -61,7 +49,7 @@ func writePoolTable(b *strings.Builder, c *cube, sc, procs string) {
 	ref, hasRef := c.at(sc, procs, referenceImp, unitTime)
 	waits := false
 	for _, impl := range c.values["/impl"] {
-		if _, ok := c.at(sc, procs, impl, unitP99Wait); ok {
+		if _, ok := c.at(sc, procs, impl, unitWaitP99); ok {
 			waits = true
 		}
 	}
@@ -86,7 +74,7 @@ func writePoolTable(b *strings.Builder, c *cube, sc, procs string) {
 		row := []string{impl, fmtStat(s, unitTime), vsFloor, vsRef,
 			cellText(c, unitBytes, sc, procs, impl), cellText(c, unitAllocs, sc, procs, impl)}
 		if waits {
-			row = append(row, cellText(c, unitP99Wait, sc, procs, impl), cellText(c, unitMaxWait, sc, procs, impl))
+			row = append(row, cellText(c, unitWaitP99, sc, procs, impl), cellText(c, unitWaitMax, sc, procs, impl))
 		}
 		t.add(row...)
 	}

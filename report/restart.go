@@ -4,17 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/poolbench/poolbench/results"
-)
-
-// Units of BenchmarkRestart (schema: package results) as benchfmt tidies them.
-var (
-	unitFailures  = results.Failures.Tidied()
-	unitDown      = results.Down.Tidied()
-	unitFirstOK   = results.FirstOK.Tidied()
-	unitSettle    = results.Settle.Tidied()
-	unitRecovered = results.Recovered.Tidied()
 )
 
 // restarts are the Restart/server=S/pool=P/model=M/maxconns=M/workers=W results,

@@ -97,13 +97,16 @@ func showCount(v float64) string { return fmt.Sprintf("%.4g", v) }
 // showNS shows nanoseconds as a time with four significant digits: "1.711ms".
 func showNS(v float64) string { return fmtValue(v*1e-9, "sec") }
 
+// noScenarioYet is the line of a scenario section without results: what
+// the scenario is called and the sweep (run by make bench) that writes it.
+func noScenarioYet(what, command string) string {
+	return fmt.Sprintf("No %s results yet (results/%s); `make bench` writes them (`%s`).", what, ScenariosFile, command)
+}
+
 // writeRestartIdle renders the restart-while-idle section.
 func writeRestartIdle(b *strings.Builder, in *input, plots []string) {
-	b.WriteString("## Restart while idle\n\n")
 	ps := in.set.Points(results.RestartIdle)
-	if len(ps) == 0 {
-		b.WriteString("No restart-while-idle results yet (results/" + ScenariosFile + "); `make bench` writes them " +
-			"(`poolbench sweep -restart D -restart-idle`).\n\n")
+	if !section(b, "Restart while idle", len(ps) > 0, noScenarioYet("restart-while-idle", "poolbench sweep -restart D -restart-idle")) {
 		return
 	}
 	b.WriteString("The load runs, then goes quiet: every worker finishes its request in flight and sends nothing, so " +
@@ -140,11 +143,8 @@ func writeRestartIdle(b *strings.Builder, in *input, plots []string) {
 
 // writeColdBurst renders the cold-burst section.
 func writeColdBurst(b *strings.Builder, in *input, plots []string) {
-	b.WriteString("## Cold burst\n\n")
 	ps := in.set.Points(results.ColdBurst)
-	if len(ps) == 0 {
-		b.WriteString("No cold-burst results yet (results/" + ScenariosFile + "); `make bench` writes them " +
-			"(`poolbench sweep -cold-burst F -dial-delays 1ms,10ms`).\n\n")
+	if !section(b, "Cold burst", len(ps) > 0, noScenarioYet("cold-burst", "poolbench sweep -cold-burst F -dial-delays 1ms,10ms")) {
 		return
 	}
 	b.WriteString("An empty pool of MaxConns conns gets burst Gets at once, and every dial costs the dial delay (the " +

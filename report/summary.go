@@ -14,9 +14,8 @@ import (
 // the runner-up's confidence interval overlaps the winner's, it says the
 // two are not told apart rather than crowning one.
 func writeSummary(b *strings.Builder, pool *cube, sw *sweep, conf *Conformance, runs []faultRun, rs *restarts) {
-	b.WriteString("## Summary\n\n")
-	if pool == nil && sw == nil && conf == nil && len(runs) == 0 && rs == nil {
-		b.WriteString("No results yet: run `make bench` (and `make report`).\n\n")
+	if !section(b, "Summary", pool != nil || sw != nil || conf != nil || len(runs) > 0 || rs != nil,
+		"No results yet: run `make bench` (and `make report`).") {
 		return
 	}
 	if pool != nil {

@@ -13,14 +13,6 @@ import (
 	"github.com/poolbench/poolbench/results"
 )
 
-// Units of BenchmarkEcho (schema: package results) as benchfmt tidies them.
-var (
-	unitRate   = results.ReqPerSec.Tidied()
-	unitP50    = results.P50.Tidied()
-	unitP99    = results.P99.Tidied()
-	unitErrors = results.Errors.Tidied()
-)
-
 // echoDims are the dimensions of the sweep's unwaited points,
 // Echo/server=S/pool=P/maxconns=W/workers=W-PROCS.
 var echoDims = []string{"/server", "/pool", "/workers", ".unit"}
@@ -124,9 +116,8 @@ func atoi(s string) int {
 // writeSweep renders, per server: its plots, a req/s table and a p99
 // table (rows: workers; columns: pools), and each pool's saturation knee.
 func writeSweep(b *strings.Builder, sw *sweep, plotLinks map[string][]string) {
-	b.WriteString("## Echo sweep\n\n")
-	if sw == nil || len(sw.c.values["/server"]) == 0 {
-		b.WriteString("No sweep results yet; `make sweep` writes them.\n\n")
+	if !section(b, "Echo sweep", sw != nil && len(sw.c.values["/server"]) > 0,
+		"No sweep results yet; `make sweep` writes them.") {
 		return
 	}
 	b.WriteString("Every server design loaded through every pool design at rising concurrency " +
