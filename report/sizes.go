@@ -18,10 +18,6 @@ const (
 	SizesUDPFile = results.RawDir + "/sizes-udp.txt"
 )
 
-// unitMBps is the payload echoed per second (results.EchoMBPerSec), as
-// benchfmt tidies it: in bytes per second.
-var unitMBps = results.EchoMBPerSec.Tidied()
-
 // sizesDims are the dimensions of a sizes sweep's points,
 // Echo/server=S/pool=P/maxconns=W/workers=W/size=B.
 var sizesDims = []string{"/server", "/workers", "/size", ".unit"}
@@ -88,9 +84,7 @@ func mbpsText(bytesPerSec float64) string {
 // (and, for a server that speaks UDP, the datagrams lost), and the
 // finding: which design leads at the smallest and the largest size.
 func writeSizes(b *strings.Builder, sz *sizes, plots []string) {
-	b.WriteString("## Bulk transfer by message size\n\n")
-	if sz == nil {
-		b.WriteString("No sizes sweep results yet; `make sizes` writes them.\n\n")
+	if !section(b, "Bulk transfer by message size", sz != nil, "No sizes sweep results yet; `make sizes` writes them.") {
 		return
 	}
 	fmt.Fprintf(b, "Every server design echoing messages of %s to %s (from %s and %s; pool %s as large as its workers, medians over the repetitions). "+

@@ -21,6 +21,9 @@ var (
 	unitWaitP99  = results.WaitP99.Tidied()
 	unitWaited   = results.Waited.Tidied()
 	unitFairness = results.Fairness.Tidied()
+	// unitMBps is the payload echoed per second (results.EchoMBPerSec) of
+	// the sizes sweep, which benchfmt tidies into bytes per second.
+	unitMBps = results.EchoMBPerSec.Tidied()
 
 	// What pooling saves: the dial rate and the client's TIME_WAIT sockets;
 	// unitLost is the UDP requests whose echo did not come back in time
