@@ -28,7 +28,7 @@ func startEcho(t *testing.T) *echoServer {
 		t.Fatal(err)
 	}
 	s.ln = ln
-	s.wg.Go(s.accept)
+	s.wg.Go(func() { s.ln.Serve(&s.wg, echo) })
 	t.Cleanup(s.Close)
 	return s
 }
@@ -38,17 +38,10 @@ func (s *echoServer) Addr() string { return s.ln.Addr().String() }
 // bytesIn is the number of bytes the server has read from clients.
 func (s *echoServer) bytesIn() uint64 { return s.counters.Snapshot().BytesIn }
 
-func (s *echoServer) accept() {
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.wg.Go(func() {
-			io.Copy(c, c)
-			c.Close()
-		})
-	}
+// echo sends back what c sends until c ends.
+func echo(c net.Conn) {
+	io.Copy(c, c)
+	c.Close()
 }
 
 func (s *echoServer) Close() {

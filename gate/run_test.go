@@ -67,7 +67,16 @@ func gateSpin(t *testing.T, old, new Binary) *Outcome {
 	defer cancel()
 	// 5000 ops of ~7µs: ~35ms a process; the pairs, not long runs, carry
 	// the test.
-	oldSet, newSet, err := RunInterleaved(ctx, old, new, RunOptions{Bench: "^BenchmarkSpin$", Benchtime: "5000x", Count: 10})
+	o := spinPairs(t, ctx, old, new, RunOptions{Bench: "^BenchmarkSpin$", Benchtime: "5000x", Count: 10})
+	t.Logf("gate output:\n%s", formatted(t, o))
+	return o
+}
+
+// spinPairs runs the stand-in benchmark as run says, interleaved, old
+// against new, and compares the sides as the command does.
+func spinPairs(t *testing.T, ctx context.Context, old, new Binary, run RunOptions) *Outcome {
+	t.Helper()
+	oldSet, newSet, err := RunInterleaved(ctx, old, new, run)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,12 +84,17 @@ func gateSpin(t *testing.T, old, new Binary) *Outcome {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return o
+}
+
+// formatted is o as the command prints it.
+func formatted(t *testing.T, o *Outcome) string {
+	t.Helper()
 	var b strings.Builder
 	if err := Format(&b, o); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("gate output:\n%s", b.String())
-	return o
+	return b.String()
 }
 
 // A single gate is a statistical test: against A it alarms with probability
@@ -191,14 +205,7 @@ func confirmSpin(t *testing.T, old, new Binary) *Outcome {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	run := RunOptions{Bench: "^BenchmarkSpin$", Benchtime: "5000x", Count: 5}
-	oldSet, newSet, err := RunInterleaved(ctx, old, new, run)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := Compare(oldSet, newSet, DefaultOptions)
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := spinPairs(t, ctx, old, new, run)
 	for i := range o.Rows {
 		if o.Rows[i].Kind == Timed {
 			o.Rows[i].Verdict = Suspect
@@ -207,11 +214,7 @@ func confirmSpin(t *testing.T, old, new Binary) *Outcome {
 	if err := Confirm(ctx, old, new, o, run, ConfirmOptions{Batch: 8, Pairs: 16}); err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	if err := Format(&b, o); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("gate output:\n%s", b.String())
+	t.Logf("gate output:\n%s", formatted(t, o))
 	return o
 }
 
