@@ -89,7 +89,8 @@ func writeSizes(b *strings.Builder, sz *sizes, plots []string) {
 	}
 	fmt.Fprintf(b, "Every server design echoing messages of %s to %s (from %s and %s; pool %s as large as its workers, medians over the repetitions). "+
 		"MB/s is `echo-MB/s`: the payload echoed per second in one direction, each successful request's message counted once "+
-		"(10^6 bytes; HTTP heads not counted, the echo carries as many bytes back). "+
+		"(10^6 bytes; HTTP heads not counted, the echo carries as many bytes back), its median over the points that completed a request "+
+		"in their window (a cell says how many did not: a stalled machine, or a message slower than the window). "+
 		"A UDP server is swept up to the largest datagram (65507 bytes), and its cells add the datagrams lost (no echo before the deadline). "+
 		"Compare with `go tool benchstat -table \"\" -col /server -row /size -filter '.unit:echo-B/s' %s %s`.\n\n",
 		sizeText(sz.sizes[0]), sizeText(sz.sizes[len(sz.sizes)-1]), "results/"+SizesFile, "results/"+SizesUDPFile, strings.Join(sz.pools, ", "),
@@ -130,6 +131,11 @@ func (sz *sizes) cell(srv, w, size string) string {
 	}
 	if lost, ok := sz.c.at(srv, w, size, unitLost); ok {
 		text += ", " + fmtValue(lost.Center, unitLost) + " lost"
+	}
+	// A point that completed no request in its window has no MB/s (see
+	// harness), so the median above is over the others: say how many.
+	if all, _ := sz.c.at(srv, w, size, unitRate); all.N > rate.N {
+		text += fmt.Sprintf("; %d of %d points completed no request", all.N-rate.N, all.N)
 	}
 	return text
 }

@@ -23,6 +23,11 @@ func sizesFixture(servers []string, sizes []int, rate func(srv string, size int)
 		for _, size := range sizes {
 			for rep := range 6 {
 				mb := rate(srv, size) * (1 + float64(rep)/100)
+				if srv == "gnet" && size == 64 && rep == 5 {
+					// A point that completed nothing: req/s 0, no MB/s.
+					fmt.Fprintf(&b, "BenchmarkEcho/server=%s/pool=ring/maxconns=1/workers=1/size=%d-2 1 0 req/s 0 errors\n", srv, size)
+					continue
+				}
 				fmt.Fprintf(&b, "BenchmarkEcho/server=%s/pool=ring/maxconns=1/workers=1/size=%d-2 100 %g req/s %g echo-MB/s 20000 p50-ns 90000 p99-ns",
 					srv, size, mb*1e6/float64(size), mb)
 				if lost > 0 {
@@ -68,10 +73,11 @@ func TestSizesSection(t *testing.T) {
 	sec = sec[:strings.Index(sec[3:], "\n## ")+3]
 	for _, want := range []string{
 		"| size | net | gnet | udp |",
-		// Medians of 6 values rising 0-5%: the middle two, 1.02 and 1.03.
-		"| 64 B | 3.075 MB/s (p50 20.00µs, p99 90.00µs) | 1.538 MB/s (p50 20.00µs, p99 90.00µs) | 2.05 MB/s (p50 20.00µs, p99 90.00µs), 3 lost |",
+		// Medians of 6 values rising 0-5%: the middle two, 1.02 and 1.03;
+		// gnet's at 64 B of the five points that completed requests.
+		"| 64 B | 3.075 MB/s (p50 20.00µs, p99 90.00µs) | 1.53 MB/s (p50 20.00µs, p99 90.00µs); 1 of 6 points completed no request | 2.05 MB/s (p50 20.00µs, p99 90.00µs), 3 lost |",
 		"| 1 MiB | 512.5 MB/s (p50 20.00µs, p99 90.00µs) | 2050 MB/s (p50 20.00µs, p99 90.00µs) | - |",
-		"At 64 B net leads with 3.075 MB/s, 2.00× the slowest (gnet, 1.538 MB/s); at 1 MiB gnet leads with 2050 MB/s, 4.00× the slowest (net, 512.5 MB/s)",
+		"At 64 B net leads with 3.075 MB/s, 2.01× the slowest (gnet, 1.53 MB/s); at 1 MiB gnet leads with 2050 MB/s, 4.00× the slowest (net, 512.5 MB/s)",
 		"results/plots/sizes-workers1.svg",
 	} {
 		if !strings.Contains(sec, want) {
