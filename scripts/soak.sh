@@ -9,16 +9,18 @@
 # servers. Once a second it samples every process's RSS (/proc/PID/status),
 # open fds (/proc/PID/fd) and goroutines (-debug-addr's pprof goroutine
 # count). The summary, written to OUT (default results/raw/soak.txt)
-# atomically, gives per process the fitted growth per hour (least squares
-# over the samples after the first SKIP, default 10% of the run) and the
-# minimum and maximum of its first and last minute: the load cycles every
-# few seconds, so growth with time shows as a rising minimum, and growth
-# with load as a wide range that does not move. The verdict names a
-# measure whose last-minute minimum is above its first-minute minimum by
-# more than 10% and more than 2 (MiB, goroutines, fds); else "flat". The
+# atomically, gives per process and measure (scripts/soak-table.awk, over
+# the samples after the first SKIP, default 10% of the run) the fitted
+# growth per hour, the same of each minute's minimum, and the minimum and
+# maximum of its first and last minute: the load cycles every few
+# seconds, so growth with time shows as a rising floor, and growth with
+# load as a wide range that does not move. The verdict names a measure
+# whose floor rose by more than 10% and more than 2 (MiB, goroutines,
+# fds); else "flat". The
 # raw samples go to OUT's name with .samples.tsv.
 #
-# Needs bash 4.1 or later (its /dev/tcp, {fd} redirections). Runs next to anything else on the machine: its load is that
+# Needs bash 4.1 or later (its /dev/tcp, {fd} redirections). Runs next to
+# anything else on the machine: its load is that
 # of the sweeps (one client per server, all at once), so read the
 # figures as growth, not speed.
 set -euo pipefail
@@ -158,71 +160,9 @@ summary=$work/summary.txt
 	echo "# clients: ${points%; }"
 	echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)"
 	echo "# $(awk -F'\t' 'NR > 1 {n[$1] = 1} END {print length(n)}' "$samples") sample rounds in ${dur}s (one a second unless the machine is slower)"
-	echo "# per hour: least-squares slope; first/last: min-max of the first and last minute after the skip"
+	echo "# per hour: least-squares slope of every sample; floor/h: of each minute's minimum; first/last minute: min-max (scripts/soak-table.awk)"
 	echo
-	awk -F'\t' -v skip="$skip" '
-	NR == 1 || $1 < skip { next }
-	{
-		p = $2; if (!(p in n)) order[++np] = p
-		n[p]++; t = $1
-		if (!(p in t0)) t0[p] = t
-		t1[p] = t
-		for (k = 3; k <= 5; k++) {
-			v = $k; if (v == "NA") continue
-			if (k == 3) v = v / 1024 # MiB
-			c[p, k]++; sx[p, k] += t; sy[p, k] += v; sxx[p, k] += t * t; sxy[p, k] += t * v
-			val[p, k, c[p, k]] = v; tm[p, k, c[p, k]] = t
-		}
-	}
-	function slope(p, k,   m, d) {
-		m = c[p, k]; if (m < 2) return "NA"
-		d = m * sxx[p, k] - sx[p, k] * sx[p, k]; if (d == 0) return "NA"
-		return (m * sxy[p, k] - sx[p, k] * sy[p, k]) / d * 3600
-	}
-	function wmin(p, k, lo, hi,   i, mn, any) {
-		for (i = 1; i <= c[p, k]; i++) {
-			if (tm[p, k, i] < lo || tm[p, k, i] >= hi) continue
-			if (!any || val[p, k, i] < mn) mn = val[p, k, i]
-			any = 1
-		}
-		return any ? mn : "NA"
-	}
-	function window(p, k, lo, hi,   i, mn, mx, v, any) {
-		for (i = 1; i <= c[p, k]; i++) {
-			if (tm[p, k, i] < lo || tm[p, k, i] >= hi) continue
-			v = val[p, k, i]
-			if (!any || v < mn) mn = v
-			if (!any || v > mx) mx = v
-			any = 1
-		}
-		if (!any) return "NA"
-		return (k == 3) ? sprintf("%.1f-%.1f", mn, mx) : sprintf("%d-%d", mn, mx)
-	}
-	END {
-		printf "%-16s %14s %12s %12s   %12s %10s %10s   %10s %9s %9s   %s\n", "process", "RSS MiB/h", "first", "last", "goroutines/h", "first", "last", "fds/h", "first", "last", "verdict"
-		name[3] = "RSS"; name[4] = "goroutines"; name[5] = "fds"
-		floor[3] = 2; floor[4] = 2; floor[5] = 2 # MiB, goroutines, fds
-		for (i = 1; i <= np; i++) {
-			p = order[i]
-			line = sprintf("%-16s", p)
-			verdict = ""
-			for (k = 3; k <= 5; k++) {
-				# Growth with time lifts the low-load floor: the minimum of the
-				# last minute above that of the first by more than
-				# 10% and more than floor[k].
-				a = wmin(p, k, t0[p], t0[p] + 60); b = wmin(p, k, t1[p] - 59, t1[p] + 1)
-				if (a != "NA" && b != "NA" && b - a > floor[k] && b - a > 0.1 * a) verdict = verdict " " name[k] "-GROWS"
-			}
-			for (k = 3; k <= 5; k++) {
-				s = slope(p, k)
-				w = (k == 3) ? 14 : (k == 4 ? 12 : 10)
-				fw = (k == 3) ? 12 : (k == 4 ? 10 : 9)
-				line = line sprintf(" %" w "s %" fw "s %" fw "s  ", (s == "NA") ? "NA" : sprintf("%+.2f", s),
-					window(p, k, t0[p], t0[p] + 60), window(p, k, t1[p] - 59, t1[p] + 1))
-			}
-			print line " " (verdict == "" ? "flat" : substr(verdict, 2))
-		}
-	}' "$samples"
+	awk -F'\t' -v skip="$skip" -f scripts/soak-table.awk "$samples"
 } >"$summary"
 
 cat "$summary"
