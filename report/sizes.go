@@ -145,24 +145,31 @@ func (sz *sizes) cell(srv, w, size string) string {
 func (sz *sizes) finding(w string) string {
 	at := func(size string) string {
 		best, worst := "", ""
-		var hi, lo float64
+		var hi, lo stat
 		for _, srv := range sz.servers {
 			s, ok := sz.c.at(srv, w, size, unitMBps)
 			if !ok {
 				continue
 			}
-			if best == "" || s.Center > hi {
-				best, hi = srv, s.Center
+			if best == "" || s.Center > hi.Center {
+				best, hi = srv, s
 			}
-			if worst == "" || s.Center < lo {
-				worst, lo = srv, s.Center
+			if worst == "" || s.Center < lo.Center {
+				worst, lo = srv, s
 			}
 		}
 		if best == "" || best == worst {
 			return ""
 		}
-		return fmt.Sprintf("at %s %s leads with %s MB/s, %s the slowest (%s, %s MB/s)",
-			sizeText(size), best, mbpsText(hi), fmtRatio(hi, lo), worst, mbpsText(lo))
+		text := fmt.Sprintf("at %s %s leads with %s MB/s, %s the slowest (%s, %s MB/s)",
+			sizeText(size), best, mbpsText(hi.Center), fmtRatio(hi.Center, lo.Center), worst, mbpsText(lo.Center))
+		// Not a lead the noise could make: both 95% intervals must be
+		// there (6 points or more) and apart.
+		if !(hi.Lo > lo.Hi) {
+			text = fmt.Sprintf("at %s %s has the highest median, %s MB/s, %s the lowest (%s, %s MB/s), but their 95%% intervals overlap: not told apart",
+				sizeText(size), best, mbpsText(hi.Center), fmtRatio(hi.Center, lo.Center), worst, mbpsText(lo.Center))
+		}
+		return text
 	}
 	small, large := at(sz.sizes[0]), at(sz.sizes[len(sz.sizes)-1])
 	switch {

@@ -97,3 +97,23 @@ func TestSizesMissing(t *testing.T) {
 		t.Errorf("no placeholder for the sizes section:\n%s", got)
 	}
 }
+
+// TestSizesFindingNoise: a lead inside the noise (overlapping 95%
+// intervals) is said to be not told apart, not a lead.
+func TestSizesFindingNoise(t *testing.T) {
+	dir := copyResults(t, PoolFile)
+	tcp := sizesFixture([]string{"net", "gnet"}, []int{64}, func(srv string, size int) float64 {
+		if srv == "net" {
+			return 1.01
+		}
+		return 1
+	}, 0)
+	if err := os.WriteFile(filepath.Join(dir, "results", SizesFile), []byte(tcp), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := generate(t, dir)
+	want := "At 64 B net has the highest median, 1.035 MB/s, 1.01× the lowest (gnet, 1.02 MB/s), but their 95% intervals overlap: not told apart."
+	if !strings.Contains(got, want) {
+		t.Errorf("report lacks %q:\n%s", want, got[strings.Index(got, "## Bulk"):])
+	}
+}
