@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -19,7 +18,11 @@ import (
 
 // recoverLimit bounds how long a server may take to serve a small load
 // without failures once an overload is gone.
-const recoverLimit = 5 * time.Second
+const recoverLimit = 15 * time.Second
+
+// eventLimit bounds each wait for an event (the limit reached, EMFILE
+// logged, an overload point's failures): an event not seen by then fails.
+const eventLimit = 10 * time.Second
 
 // fdHeadroom is how many descriptors a server may open beyond those it has
 // when the limit is set: a few conns, then EMFILE.
@@ -33,6 +36,11 @@ const fdHeadroom = 6
 // accepts, resets or short reads for conns it sheds), never anything else;
 // and once the load is gone a small load succeeds again, first at all and
 // then without a single failure.
+//
+// Every step waits on its event, within eventLimit, not a fixed time: the
+// overload point ends once the limit is reached (the fds' headroom seen at
+// 0, or EMFILE logged) and a request has failed; each small point after
+// it ends at its first failure or once 16 requests in a row succeeded.
 func TestFDExhaustion(t *testing.T) {
 	pools := registeredPools()[:1] // the limit is the server's; one pool design is enough
 	for _, d := range impls.Servers() {
@@ -68,10 +76,23 @@ func TestFDExhaustion(t *testing.T) {
 
 			// The server's fds, polled every millisecond through the
 			// overload: the limit is reached when the headroom is 0.
-			peak := pollFDs(t, inst.Addr(), pid)
-			over := sweepExternal(t, target, pools, 32, 300*time.Millisecond, 200*time.Millisecond)[0]
+			peak, zero := pollFDs(t, inst.Addr(), pid)
+			emfile := stderr.seen("too many open files")
+			limitReached := make(chan struct{})
+			go func() {
+				select {
+				case <-zero:
+				case <-emfile:
+				case <-t.Context().Done():
+					return
+				}
+				close(limitReached)
+			}()
+			over := sweepExternalUntil(t, target, pools, 32, eventLimit, 200*time.Millisecond,
+				afterFailures(1, func() <-chan struct{} { return limitReached }))[0]
 			fd := peak()
-			t.Logf("limit %d fds, 32 conns: %d ok, %v; server fds at most %d of %d", limit, over.Requests, over.Errors, fd.Open, fd.Limit)
+			t.Logf("limit %d fds, 32 conns: %d ok, %v in %v; server fds at most %d of %d",
+				limit, over.Requests, over.Errors, over.Window.Round(time.Millisecond), fd.Open, fd.Limit)
 			switch {
 			case fd.Limit != int(limit):
 				t.Errorf("the server's RLIMIT_NOFILE reads %d, want the %d set", fd.Limit, limit)
@@ -85,8 +106,8 @@ func TestFDExhaustion(t *testing.T) {
 				t.Errorf("32 conns against %d fds: no request failed", limit)
 			}
 			checkClasses(t, "over the limit:", over, harness.Timeout, harness.Reset, harness.Short, harness.Refused)
-			if !waitLogged(stderr, "too many open files") {
-				t.Errorf("server did not log EMFILE; its stderr:\n%s", stderr)
+			if !waitClosed(emfile, eventLimit) {
+				t.Errorf("server did not log EMFILE within %v; its stderr:\n%s", eventLimit, stderr)
 			}
 			if err := syscall.Kill(pid, 0); err != nil {
 				t.Fatalf("server died under EMFILE: %v; its stderr:\n%s", err, stderr)
@@ -100,7 +121,7 @@ func TestFDExhaustion(t *testing.T) {
 			for tries := 1; ; tries++ {
 				// The op timeout is shorter than the window, so that a
 				// request the server never answers counts as a failure.
-				back = sweepExternal(t, target, pools, 2, 300*time.Millisecond, 200*time.Millisecond)[0]
+				back = sweepExternalUntil(t, target, pools, 2, eventLimit, 200*time.Millisecond, firstFailureOr(16))[0]
 				if back.Requests > 0 && back.Errors.Total() == 0 {
 					t.Logf("recovered after %v (%d small points)", time.Since(start).Round(time.Millisecond), tries)
 					break
@@ -119,22 +140,30 @@ func TestFDExhaustion(t *testing.T) {
 	}
 }
 
-// waitLogged waits up to 5s for text to appear in the log.
-func waitLogged(log *capped, text string) bool {
-	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-		if strings.Contains(log.String(), text) {
-			return true
+// firstFailureOr is an until that ends the window at the first failed
+// request, or once n in a row have succeeded.
+func firstFailureOr(n int) func() until {
+	return func() until {
+		ok := 0
+		return func(success bool) bool {
+			if !success {
+				return true
+			}
+			ok++
+			return ok >= n
 		}
 	}
-	return false
 }
 
 // capped is a concurrency-safe writer that keeps the first max bytes, so
 // that a server logging every failed accept cannot grow the test's memory.
+// It also closes a channel for each text waited on (seen) once the text
+// has been written, within the first max bytes.
 type capped struct {
-	mu  sync.Mutex
-	max int
-	buf bytes.Buffer // guarded by mu
+	mu    sync.Mutex
+	max   int
+	buf   bytes.Buffer             // guarded by mu
+	waits map[string]chan struct{} // open until their text is in buf; guarded by mu
 }
 
 func (c *capped) Write(p []byte) (int, error) {
@@ -143,7 +172,34 @@ func (c *capped) Write(p []byte) (int, error) {
 	if room := c.max - c.buf.Len(); room > 0 {
 		c.buf.Write(p[:min(len(p), room)])
 	}
+	c.check()
 	return len(p), nil
+}
+
+// seen returns a channel closed once text has been written.
+func (c *capped) seen(text string) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.waits == nil {
+		c.waits = map[string]chan struct{}{}
+	}
+	w, ok := c.waits[text]
+	if !ok {
+		w = make(chan struct{})
+		c.waits[text] = w
+	}
+	c.check()
+	return w
+}
+
+// check closes the channels of the texts now in buf; c.mu is held.
+func (c *capped) check() {
+	for text, w := range c.waits {
+		if bytes.Contains(c.buf.Bytes(), []byte(text)) {
+			close(w)
+			delete(c.waits, text)
+		}
+	}
 }
 
 func (c *capped) String() string {

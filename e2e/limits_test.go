@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"net"
 	"strconv"
 	"sync"
@@ -24,24 +23,22 @@ const runDeadline = 60 * time.Second
 // fails the test as a hang.
 func sweepExternal(t *testing.T, srv harness.Server, pools []harness.Pool, conns int, window, opTimeout time.Duration) []harness.Point {
 	t.Helper()
+	return sweepExternalUntil(t, srv, pools, conns, window, opTimeout, nil)
+}
+
+// sweepExternalUntil is sweepExternal with each point's window ended by
+// the event next's untils wait for (nil: none), window at the most.
+func sweepExternalUntil(t *testing.T, srv harness.Server, pools []harness.Pool, conns int, window, opTimeout time.Duration, next func() until) []harness.Point {
+	t.Helper()
 	s := &harness.Sweep{
 		Servers:  []harness.Server{srv},
 		Pools:    pools,
 		Settings: oneLevel(conns, 0, window, opTimeout),
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), runDeadline)
-	defer cancel()
-	res, err := s.Run(ctx)
-	if errors.Is(err, harness.ErrInterrupted) {
-		t.Fatalf("sweep hung: still running after %v", runDeadline)
+	if next != nil {
+		endOnEvent(s, next)
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Points) != len(pools) {
-		t.Fatalf("%d points for %d pools", len(res.Points), len(pools))
-	}
-	return res.Points
+	return runSweep(t, s).Points
 }
 
 // checkClasses fails unless every failed request of pt is of a class in ok.
@@ -175,17 +172,23 @@ func kernelWindow(t *testing.T, addr string, pid int, interval time.Duration) *k
 
 // pollFDs polls the fds of the server at addr (process pid) every
 // millisecond until the returned func is called, which returns the most
-// seen at once with the limit.
-func pollFDs(t *testing.T, addr string, pid int) func() kernelnet.FDs {
+// seen at once with the limit; the channel is closed the first time a poll
+// sees the headroom at 0.
+func pollFDs(t *testing.T, addr string, pid int) (func() kernelnet.FDs, <-chan struct{}) {
 	t.Helper()
 	r := kernelReader(t, addr, pid)
-	stop, done := make(chan struct{}), make(chan kernelnet.FDs)
+	stop, done, zero := make(chan struct{}), make(chan kernelnet.FDs), make(chan struct{})
 	go func() {
 		var peak kernelnet.FDs
+		atZero := false
 		tick := time.NewTicker(time.Millisecond)
 		defer tick.Stop()
 		for {
 			if fd, err := r.FDs(); err == nil {
+				if !atZero && fd.Headroom() == 0 {
+					atZero = true
+					close(zero)
+				}
 				peak.Limit = fd.Limit
 				peak.Open = max(peak.Open, fd.Open)
 			}
@@ -200,7 +203,7 @@ func pollFDs(t *testing.T, addr string, pid int) func() kernelnet.FDs {
 	return func() kernelnet.FDs {
 		close(stop)
 		return <-done
-	}
+	}, zero
 }
 
 // kernelReader returns a kernelnet Reader for the server at addr (process

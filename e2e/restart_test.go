@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,15 +24,21 @@ func echoServerDesign(t *testing.T) impls.ServerDesign {
 	return impls.ServerDesign{}
 }
 
-// TestRestartRecovery runs one short point per registered pool design
-// against a real "poolbench serve" child that Sweep.Restart kills
-// (SIGKILL) and starts again on the same port mid-point. Every pool must
-// recover: requests succeed after the restart, the last failure comes
-// before the last success, and failures after the server is back are
-// bounded by the stale conns (at most one failed use each) plus the
-// requests in flight at that moment. Closed loop keeps every conn busy
-// through the restart; open loop at 50 req/s per worker leaves most conns
-// idle in the pool across it, to be found stale by the next Get.
+// TestRestartRecovery runs one point per registered pool design against a
+// real "poolbench serve" child that Sweep.Restart kills (SIGKILL) and
+// starts again on the same port mid-point. Every pool must recover:
+// requests succeed after the restart, the last failure comes before the
+// last success, and failures after the server is back are bounded by the
+// stale conns (at most one failed use each) plus the requests in flight at
+// that moment. Closed loop keeps every conn busy through the restart; open
+// loop at 50 req/s per worker leaves most conns idle in the pool across
+// it, to be found stale by the next Get.
+//
+// Each point ends on the event it is about, not after a fixed time: once
+// the relaunched server has logged its start and 2 x conns requests in a
+// row have succeeded since (the relaunch, an exec of poolbench serve, took
+// 200-340ms at load average 25 on 2 cores). A pool that never recovers
+// runs the point to its 10s bound and fails.
 func TestRestartRecovery(t *testing.T) {
 	const conns = 8
 	d := echoServerDesign(t)
@@ -39,24 +47,26 @@ func TestRestartRecovery(t *testing.T) {
 		rate float64
 	}{{"closed", 0}, {"open", 50 * conns}} {
 		t.Run(model.name, func(t *testing.T) {
+			starts := &lineCounter{text: "poolbench serve: design="}
 			s := &harness.Sweep{
 				Servers: []harness.Server{{Name: d.Name, Protocol: d.Protocol, Loops: 1, Launch: harness.Process{
 					Path: poolbench, Args: []string{"serve", "-design", d.Name, "-addr", "127.0.0.1:0", "-loops", "1"},
+					Stderr: starts,
 				}}},
-				Pools: registeredPools(),
-				// The relaunch (exec of poolbench serve) took 200-340ms at load
-				// average 25 on 2 cores, leaving a 400ms point no time after it.
-				Settings: oneLevel(conns, 100*time.Millisecond, time.Second, time.Second),
+				Pools:    registeredPools(),
+				Settings: oneLevel(conns, 100*time.Millisecond, 10*time.Second, time.Second),
 				Rate:     model.rate,
 				Restart:  harness.Restart{At: 250 * time.Millisecond},
 			}
-			res, err := s.Run(t.Context())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(res.Points) != len(s.Pools) {
-				t.Fatalf("%d points for %d pools", len(res.Points), len(s.Pools))
-			}
+			// Points run one after another, each starting its server twice
+			// (first, then the relaunch), so point k's relaunch is the 2k-th
+			// start logged.
+			points := 0
+			endOnEvent(s, afterSuccesses(2*conns, func() <-chan struct{} {
+				points++
+				return starts.reached(2 * points)
+			}))
+			res := runSweep(t, s)
 			for _, pt := range res.Points {
 				if pt.Restart == nil {
 					t.Fatalf("%s: point without its restart result", pt.Pool)
@@ -65,7 +75,7 @@ func TestRestartRecovery(t *testing.T) {
 				if rr.Pool != pt.Pool || rr.Workers != pt.Workers {
 					t.Errorf("point %s/%d carries the restart of %s/%d", pt.Pool, pt.Workers, rr.Pool, rr.Workers)
 				}
-				t.Logf("%v; whole point: %v", rr, pt.Errors)
+				t.Logf("%v; whole point (%v): %v", rr, pt.Window.Round(time.Millisecond), pt.Errors)
 				if !rr.Recovered() {
 					t.Errorf("%s did not recover: %v", rr.Pool, rr)
 				}
@@ -76,4 +86,44 @@ func TestRestartRecovery(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lineCounter is a child's stderr that counts the writes containing text
+// (a server logs each start in one write) and passes nothing on.
+type lineCounter struct {
+	text string
+	mu   sync.Mutex
+	n    int                     // guarded by mu
+	wait map[int][]chan struct{} // closed when n reaches the key; guarded by mu
+}
+
+func (l *lineCounter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.n += bytes.Count(p, []byte(l.text))
+	for k, cs := range l.wait {
+		if l.n >= k {
+			for _, c := range cs {
+				close(c)
+			}
+			delete(l.wait, k)
+		}
+	}
+	return len(p), nil
+}
+
+// reached returns a channel closed once text has been seen n times.
+func (l *lineCounter) reached(n int) <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := make(chan struct{})
+	if l.n >= n {
+		close(c)
+		return c
+	}
+	if l.wait == nil {
+		l.wait = map[int][]chan struct{}{}
+	}
+	l.wait[n] = append(l.wait[n], c)
+	return c
 }

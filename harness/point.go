@@ -171,6 +171,10 @@ func (s *Sweep) runPoint(ctx context.Context, p planned, prog *progress, slot ti
 		return pt, fmt.Errorf("pool %s: %w", p.pool.Name, err)
 	}
 	defer pl.Close()
+	var endEarly <-chan struct{}
+	if s.EndWhen != nil {
+		endEarly = s.EndWhen(pl)
+	}
 	if rp != nil {
 		pl = &observedPool{Pool: pl, rec: rp.rec}
 	}
@@ -183,7 +187,7 @@ func (s *Sweep) runPoint(ctx context.Context, p planned, prog *progress, slot ti
 			return pt, err
 		}
 	}
-	l := &load{pool: pl, from: s.Warmup, to: s.Warmup + s.Duration, workers: workers, opTimeout: s.OpTimeout, at: slot}
+	l := &load{pool: pl, from: s.Warmup, to: s.Warmup + s.Duration, endEarly: endEarly, workers: workers, opTimeout: s.OpTimeout, at: slot}
 	if s.Rate > 0 {
 		// Rate is the whole point's: this shard sends its share of it.
 		l.interval = time.Duration(float64(p.size.workers) / s.Rate * float64(time.Second))
@@ -215,9 +219,9 @@ func (s *Sweep) runPoint(ctx context.Context, p planned, prog *progress, slot ti
 	}
 	pt = Point{
 		Server: srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns, Rep: p.rep, Size: p.msg,
-		Requests: total.ops, Window: s.Duration, Latency: total.latency(), Errors: total.errs,
+		Requests: total.ops, Window: l.end() - l.from, Latency: total.latency(), Errors: total.errs,
 		Dials: dials.Load(), WindowDials: dialsTo - dialsFrom, Filled: int(min(filled, uint64(min(workers, s.Shard.share(p.size.maxConns))))), Wait: total.wait(),
-		Fairness: jain(perWorker), Stall: longestStall(perWorker, l.from, l.to),
+		Fairness: jain(perWorker), Stall: longestStall(perWorker, l.from, l.end()),
 	}
 	if s.Shard.sharded() {
 		s.shardPoint(&pt, l, total.hist, prog)
@@ -291,9 +295,12 @@ func (l *load) drive(ctx context.Context, xs []exchanger, atFrom, atTo func()) (
 	}
 	if sleepUntil(lctx, l.base.Add(l.from)) {
 		atFrom()
-		if sleepUntil(lctx, l.base.Add(l.to)) {
+		if l.waitWindow(lctx) {
 			atTo()
 		}
+	}
+	if l.ended > 0 {
+		cancel() // stops the workers; what ends after this is past the window
 	}
 	wg.Wait()
 	total := newTally()
@@ -301,6 +308,30 @@ func (l *load) drive(ctx context.Context, xs []exchanger, atFrom, atTo func()) (
 		total.add(&shards[i].t)
 	}
 	return total, l.records
+}
+
+// waitWindow waits for the window's end: l.to, or l.endEarly's close
+// (recorded in l.ended); false when ctx ended first.
+func (l *load) waitWindow(ctx context.Context) bool {
+	timer := time.NewTimer(time.Until(l.base.Add(l.to)))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-l.endEarly:
+		l.ended = max(time.Since(l.base), l.from)
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// end is when the window ended: l.to, or earlier when endEarly closed.
+func (l *load) end() time.Duration {
+	if l.ended > 0 {
+		return l.ended
+	}
+	return l.to
 }
 
 // sleepUntil waits until t; false when ctx ended first.

@@ -120,6 +120,14 @@ type Sweep struct {
 	// is of the steady load: not with Restart (whose results are named
 	// without a size), restart while idle or the cold burst.
 	Sizes []int
+	// EndWhen, when set, is called with each point's pool once it is built
+	// (before the load starts) and returns a channel whose close ends that
+	// point's window early: for a caller that waits on the event it is
+	// about (the server relaunched, the first reset) rather than guessing
+	// how long it takes on a loaded machine. Duration still bounds the
+	// window; Point.Window is how long it lasted. A nil channel, or a close
+	// during the warm-up, ends nothing before the warm-up is over.
+	EndWhen func(pool.Pool) <-chan struct{}
 	// Progress receives one line per point and the knees; nil discards.
 	Progress io.Writer
 	// Out, when set, receives every point as soon as it finishes, with its

@@ -22,6 +22,12 @@ type load struct {
 	// from and to bound the measurement window [from, to): a request
 	// counts when it completes inside it. Before from is the warm-up; workers stop at to.
 	from, to time.Duration
+	// endEarly, when it closes inside the window, ends the window then
+	// (Sweep.EndWhen): drive records the moment in ended and cancels ctx,
+	// and a request that ends after that counts neither way. ended is
+	// written by drive only, before the workers are stopped.
+	endEarly <-chan struct{}
+	ended    time.Duration
 	// interval is each worker's send interval in the open-loop model;
 	// 0 means closed loop (send as soon as the previous echo is back).
 	interval time.Duration
@@ -141,7 +147,7 @@ func (l *load) request(x exchanger, sh *shard, rec *workerRecord, seq uint64, st
 	}
 	done := time.Since(l.base)
 	switch {
-	case done >= l.to:
+	case done >= l.to, l.endEarly != nil && l.ctx.Err() != nil:
 	case err != nil:
 		// Failures count from the start, warm-up included: a dial refused
 		// while the pool fills is as much a failure as one in the window.

@@ -299,3 +299,44 @@ func TestJainAndStall(t *testing.T) {
 		t.Errorf("record after completions at 30ms and 35ms of a window from 10ms: %+v", r)
 	}
 }
+
+// TestEndEarly: a window whose endEarly closes at 300ms ends then, in
+// virtual time: the end probe runs once, the workers stop at once, and no
+// request that ends after the close is counted. A close during the warm-up
+// ends the window as soon as the warm-up is over.
+func TestEndEarly(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		closeAt, end time.Duration
+	}{{"in the window", 300 * time.Millisecond, 300 * time.Millisecond}, {"in the warm-up", 50 * time.Millisecond, 100 * time.Millisecond}} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := &pipeEcho{base: time.Now(), service: time.Millisecond}
+				p, _ := newTestPool(pool.Config{Dial: e.dial, MaxConns: 4})
+				xs := make([]exchanger, 4)
+				for i := range xs {
+					xs[i] = newEchoClient(DefaultSize)
+				}
+				end := make(chan struct{})
+				time.AfterFunc(tc.closeAt, func() { close(end) })
+				l := &load{pool: p, from: 100 * time.Millisecond, to: time.Hour, endEarly: end, opTimeout: time.Second}
+				start := time.Now()
+				tos := 0
+				total, _ := l.drive(t.Context(), xs, func() {}, func() { tos++ })
+				if d := time.Since(start); d > tc.end+2*time.Millisecond {
+					t.Errorf("workers stopped %v after start, want right after %v", d, tc.end)
+				}
+				if tos != 1 || l.end() != tc.end {
+					t.Errorf("end probe ran %d times, window ended at %v; want once, at %v", tos, l.end(), tc.end)
+				}
+				// 4 workers, 1ms per request: at most 4 per ms of the window,
+				// and 4 more that end exactly on its edge (virtual time).
+				if most := int64(4*(tc.end-l.from)/time.Millisecond) + 4; total.ops > most || tc.end > l.from && total.ops == 0 {
+					t.Errorf("%d requests counted in a %v window of 4 workers at 1ms, want 1 to %d", total.ops, tc.end-l.from, most)
+				}
+				p.Close()
+				e.wg.Wait()
+			})
+		})
+	}
+}
