@@ -299,9 +299,6 @@ func (l *load) drive(ctx context.Context, xs []exchanger, atFrom, atTo func()) (
 			atTo()
 		}
 	}
-	if l.ended > 0 {
-		cancel() // stops the workers; what ends after this is past the window
-	}
 	wg.Wait()
 	total := newTally()
 	for i := range shards {
@@ -320,6 +317,7 @@ func (l *load) waitWindow(ctx context.Context) bool {
 		return true
 	case <-l.endEarly:
 		l.ended = max(time.Since(l.base), l.from)
+		l.stopped.Store(true)
 		return true
 	case <-ctx.Done():
 		return false

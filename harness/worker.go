@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
@@ -23,11 +24,14 @@ type load struct {
 	// counts when it completes inside it. Before from is the warm-up; workers stop at to.
 	from, to time.Duration
 	// endEarly, when it closes inside the window, ends the window then
-	// (Sweep.EndWhen): drive records the moment in ended and cancels ctx,
-	// and a request that ends after that counts neither way. ended is
-	// written by drive only, before the workers are stopped.
+	// (Sweep.EndWhen): drive records the moment in ended, written before
+	// stopped is set and read after the workers have stopped. Workers stop
+	// as they do at to, and a request that ends after stopped counts
+	// neither way. ctx is not cancelled for it: a Get cut short would look
+	// like a failure to whoever watches the pool (a Restart's record).
 	endEarly <-chan struct{}
 	ended    time.Duration
+	stopped  atomic.Bool
 	// interval is each worker's send interval in the open-loop model;
 	// 0 means closed loop (send as soon as the previous echo is back).
 	interval time.Duration
@@ -97,7 +101,7 @@ func (l *load) worker(id int, x exchanger, sh *shard) {
 	next := l.interval * time.Duration(id) / time.Duration(l.workers)
 	for l.ctx.Err() == nil {
 		now := time.Since(l.base)
-		if now >= l.to {
+		if now >= l.to || l.stopped.Load() {
 			return
 		}
 		start := now
@@ -131,7 +135,7 @@ func (l *load) request(x exchanger, sh *shard, rec *workerRecord, seq uint64, st
 	c, err := l.pool.Get(l.ctx)
 	got := time.Since(l.base)
 	if err != nil {
-		if got < l.to && l.ctx.Err() == nil {
+		if got < l.to && l.ctx.Err() == nil && !l.stopped.Load() {
 			sh.fail(err)
 		}
 		return false
@@ -147,7 +151,7 @@ func (l *load) request(x exchanger, sh *shard, rec *workerRecord, seq uint64, st
 	}
 	done := time.Since(l.base)
 	switch {
-	case done >= l.to, l.endEarly != nil && l.ctx.Err() != nil:
+	case done >= l.to, l.stopped.Load():
 	case err != nil:
 		// Failures count from the start, warm-up included: a dial refused
 		// while the pool fills is as much a failure as one in the window.
