@@ -65,7 +65,7 @@
 // /pool -row /workers FILE" compares pools side by side. Values per point:
 // req/s; latency p50/p90/p99/p999/max of the successful requests (HDR
 // histogram, 3 digits; max exact); errors, and per class when non-zero
-// (reset, refused, timeout, emfile, short, wrong, other); dials (counted
+// (reset, refused, timeout, emfile, short, wrong, lost, addrnotavail, other); dials (counted
 // by the harness's Dial, so pools without Stats are measured alike); time
 // in Get: mean (wait-ns/op), p50, p99, max, and the share of Gets that
 // waited (results.WaitThreshold or longer); Jain's fairness index over the

@@ -41,6 +41,8 @@ func TestClassify(t *testing.T) {
 		{opErr(syscall.EPIPE), Reset},
 		{opErr(syscall.ECONNREFUSED), Refused},
 		{opErr(syscall.EMFILE), EMFILE},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.EADDRNOTAVAIL)}, AddrNotAvail},
+		{fmt.Errorf("pool: dial: %w", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.EADDRNOTAVAIL)}), AddrNotAvail},
 		{&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("socket", syscall.ENFILE)}, EMFILE},
 		{fmt.Errorf("accept: %w", syscall.EMFILE), EMFILE},
 		{io.EOF, Short},
