@@ -3,7 +3,7 @@ GO        ?= go
 POOLBENCH := $(GO) run ./cmd/poolbench
 BASE      ?= HEAD~1
 
-.PHONY: test bench bench-full bench-pool bench-faults sweep scenarios sizes report conformance report-only gate
+.PHONY: test bench bench-full bench-pool bench-faults sweep sweep-close scenarios sizes report conformance report-only gate
 
 ## test: the Debian tools tests drive (installed when absent), go.mod tidy, vet, then every
 ## test under the race detector.
@@ -13,11 +13,11 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race -timeout 9m ./...
 
-## bench: the pool micro-benchmarks, the oversubscribed echo sweep, the scenarios (restart while
+## bench: the pool micro-benchmarks, the oversubscribed echo sweep, the server-closes-first sweep, the scenarios (restart while
 ## idle, cold burst), the sizes sweep (every server design, udp included), then REPORT.md from results/ (the conformance matrix as last written by
 ## make conformance: it depends on the code, not on the benchmarks, and takes a minute and a half);
 ## about 6 minutes on 2 idle cores.
-bench: bench-pool sweep scenarios sizes report-only
+bench: bench-pool sweep sweep-close scenarios sizes report-only
 
 ## bench-full: the publication-grade run: 20 micro-benchmark runs per row, the full preset
 ## (1 s points, 10 repetitions, every server, W from 1 to 1024 against pools of 4, 16, 64 and
@@ -56,6 +56,14 @@ SWEEPFLAGS ?= -preset quick -servers net,gnet -maxconns 4,16,64 -workers 4,16,64
 	-duration 30ms -warmup 10ms -share-server -cap 8 -cap-time 15s
 sweep:
 	$(POOLBENCH) sweep -out results/raw/echo.txt -force $(SWEEPFLAGS)
+
+## sweep-close: the server closes first: net's children close each conn after one echo (serve
+## -close-after), every request waits for that close, so TIME_WAIT lands on the server's side;
+## dial (no pool) and chanpool (which can reuse nothing then) at 4, 16 and 64 workers, 50 ms
+## points after 10 ms of warm-up, six interleaved repetitions, into results/raw/close.txt (~10 s).
+CLOSEFLAGS ?= -servers net -pools dial,chanpool -server-closes -conns 4,16,64 -duration 50ms -warmup 10ms -count 6
+sweep-close:
+	$(POOLBENCH) sweep -out results/raw/close.txt -force $(CLOSEFLAGS)
 
 ## scenarios: restart while idle (-restart-idle: load 100ms, quiet, kill and relaunch, resume
 ## 150ms) and the cold burst (4 x MaxConns Gets on an empty pool, dials costing 1ms and 10ms) on

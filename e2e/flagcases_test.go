@@ -25,6 +25,7 @@ var flagCases = map[string][]badValue{
 	"serve -loops":       {v("0"), v("-1"), v("100000")},
 	"serve -max-conns":   {v("-1"), v("4294967296")},
 	"serve -read-buffer": {v("-1"), v("1073741824")},
+	"serve -close-after": {v("-1"), v("4294967296"), v("64").with("-design=gnet")},
 	"serve -debug-addr":  {v("999.1.1.1:0"), v("127.0.0.1"), v("127.0.0.1:99999"), v("example.com:0")},
 
 	// sweep
@@ -53,6 +54,10 @@ var flagCases = map[string][]badValue{
 	"sweep -force":        {v("maybe")},
 	"sweep -debug-addr":   {v("999.1.1.1:0"), v("127.0.0.1"), v("127.0.0.1:99999"), v("example.com:0")},
 	"sweep -share-server": {v("maybe")},
+	// A design that cannot close first, a protocol with no echo to close
+	// after, and the scenarios, which have no such request.
+	"sweep -server-closes": {v("maybe"), v("true").with("-addr=", "-servers=gnet"), v("true").with("-servers=http"),
+		v("true").with("-addr=", "-servers=net", "-cold-burst=4")},
 	"sweep -restart-idle": {v("maybe"), v("true").with("-restart=0s")},
 	"sweep -cold-burst":   {v("3"), v("-1"), v("1000000")},
 	"sweep -dial-delays":  {v("x"), v(""), v(","), v("-1ms"), v("2m")},

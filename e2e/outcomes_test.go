@@ -112,6 +112,18 @@ func afterSuccesses(n int, ready func() <-chan struct{}) func() until {
 	}
 }
 
+// afterRequests is an until that ends the window once n requests ended,
+// whatever their outcome.
+func afterRequests(n int) func() until {
+	return func() until {
+		ended := 0
+		return func(bool) bool {
+			ended++
+			return ended >= n
+		}
+	}
+}
+
 // readyChan is ready's channel, or nil for none.
 func readyChan(ready func() <-chan struct{}) <-chan struct{} {
 	if ready == nil {

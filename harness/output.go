@@ -354,9 +354,14 @@ func (r *Results) pointResult(cfg []results.KV, p Point) results.Result {
 	}
 }
 
-// echoName is p's name; a point of a Sizes sweep ends it with its size.
+// echoName is p's name; close=server follows the pool when the server
+// closed first, and a point of a Sizes sweep ends it with its size.
 func echoName(p Point) results.Name {
-	n := pointName(results.Echo, p.Server, p.Pool, p.MaxConns, p.Workers)
+	var closer []results.KV
+	if p.ServerClosed {
+		closer = append(closer, results.KV{Key: results.Closer, Value: results.ServerCloses})
+	}
+	n := pointName(results.Echo, p.Server, p.Pool, p.MaxConns, p.Workers, closer...)
 	if p.Size > 0 {
 		n.Keys = append(n.Keys, results.KV{Key: results.Size, Value: strconv.Itoa(p.Size)})
 	}

@@ -27,6 +27,9 @@ type Point struct {
 	// Size is the message size in bytes of a point of a Sizes sweep, its
 	// name's size key; 0 when the sweep used Settings.Size for every point.
 	Size int
+	// ServerClosed is set when the server closed each conn first, after
+	// its echo (Sweep.ServerCloses).
+	ServerClosed bool
 
 	Requests int64         // successful requests completed in the window
 	Window   time.Duration // length of the measurement window
@@ -186,6 +189,9 @@ func (s *Sweep) runPoint(ctx context.Context, p planned, prog *progress, slot ti
 		if xs[i], err = newExchanger(srv.Protocol, cmp.Or(p.msg, s.Size), addr); err != nil {
 			return pt, err
 		}
+		if s.ServerCloses {
+			xs[i] = &awaitClose{exchanger: xs[i]}
+		}
 	}
 	l := &load{pool: pl, from: s.Warmup, to: s.Warmup + s.Duration, endEarly: endEarly, workers: workers, opTimeout: s.OpTimeout, at: slot}
 	if s.Rate > 0 {
@@ -218,7 +224,7 @@ func (s *Sweep) runPoint(ctx context.Context, p planned, prog *progress, slot ti
 		return pt, err
 	}
 	pt = Point{
-		Server: srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns, Rep: p.rep, Size: p.msg,
+		Server: srv.Name, Pool: p.pool.Name, Workers: p.size.workers, MaxConns: p.size.maxConns, Rep: p.rep, Size: p.msg, ServerClosed: s.ServerCloses,
 		Requests: total.ops, Window: l.end() - l.from, Latency: total.latency(), Errors: total.errs,
 		Dials: dials.Load(), WindowDials: dialsTo - dialsFrom, Filled: int(min(filled, uint64(min(workers, s.Shard.share(p.size.maxConns))))), Wait: total.wait(),
 		Fairness: jain(perWorker), Stall: longestStall(perWorker, l.from, l.end()),

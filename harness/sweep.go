@@ -120,6 +120,13 @@ type Sweep struct {
 	// is of the steady load: not with Restart (whose results are named
 	// without a size), restart while idle or the cold burst.
 	Sizes []int
+	// ServerCloses says that the servers close each conn first, after
+	// its echo (poolbench serve -close-after, as an HTTP/1.0 server closes
+	// after its response): every request then waits for the server's close
+	// (EOF) after the echo, and the conn is discarded, never reused. Every
+	// request dials, and the TIME_WAIT socket lands on the server's side.
+	// Raw echo servers only; the names carry close=server.
+	ServerCloses bool
 	// EndWhen, when set, is called with each point's pool once it is built
 	// (before the load starts) and returns a channel whose close ends that
 	// point's window early: for a caller that waits on the event it is
@@ -176,6 +183,12 @@ func (s *Sweep) Validate() error {
 	for _, srv := range s.Servers {
 		if srv.Launch == nil {
 			return fmt.Errorf("server %s has no Launch", srv.Name)
+		}
+		if s.ServerCloses && len(s.Sizes) > 0 {
+			return invalid("ServerCloses", "a server closes first after one message of -size bytes; not with a sweep of sizes")
+		}
+		if s.ServerCloses && srv.Protocol != server.Echo {
+			return invalid("ServerCloses", "server %s speaks %s: only a raw echo server closes a conn after its echo", srv.Name, srv.Protocol)
 		}
 		switch srv.Protocol {
 		case server.Echo, server.HTTP:

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -112,6 +113,37 @@ func (e *echoClient) exchange(c net.Conn, seq uint64) (bool, error) {
 		return false, errWrongEcho
 	}
 	return true, nil
+}
+
+// errAfterEcho is a server that sent more after the echo instead of
+// closing the conn (Sweep.ServerCloses).
+var errAfterEcho = fmt.Errorf("%w: bytes after the echo from a server that closes first", errWrongEcho)
+
+// awaitClose is the client of a server that closes each conn after its
+// echo (Sweep.ServerCloses), as an HTTP/1.0 client reads to the server's
+// close: after the echo it waits for the server's FIN (EOF) within the
+// request's deadline, so that the client closes second and the TIME_WAIT
+// socket is the server's, and it never keeps the conn.
+type awaitClose struct {
+	exchanger
+	b [1]byte
+}
+
+func (a *awaitClose) exchange(c net.Conn, seq uint64) (bool, error) {
+	if _, err := a.exchanger.exchange(c, seq); err != nil {
+		return false, err
+	}
+	for {
+		n, err := c.Read(a.b[:])
+		switch {
+		case n > 0:
+			return false, errAfterEcho
+		case errors.Is(err, io.EOF):
+			return false, nil
+		case err != nil:
+			return false, err
+		}
+	}
 }
 
 // maxResponseHeader bounds the HTTP response head the client accepts.

@@ -153,3 +153,48 @@ func TestHTTPResponseParsing(t *testing.T) {
 		}
 	}
 }
+
+// TestAwaitClose: the client of a server that closes first succeeds, and
+// does not keep the conn, only when the echo is followed by the server's
+// close; more bytes are a wrong echo, and no close by the deadline a
+// timeout.
+func TestAwaitClose(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after []byte // what the server sends after the echo
+		close bool
+		want  Class // -1: success
+	}{
+		{"echo then close", nil, true, -1},
+		{"more bytes", []byte("x"), true, Wrong},
+		{"no close", nil, false, Timeout},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			client, srv := net.Pipe()
+			defer client.Close()
+			go func() {
+				buf := make([]byte, DefaultSize)
+				if _, err := io.ReadFull(srv, buf); err != nil {
+					return
+				}
+				srv.Write(append(buf, tc.after...))
+				if tc.close {
+					srv.Close()
+				}
+			}()
+			defer srv.Close()
+			client.SetDeadline(time.Now().Add(200 * time.Millisecond))
+			x := &awaitClose{exchanger: newEchoClient(DefaultSize)}
+			keep, err := x.exchange(client, 1)
+			if keep {
+				t.Error("kept a conn the server closes")
+			}
+			switch {
+			case tc.want < 0 && err != nil:
+				t.Errorf("err %v, want success", err)
+			case tc.want >= 0 && (err == nil || Classify(err) != tc.want):
+				t.Errorf("err %v, want class %v", err, tc.want)
+			}
+		})
+	}
+}

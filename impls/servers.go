@@ -19,13 +19,16 @@ type ServerDesign struct {
 	// EventLoop marks designs built on an event loop (epoll), which the
 	// harness may load with many more conns than goroutine-per-conn designs.
 	EventLoop bool
+	// ClosesFirst marks designs that honour server.Config.CloseAfter:
+	// they can close a conn first, after its echo.
+	ClosesFirst bool
 	// Start starts the server and returns once it is accepting.
 	Start func(cfg server.Config) (server.Server, error)
 }
 
 // servers is the registry of server designs, in report order.
 var servers = []ServerDesign{
-	{Name: "net", Protocol: server.Echo, Start: netserver.Start},
+	{Name: "net", Protocol: server.Echo, ClosesFirst: true, Start: netserver.Start},
 	{Name: "gnet", Protocol: server.Echo, EventLoop: true, Start: gnet.Start},
 	{Name: "nbio", Protocol: server.Echo, EventLoop: true, Start: nbio.Start},
 	{Name: "fasthttp", Protocol: server.HTTP, Start: fasthttp.Start},

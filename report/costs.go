@@ -12,6 +12,10 @@ import (
 // Put closes. The report sets the pools against it.
 const baselinePool = "dial"
 
+// CloseFile holds the sweep whose servers close each conn first
+// (poolbench sweep -server-closes, make sweep-close).
+const CloseFile = results.RawDir + "/close.txt"
+
 // kernelUnits are the kernel's counters per point (harness, from
 // internal/kernelnet), each with the one line the report says about it.
 var kernelUnits = []struct {
@@ -61,13 +65,25 @@ func writeLoss(b *strings.Builder, sw *sweep) {
 }
 
 // writeCosts writes what pooling saves: the dial baseline next to the best
-// pool at each concurrency, and the kernel's counters where they are not 0.
-func writeCosts(b *strings.Builder, sw *sweep) {
-	if sw == nil || !slices.Contains(sw.c.values["/pool"], baselinePool) {
+// pool at each concurrency, the sweep whose servers close first (closed,
+// nil when there is none), and the kernel's counters where they are not 0.
+func writeCosts(b *strings.Builder, sw, closed *sweep) {
+	hasDial := sw != nil && slices.Contains(sw.c.values["/pool"], baselinePool)
+	if !hasDial && closed == nil {
 		return
 	}
-	b.WriteString("## What pooling saves\n\n" +
-		"The `dial` design is no pool: every Get dials and every Put closes, under the same MaxConns " +
+	b.WriteString("## What pooling saves\n\n")
+	if hasDial {
+		writeDialCosts(b, sw)
+	}
+	writeServerCloses(b, closed)
+	writeKernel(b, []labeledSweep{{"", sw}, {" (server closes)", closed}})
+}
+
+// writeDialCosts writes, per server, the dial baseline next to the best
+// pool at each concurrency.
+func writeDialCosts(b *strings.Builder, sw *sweep) {
+	b.WriteString("The `dial` design is no pool: every Get dials and every Put closes, under the same MaxConns " +
 		"and the same workers as the pools (from results/raw/echo.txt, medians over the repetitions). " +
 		"\"best pool\" is the pool with the highest median req/s at that level; TIME_WAIT is the client-side " +
 		"TIME_WAIT sockets one point (warm-up and window) left, read from the kernel (netlink sock_diag), for dial and the most any pool left.\n\n")
@@ -110,22 +126,68 @@ func writeCosts(b *strings.Builder, sw *sweep) {
 		}
 		t.write(b)
 	}
-	writeKernel(b, sw)
 }
 
-// writeKernel lists, for each kernel counter, the points where its median
-// is not 0, with what it means. Points without a kernel view (an external
-// server) have none of these units and are not listed.
-func writeKernel(b *strings.Builder, sw *sweep) {
+// writeServerCloses writes the sweep whose servers closed each conn first
+// (nil: none), per server: each pool's req/s, p99, dials/s and TIME_WAIT
+// by side at every level.
+func writeServerCloses(b *strings.Builder, closed *sweep) {
+	if closed == nil {
+		return
+	}
+	b.WriteString("### The server closes first\n\n" +
+		"From results/" + CloseFile + " (`make sweep-close`): each server closes its conn after one echo " +
+		"(`poolbench serve -close-after SIZE`, as an HTTP/1.0 server closes after its response) and each request " +
+		"waits for that close (EOF) before the client closes its side, so the TIME_WAIT socket and its 60 s move to " +
+		"the server. No pool can reuse a conn then: every request dials, pool or not, so the pools here cost what " +
+		"`dial` costs. Medians over the repetitions; TIME_WAIT by side as the kernel counted it for the point.\n\n")
+	for _, srv := range closed.c.values["/server"] {
+		fmt.Fprintf(b, "#### server=%s, server closes first\n\n", srv)
+		t := table{head: []string{"workers", "pool", "req/s", "p99", "dials/s", "TIME_WAIT client", "TIME_WAIT server"}}
+		for _, conns := range closed.workers {
+			for _, p := range closed.pools(srv) {
+				if _, ok := closed.c.at(srv, p, conns, unitRate); !ok {
+					continue
+				}
+				cell := func(unit string) string {
+					if s, ok := closed.c.at(srv, p, conns, unit); ok {
+						return fmtValue(s.Center, unit)
+					}
+					return "-"
+				}
+				t.add(conns, p, cell(unitRate), cell(unitP99), cell(unitDialRate), cell(unitTWClient), cell(unitTWServer))
+			}
+		}
+		t.write(b)
+	}
+}
+
+// labeledSweep is a sweep whose points the kernel table lists with label
+// after their server/pool/workers; a nil sweep lists none.
+type labeledSweep struct {
+	label string
+	sw    *sweep
+}
+
+// writeKernel lists, for each kernel counter, the points of the sweeps
+// where its median is not 0, with what it means. Points without a kernel
+// view (an external server) have none of these units and are not listed.
+func writeKernel(b *strings.Builder, sweeps []labeledSweep) {
 	var rows [][]string
 	for _, k := range kernelUnits {
 		unit := k.unit.Tidied()
 		var where []string
-		for _, srv := range sw.c.values["/server"] {
-			for _, p := range sw.pools(srv) {
-				for _, conns := range sw.workers {
-					if s, ok := sw.c.at(srv, p, conns, unit); ok && s.Center != 0 {
-						where = append(where, fmt.Sprintf("%s/%s/%s: %s", srv, p, conns, fmtValue(s.Center, unit)))
+		for _, ls := range sweeps {
+			sw := ls.sw
+			if sw == nil {
+				continue
+			}
+			for _, srv := range sw.c.values["/server"] {
+				for _, p := range sw.pools(srv) {
+					for _, conns := range sw.workers {
+						if s, ok := sw.c.at(srv, p, conns, unit); ok && s.Center != 0 {
+							where = append(where, fmt.Sprintf("%s/%s/%s%s: %s", srv, p, conns, ls.label, fmtValue(s.Center, unit)))
+						}
 					}
 				}
 			}

@@ -37,7 +37,7 @@ const (
 )
 
 // Inputs are the input files Generate reads from the results directory.
-var Inputs = []string{PoolFile, ProfileFile, EchoFile, FaultsFile, SizesFile, SizesUDPFile, ConformanceFile}
+var Inputs = []string{PoolFile, ProfileFile, EchoFile, CloseFile, FaultsFile, SizesFile, SizesUDPFile, ConformanceFile}
 
 // Found returns the Inputs present in the results directory dir: with none,
 // Generate writes a report without results.
@@ -78,6 +78,16 @@ func Generate(opt Options) error {
 	faultsIn, err := readInput(filepath.Join(opt.Results, FaultsFile), FaultsFile, results.Echo, results.Restart)
 	if err != nil {
 		return err
+	}
+	closeIn, err := readInput(filepath.Join(opt.Results, CloseFile), CloseFile, results.Echo)
+	if err != nil {
+		return err
+	}
+	var closed *sweep
+	if !closeIn.empty() {
+		if closed, err = newSweep(closeIn, "*"); err != nil {
+			return err
+		}
 	}
 	scenariosIn, err := readInput(filepath.Join(opt.Results, ScenariosFile), ScenariosFile, results.RestartIdle, results.ColdBurst)
 	if err != nil {
@@ -178,14 +188,14 @@ func Generate(opt Options) error {
 	writeSweep(&b, sw, links)
 	writeOversub(&b, over)
 	writeOversubVerdicts(&b, overQ, overPlots, overCapPools(scenariosIn))
-	writeCosts(&b, sw)
+	writeCosts(&b, sw, closed)
 	writeLoss(&b, sw)
 	writeSizes(&b, sz, sizesPlots)
 	writeFaults(&b, faultsIn, faultRuns)
 	writeRestartIdle(&b, scenariosIn, idlePlots)
 	writeRestart(&b, faultsIn, restarts)
 	writeColdBurst(&b, scenariosIn, burstPlots)
-	if w := resultsWarnings(pool, echo, faultsIn, scenariosIn, sizesIn, sizesUDPIn); len(w) > 0 {
+	if w := resultsWarnings(pool, echo, closeIn, faultsIn, scenariosIn, sizesIn, sizesUDPIn); len(w) > 0 {
 		b.WriteString("## Input warnings\n\nMalformed lines skipped while reading the results:\n\n")
 		for _, s := range w {
 			fmt.Fprintf(&b, "- %s\n", s)

@@ -30,6 +30,7 @@ var (
 	// (harness class lost), written only when not 0.
 	unitDialRate = results.DialRate.Tidied()
 	unitTWClient = results.TimeWaitClient.Tidied()
+	unitTWServer = results.TimeWaitServer.Tidied()
 	unitLost     = results.ErrorClass("lost").Tidied()
 
 	// BenchmarkRestart's.

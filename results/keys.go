@@ -36,7 +36,15 @@ const (
 	Workers  Key = "workers"  // concurrent workers sharing the pool
 	Impl     Key = "impl"     // pool micro-benchmarks: the design, or floor
 	Scenario Key = "scenario" // pool micro-benchmarks: what the Gets meet
+	// Closer is who closes each conn first: "server" when the server
+	// closes after every echo (poolbench sweep -server-closes); absent
+	// when the client does, as a pool's Put or Discard does.
+	Closer Key = "close"
 )
+
+// ServerCloses is the Closer key's value for a sweep whose servers close
+// every conn first.
+const ServerCloses = "server"
 
 // Keys of file configuration lines, beyond the testing package's goos,
 // goarch, cpu, pkg.

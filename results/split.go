@@ -15,7 +15,7 @@ import (
 )
 
 // RawDir is where the measured files live inside a results directory
-// (results/raw/pool.txt, echo.txt, scenarios.txt, faults.txt, and the
+// (results/raw/pool.txt, echo.txt, close.txt, scenarios.txt, faults.txt, and the
 // non-benchmark summaries). The results directory itself holds only the
 // per-pool files Split writes, so that `benchstat results/*.txt` compares
 // pools: one column per file.
@@ -23,7 +23,7 @@ const RawDir = "raw"
 
 // RawFiles are the benchmark files Split reads from RawDir, in the order
 // their sections appear in every per-pool file.
-var RawFiles = []string{"pool.txt", "echo.txt", "scenarios.txt", "faults.txt"}
+var RawFiles = []string{"pool.txt", "echo.txt", "close.txt", "scenarios.txt", "faults.txt"}
 
 // Reference is the pool design whose per-pool file sorts first, and so is
 // benchstat's baseline column: chanpool, the textbook buffered-channel

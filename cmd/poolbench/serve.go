@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -22,7 +23,7 @@ func init() {
 }
 
 // serveUsage is serve's manual, printed by -h.
-const serveUsage = `usage: poolbench serve -design NAME [-addr 127.0.0.1:0] [-loops N] [-max-conns N] [-read-buffer N] [-debug-addr ADDR]
+const serveUsage = `usage: poolbench serve -design NAME [-addr 127.0.0.1:0] [-loops N] [-max-conns N] [-read-buffer N] [-close-after N] [-debug-addr ADDR]
 
 Runs one server design in this process. The first line on stdout is the
 bound address (127.0.0.1:PORT), and nothing else is written to stdout; the
@@ -50,6 +51,18 @@ func checkServerFlags(cmd, addr string, loops, maxConns, readBuffer int) error {
 	return checkInt(cmd, "read-buffer", readBuffer, 0, server.MaxReadBufferSize)
 }
 
+// closingServers names the server designs that can close a conn first
+// (server.Config.CloseAfter).
+func closingServers() []string {
+	var names []string
+	for _, d := range impls.Servers() {
+		if d.ClosesFirst {
+			names = append(names, d.Name)
+		}
+	}
+	return names
+}
+
 // serveShutdownLimit bounds the shutdown after a signal.
 const serveShutdownLimit = 10 * time.Second
 
@@ -63,6 +76,7 @@ func runServe(stdout, stderr io.Writer, args []string) error {
 	maxConns := fs.Int("max-conns", 0, "close conns accepted while `n` are open (0: no limit)")
 	debugAddr := debugAddrFlag(fs)
 	readBuffer := fs.Int("read-buffer", 0, "per-read buffer in `bytes`, at most 16 MiB (0: 16 KiB; for udp, the largest datagram echoed, 0: 65507)")
+	closeAfter := fs.Int("close-after", 0, "close each conn first once `n` bytes are echoed on it, so TIME_WAIT lands on the server (0: never; designs: "+strings.Join(closingServers(), ", ")+")")
 	if err := parseFlags(fs, stderr, args); err != nil {
 		return err
 	}
@@ -84,6 +98,13 @@ func runServe(stdout, stderr io.Writer, args []string) error {
 	if err := checkServerFlags("serve", *addr, *loops, *maxConns, *readBuffer); err != nil {
 		return err
 	}
+	if err := checkInt("serve", "close-after", *closeAfter, 0, math.MaxInt32); err != nil {
+		return err
+	}
+	if *closeAfter > 0 && !d.ClosesFirst {
+		return flagError("serve", "close-after", strconv.Itoa(*closeAfter), "design %s cannot close a conn first (designs that can: %s)",
+			d.Name, strings.Join(closingServers(), ", "))
+	}
 	if *readBuffer == 0 && d.Protocol == server.UDP {
 		// A UDP server's read buffer is the largest datagram it echoes:
 		// by default every datagram that fits.
@@ -93,6 +114,7 @@ func runServe(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return badInput("serve: %v", err)
 	}
+	cfg.CloseAfter = *closeAfter // checked above; a design that cannot honour it is not started with it
 
 	if err := startDebug("serve", *debugAddr, stderr); err != nil {
 		return err
@@ -107,8 +129,8 @@ func runServe(stdout, stderr io.Writer, args []string) error {
 		return fmt.Errorf("serve: %s: %w", d.Name, err)
 	}
 	fmt.Fprintln(stdout, srv.Addr())
-	fmt.Fprintf(stderr, "poolbench serve: design=%s protocol=%s addr=%s loops=%d max-conns=%d read-buffer=%d\n",
-		d.Name, d.Protocol, srv.Addr(), cfg.Loops, cfg.MaxConns, cfg.ReadBufferSize)
+	fmt.Fprintf(stderr, "poolbench serve: design=%s protocol=%s addr=%s loops=%d max-conns=%d read-buffer=%d close-after=%d\n",
+		d.Name, d.Protocol, srv.Addr(), cfg.Loops, cfg.MaxConns, cfg.ReadBufferSize, cfg.CloseAfter)
 
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), serveShutdownLimit)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -99,6 +100,7 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	var shard shardFlags
 	shard.register(fs)
 	debugAddr := debugAddrFlag(fs)
+	fs.BoolVar(&s.ServerCloses, "server-closes", false, "the servers close each conn first, after its echo (serve -close-after SIZE), so TIME_WAIT lands on their side; every request waits for that close and dials anew (raw echo designs that can: "+strings.Join(closingServers(), ", ")+")")
 	fs.BoolVar(&s.ShareServer, "share-server", false, "run every point of a server design against one server process instead of a fresh one per point (saves a child's start-up per point; no RSS per conn)")
 	force := fs.Bool("force", false, "replace -out even when it holds results of another configuration, or other points")
 	if err := parseFlags(fs, stderr, args); err != nil {
@@ -179,6 +181,14 @@ func runSweep(stdout, stderr io.Writer, args []string) error {
 	}
 	if s.Servers, err = selectServers(*servers, *addr, *loops); err != nil {
 		return err
+	}
+	if s.ServerCloses {
+		if scen.asked() {
+			return badInput("sweep: -server-closes is for the echo sweep, not -restart-idle or -cold-burst")
+		}
+		if err := closeFirst(s.Servers, s.Size); err != nil {
+			return err
+		}
 	}
 	if scen.asked() && (*addr != "" || s.Fault != "" || s.Rate > 0) {
 		return badInput("sweep: -restart-idle and -cold-burst start their own servers, in closed loop, without -addr, -fault or -rate")
@@ -354,6 +364,25 @@ func selectServers(names, addr string, loops int) ([]harness.Server, error) {
 	return srvs, nil
 }
 
+// closeFirst makes the servers started here close each conn after its
+// echo of size bytes (serve -close-after); a design that cannot is bad
+// input. An external server (-addr) is taken to do so already.
+func closeFirst(srvs []harness.Server, size int) error {
+	for i, srv := range srvs {
+		proc, ok := srv.Launch.(harness.Process)
+		if !ok {
+			continue
+		}
+		if d, err := impls.LookupServer(srv.Name); err != nil || !d.ClosesFirst {
+			return flagError("sweep", "server-closes", true, "server design %s cannot close a conn first (designs that can: %s)",
+				srv.Name, strings.Join(closingServers(), ", "))
+		}
+		proc.Args = append(slices.Clone(proc.Args), "-close-after", strconv.Itoa(size))
+		srvs[i].Launch = proc
+	}
+	return nil
+}
+
 // externalServer describes the server at addr; name is a server design
 // (its protocol is used) or a protocol.
 func externalServer(name, addr string) ([]harness.Server, error) {
@@ -446,7 +475,7 @@ func joinLevels(ns []int) string {
 var sweepFlags = map[string]string{
 	"Workers": "workers", "MaxConns": "maxconns", "Duration": "duration", "Warmup": "warmup", "Count": "count",
 	"Size": "size", "Sizes": "sizes", "OpTimeout": "timeout", "Rate": "rate", "Fault": "fault", "Restart.At": "restart",
-	"ColdBurst": "cold-burst", "ColdBurst.DialDelays": "dial-delays",
+	"ColdBurst": "cold-burst", "ColdBurst.DialDelays": "dial-delays", "ServerCloses": "server-closes",
 }
 
 // fieldFlagError turns an invalid harness.Sweep field (harness.FieldError)

@@ -49,6 +49,13 @@ type Config struct {
 	// ReadBufferSize is the per-read buffer in bytes; 0 means 16 KiB.
 	// Designs whose library rounds it (gnet: a power of two) say so.
 	ReadBufferSize int
+	// CloseAfter makes the server close each conn itself, first, once it
+	// has echoed that many bytes on it, as an HTTP/1.0 server closes after
+	// its response: the TIME_WAIT socket (and its 60s) then lands on the
+	// server's side instead of the client's. 0 means never: the client
+	// closes. Only designs that call NormalizedClosesFirst honour it; the
+	// others refuse it (Normalized).
+	CloseAfter int
 }
 
 // DefaultReadBufferSize is the read buffer used when Config leaves it 0.
@@ -63,8 +70,25 @@ func MaxLoops() int { return 64 * runtime.NumCPU() }
 // an echo benchmark's messages are at most 1 MiB.
 const MaxReadBufferSize = 16 << 20
 
-// Normalized validates c and fills in defaults.
+// Normalized validates c and fills in defaults. It refuses CloseAfter
+// (ErrUnsupported): a design that cannot close first calls it, so that it
+// is never silently given a setting it would ignore.
 func (c Config) Normalized() (Config, error) {
+	if c.CloseAfter != 0 {
+		return c, fmt.Errorf("%w: CloseAfter is %d, but this design cannot close a conn first", ErrUnsupported, c.CloseAfter)
+	}
+	return c.normalized()
+}
+
+// NormalizedClosesFirst is Normalized for a design that honours CloseAfter.
+func (c Config) NormalizedClosesFirst() (Config, error) {
+	if c.CloseAfter < 0 {
+		return c, fmt.Errorf("%w: CloseAfter is %d, want >= 0", ErrInvalidConfig, c.CloseAfter)
+	}
+	return c.normalized()
+}
+
+func (c Config) normalized() (Config, error) {
 	switch {
 	case c.Loops <= 0:
 		return c, fmt.Errorf("%w: Loops is %d, want > 0", ErrInvalidConfig, c.Loops)
@@ -116,3 +140,8 @@ type Stats struct {
 
 // ErrInvalidConfig is wrapped by every error about Config.
 var ErrInvalidConfig = errors.New("server: invalid config")
+
+// ErrUnsupported is wrapped by the error of a design given a Config
+// setting it cannot honour (CloseAfter, for a design that cannot close
+// first).
+var ErrUnsupported = errors.New("server: unsupported config")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -24,6 +25,7 @@ func commonProperties() []property {
 		{"ShutdownEndedCtx", propShutdownEndedCtx},
 		{"BusyPort", propBusyPort},
 		{"MaxConns", propMaxConns},
+		{"CloseAfter", propCloseAfter},
 	}
 }
 
@@ -190,5 +192,42 @@ func propMaxConns(f *fixture) {
 	f.exchangeOnce()
 	if st := f.srv.Stats(); st.Accepted != maxConnsLimit+1 {
 		f.t.Errorf("Stats %+v: want Accepted %d once a slot was freed", st, maxConnsLimit+1)
+	}
+}
+
+// closeAfterBytes is the CloseAfter the property asks for: two echoes of
+// closeAfterBytes/2 each.
+const closeAfterBytes = 128
+
+// propCloseAfter: a design either refuses Config.CloseAfter with an error
+// wrapping server.ErrUnsupported, or honours it: it echoes exactly
+// CloseAfter bytes on a conn, then closes it first, so that the client
+// reads EOF (not a reset) without having closed anything. Only raw echo
+// has a byte count to close after; other protocols must refuse it.
+func propCloseAfter(f *fixture) {
+	cfg := server.Config{Loops: 1, CloseAfter: closeAfterBytes}
+	srv, err := f.start(cfg)
+	if err != nil {
+		if !errors.Is(err, server.ErrUnsupported) {
+			f.t.Fatalf("Start(%+v) = %v, want success or an error wrapping ErrUnsupported", cfg, err)
+		}
+		return
+	}
+	f.srv = srv
+	if _, echo := f.wire.(echoWire); !echo {
+		f.t.Fatalf("Start(%+v) succeeded for a protocol other than raw echo, which has no byte count to close after; want ErrUnsupported", cfg)
+	}
+	c := f.dial()
+	rng := rand.New(rand.NewPCG(9, 0))
+	for range 2 {
+		f.echoPartial(c, rng, payload(rng, closeAfterBytes/2))
+	}
+	if err := c.SetReadDeadline(f.deadline()); err != nil {
+		f.t.Fatal(err)
+	}
+	var b [1]byte
+	n, err := c.Read(b[:])
+	if n != 0 || !errors.Is(err, io.EOF) {
+		f.t.Fatalf("after %d bytes echoed under CloseAfter %d: read %d bytes, %v; want EOF (the server closing first)", closeAfterBytes, closeAfterBytes, n, err)
 	}
 }

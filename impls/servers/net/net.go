@@ -10,6 +10,9 @@
 // EOF after every byte before it has been echoed, so the server then simply
 // closes. A failing Accept (out of fds) is logged and retried after a pause
 // by the listener (impls/server/tracked).
+//
+// With Config.CloseAfter it closes a conn first, once it has echoed that
+// many bytes on it (server.Config), so TIME_WAIT lands on its side.
 package net
 
 import (
@@ -33,7 +36,7 @@ type Server struct {
 
 // Start binds cfg.Addr and starts cfg.Loops accept loops.
 func Start(cfg server.Config) (server.Server, error) {
-	cfg, err := cfg.Normalized()
+	cfg, err := cfg.NormalizedClosesFirst()
 	if err != nil {
 		return nil, err
 	}
@@ -63,15 +66,25 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // serve echoes until the client closes or an error; a write error ends it
-// too, since a client that reset the conn is gone.
+// too, since a client that reset the conn is gone. Under CloseAfter it
+// closes first once it has echoed that many bytes; it reads no more than
+// that, since closing with unread bytes would send a reset, not a FIN.
 func (s *Server) serve(c stdnet.Conn) {
 	defer c.Close()
 	buf := make([]byte, s.cfg.ReadBufferSize)
+	left := s.cfg.CloseAfter // bytes to echo before closing; unused when CloseAfter is 0
 	for {
-		n, err := c.Read(buf)
+		b := buf
+		if s.cfg.CloseAfter > 0 {
+			b = buf[:min(len(buf), left)]
+		}
+		n, err := c.Read(b)
 		if n > 0 {
-			if _, werr := c.Write(buf[:n]); werr != nil {
+			if _, werr := c.Write(b[:n]); werr != nil {
 				return
+			}
+			if left -= n; s.cfg.CloseAfter > 0 && left == 0 {
+				return // closes first
 			}
 		}
 		if err != nil {
