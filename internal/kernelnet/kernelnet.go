@@ -31,7 +31,6 @@ const (
 	stateSynRecv   = 3
 	stateTimeWait  = 6
 	stateCloseWait = 8
-	stateListen    = 10
 )
 
 // timeWaitLen is how long Linux keeps a socket in TIME_WAIT (TCP_TIMEWAIT_LEN,
@@ -54,8 +53,10 @@ type Sockets struct {
 	// final ACK not yet (or dropped because the accept queue was full).
 	SynRecv int
 	// PortsInUse is the distinct local ports inside ip_local_port_range held
-	// by any TCP socket of the namespace (not only the server's): what
-	// connect(2) has left to choose from.
+	// by any TCP socket of the namespace (not only the server's), a
+	// listener's included (a server bound to port 0 takes its port from
+	// the same range, and connect(2) cannot pick it either): the range less
+	// this is what connect(2) has left to choose from.
 	PortsInUse int
 }
 
@@ -157,7 +158,7 @@ func (r *Reader) sockets(since time.Duration) (Sockets, error) {
 		}
 		for _, s := range socks {
 			r.count(&c, s, since)
-			if p := int(s.ID.SourcePort); s.State != stateListen && p >= r.lo && p <= r.hi {
+			if p := int(s.ID.SourcePort); p >= r.lo && p <= r.hi {
 				ports[s.ID.SourcePort] = struct{}{}
 			}
 		}
