@@ -70,3 +70,16 @@ func TestCloseDiscards(t *testing.T) {
 		t.Fatalf("Close did not Discard: %v", o.discarded)
 	}
 }
+
+// TestReleaseRejectsHandlesNotMade: a Conn that no Acquire made (the zero
+// value, which has no block to find its Entry in) is foreign, not a crash.
+func TestReleaseRejectsHandlesNotMade(t *testing.T) {
+	o := &owner{}
+	if _, err := Release(o, new(Conn)); !errors.Is(err, pool.ErrForeignConn) {
+		t.Fatalf("Release of a zero Conn: got %v, want ErrForeignConn", err)
+	}
+	var nilConn *Conn
+	if _, err := Release(o, nilConn); !errors.Is(err, pool.ErrForeignConn) {
+		t.Fatalf("Release of a nil *Conn: got %v, want ErrForeignConn", err)
+	}
+}
