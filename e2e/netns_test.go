@@ -88,13 +88,7 @@ func runNetnsScript(t *testing.T, name string, env []string, args ...string) str
 	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	timer := time.AfterFunc(cmdTimeout, func() { cmd.Process.Kill() })
-	err = cmd.Wait()
-	timer.Stop()
+	err = runBounded(cmd)
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == netnsCannotCreate {
 		t.Skipf("cannot create network namespaces here: %s", strings.TrimSpace(stderr.String()))
@@ -103,4 +97,16 @@ func runNetnsScript(t *testing.T, name string, env []string, args ...string) str
 		t.Fatalf("%s: %v\n%s", name, err, stderr.String())
 	}
 	return stderr.String()
+}
+
+// runBounded runs cmd, killed after cmdTimeout: a hung command fails its
+// test instead of waiting for go test's timeout.
+func runBounded(cmd *exec.Cmd) error {
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	timer := time.AfterFunc(cmdTimeout, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	return cmd.Wait()
 }

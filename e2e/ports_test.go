@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/poolbench/poolbench/gate"
 )
@@ -53,13 +52,7 @@ func TestEphemeralPortExhaustion(t *testing.T) {
 		"-warmup", "0s", "-duration", "2s", "-count", "1", "-timeout", "1s", "-out", out)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	timer := time.AfterFunc(cmdTimeout, func() { cmd.Process.Kill() })
-	err := cmd.Wait()
-	timer.Stop()
+	err := runBounded(cmd)
 	t.Logf("%s", stderr.String())
 	if err != nil {
 		t.Fatalf("sweep in namespace %s: %v", ns, err)
