@@ -13,18 +13,46 @@ import (
 // first, so its window leaves TIME_WAIT sockets on the client's side, about
 // one per request; a pool that keeps its conns leaves none. A server not
 // started as a child (in-process here, like an external one) gets no
-// kernel view at all.
+// kernel view at all. A child shared by every point (ShareServer, as make
+// bench runs the sweep) gets it too, and the pool's point, run after
+// dial's against the same server, does not count the TIME_WAIT sockets
+// dial's left behind.
 func TestKernelPerPoint(t *testing.T) {
 	s := &Sweep{
 		Servers:  []Server{{Name: "child", Protocol: server.Echo, Loops: 1, Launch: childProcess(server.Echo)}},
-		Pools:    []Pool{testDesign, {Name: "dial", New: dial.New}},
+		Pools:    []Pool{{Name: "dial", New: dial.New}, testDesign},
 		Settings: oneLevel(2, 20*time.Millisecond, 100*time.Millisecond),
 	}
+	for _, share := range []bool{false, true} {
+		s.ShareServer = share
+		res, err := s.Run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Points) != 2 || res.Points[0].Pool != "dial" {
+			t.Fatalf("share %v: points %d, first %q; want dial's point and then the pool's", share, len(res.Points), res.Points[0].Pool)
+		}
+		checkKernelPoints(t, res.Points)
+	}
+
+	in := startTestServer(t, server.Echo, faultNone)
+	s.ShareServer = false
+	s.Servers = []Server{{Name: "inproc", Protocol: server.Echo, Launch: inProcess{in}}}
+	s.Pools = []Pool{testDesign}
 	res, err := s.Run(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range res.Points {
+	if p := res.Points[0]; p.HasKernel {
+		t.Errorf("a server not started as a child got a kernel view: %+v", p.Kernel)
+	}
+}
+
+// checkKernelPoints asserts each point's kernel view: about one client-side
+// TIME_WAIT per request for dial, at most one per failure for a pool.
+func checkKernelPoints(t *testing.T, points []Point) {
+	t.Helper()
+	for _, p := range points {
 		k := p.Kernel
 		t.Logf("%s: %d requests, %d dials, kernel %+v", p.Pool, p.Requests, p.Dials, k)
 		if !p.HasKernel || k.Ports == 0 || k.FDs.Limit == 0 || k.FDs.Open == 0 {
@@ -46,16 +74,5 @@ func TestKernelPerPoint(t *testing.T) {
 					p.Pool, k.TimeWaitClient, k.TimeWaitServer, p.Errors.Total())
 			}
 		}
-	}
-
-	in := startTestServer(t, server.Echo, faultNone)
-	s.Servers = []Server{{Name: "inproc", Protocol: server.Echo, Launch: inProcess{in}}}
-	s.Pools = []Pool{testDesign}
-	res, err = s.Run(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p := res.Points[0]; p.HasKernel {
-		t.Errorf("a server not started as a child got a kernel view: %+v", p.Kernel)
 	}
 }

@@ -205,7 +205,7 @@ func (s *Sweep) runPoint(ctx context.Context, p planned, prog *progress, slot ti
 	// a sock_diag dump of tens of thousands of sockets costs milliseconds of
 	// CPU, which must not come out of the measured window. It is asked about
 	// the server's own address, not a fault proxy's in front of it.
-	kernel := newKernelProbe(pid, inst.Addr())
+	kernel := newKernelProbe(kernelPID(inst), inst.Addr())
 	kernel.begin()
 	var dialsFrom, dialsTo uint64
 	total, perWorker := l.drive(ctx, xs, func() {

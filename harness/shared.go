@@ -53,9 +53,23 @@ func (ss *sharedServers) stop() error {
 }
 
 // keptInstance is a shared instance as one point sees it: its Stop leaves
-// the server running for the next point.
+// the server running for the next point. Its PID is 0, so that no point
+// takes the RSS a whole sweep grew for its own; the kernel's counters are
+// still read for it (kernelPID).
 type keptInstance struct{ inst Instance }
 
 func (k keptInstance) Addr() string { return k.inst.Addr() }
 func (keptInstance) PID() int       { return 0 }
 func (keptInstance) Stop() error    { return nil }
+
+// kernelPID is the process whose sockets and fds the kernel probe reads
+// for a point on inst: a shared server's too. Its TIME_WAIT sockets are
+// counted by their timers from the window's start, and its other counters
+// are peaks or moves within the window, so earlier points do not leak into
+// this one's as they would into RSS per conn.
+func kernelPID(inst Instance) int {
+	if k, ok := inst.(keptInstance); ok {
+		return k.inst.PID()
+	}
+	return inst.PID()
+}
