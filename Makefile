@@ -16,7 +16,8 @@ test:
 ## bench: the pool micro-benchmarks, the oversubscribed echo sweep, the server-closes-first sweep, the scenarios (restart while
 ## idle, cold burst), the sizes sweep (every server design, udp included), then REPORT.md from results/ (the conformance matrix as last written by
 ## make conformance: it depends on the code, not on the benchmarks, and takes a minute and a half);
-## about 6 minutes on 2 idle cores.
+## about 8 minutes on 2 idle cores (476 s measured with warm caches, 456 s in a fresh clone before the
+## shared servers' kernel counters: a sock_diag dump per point costs more when dial leaves many TIME_WAITs).
 bench: bench-pool sweep sweep-close scenarios sizes report-only
 
 ## bench-full: the publication-grade run: 20 micro-benchmark runs per row, the full preset
@@ -36,13 +37,13 @@ bench-full:
 ## row with -cpuprofile, into results/raw/pool.txt and results/raw/pool-profile.txt (pprof -top per row).
 ## Extra: make bench-pool POOLCPU=1,2,4,8 (rows past the core count measure CPU oversubscription).
 POOLCPU ?= 1,2
-POOLTIME ?= 30ms
+POOLTIME ?= 20ms
 bench-pool:
 	CPU=$(POOLCPU) BENCHTIME=$(POOLTIME) scripts/bench-pool.sh results/raw/pool.txt
 	$(GO) tool benchstat -col /impl results/raw/pool.txt
 
 ## bench-faults: every pool through a latency=1ms and a latency=10ms proxy, and with its server
-## killed and restarted mid-point (closed and open loop), into results/raw/faults.txt (~2.5 min).
+## killed and restarted mid-point (closed and open loop), into results/raw/faults.txt (~5 min: 317 s measured).
 bench-faults:
 	scripts/bench-faults.sh results/raw/faults.txt
 	$(GO) tool benchstat -col /pool -row /workers -filter '.unit:(req/s OR p99-ns OR failures OR recovered)' results/raw/faults.txt
@@ -50,10 +51,10 @@ bench-faults:
 ## sweep: the oversubscribed sweep: a goroutine-per-conn server (net) and an event-loop one
 ## (gnet), every pool, pools of 4, 16 and 64 conns against 4 to 1024 workers (W/M 1 to 256),
 ## 30 ms points after 10 ms of warm-up, one server process per design (-share-server), six
-## interleaved repetitions, then undecided points again up to 8 within 15 s; into results/raw/echo.txt, which it replaces (-force).
+## interleaved repetitions, then undecided points again up to 8 within 10 s; into results/raw/echo.txt, which it replaces (-force).
 ## Extra flags: make sweep SWEEPFLAGS='-preset full' or '-workers 1,2,4,8 -maxconns auto -count 10'.
 SWEEPFLAGS ?= -preset quick -servers net,gnet -maxconns 4,16,64 -workers 4,16,64,256,1024 \
-	-duration 30ms -warmup 10ms -share-server -cap 8 -cap-time 15s
+	-duration 30ms -warmup 10ms -share-server -cap 8 -cap-time 10s
 sweep:
 	$(POOLBENCH) sweep -out results/raw/echo.txt -force $(SWEEPFLAGS)
 
@@ -70,7 +71,7 @@ sweep-close:
 ## a goroutine-per-conn and an event-loop server, every pool, 16 conns, into results/raw/scenarios.txt.
 ## Six interleaved repetitions, then the leaders of undecided questions again up to 8 (~1 min).
 SCENARIOFLAGS ?= -servers net,gnet -conns 16 -restart 100ms -restart-idle -duration 150ms \
-	-cold-burst 4 -dial-delays 1ms,10ms -count 6 -cap 8 -cap-time 15s
+	-cold-burst 4 -dial-delays 1ms,10ms -count 6 -cap 8 -cap-time 10s
 scenarios:
 	$(POOLBENCH) sweep -out results/raw/scenarios.txt -force $(SCENARIOFLAGS)
 
