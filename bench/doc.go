@@ -6,9 +6,13 @@
 //
 //	uncontended      one goroutine, Get then Put
 //	parallel         RunParallel, one goroutine per P, MaxConns = GOMAXPROCS
-//	exhausted        32 goroutines per P share MaxConns = 4
+//	exhausted        32 goroutines per P share MaxConns = 4, starting with
+//	                 every conn held until all of them have queued
+//	                 (exhaustGate), so the row measures waiting Gets from its
+//	                 first op rather than from whenever a holder is first
+//	                 descheduled
 //	exhausted-yield  the same, and the holder yields (runtime.Gosched) while
-//	                 it holds the conn, so Gets really wait even at -cpu 1
+//	                 it holds the conn
 //
 // Rows are named for benchstat projections:
 // BenchmarkPool/impl=ring/scenario=uncontended-2. The exhausted scenarios also

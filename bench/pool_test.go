@@ -97,8 +97,13 @@ func runScenario(b *testing.B, d design, sc scenario) (skip string, err error) {
 		return "", err
 	}
 	var waits *waitRecorder
+	var gate *exhaustGate
 	if sc.exhausted {
-		waits = newWaitRecorder(sc.parallelism * runtime.GOMAXPROCS(0))
+		goroutines := sc.parallelism * runtime.GOMAXPROCS(0) // RunParallel's
+		waits = newWaitRecorder(goroutines)
+		if gate, err = holdAll(ctx, p, maxConns, goroutines); err != nil {
+			return "", err
+		}
 	}
 	var watch *endWatch
 	if sc.parallelism > 0 {
@@ -121,6 +126,7 @@ func runScenario(b *testing.B, d design, sc scenario) (skip string, err error) {
 		b.RunParallel(func(pb *testing.PB) {
 			defer watch.leave()
 			rec := waits.goroutine()
+			gate.arrive(&first)
 			for pb.Next() {
 				if !cycle(ctx, p, rec, retry, sc.yield, &first) {
 					return
