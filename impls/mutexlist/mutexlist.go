@@ -125,9 +125,8 @@ func (p *Pool) wait(ctx context.Context, w *waiter) (net.Conn, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.dialing--
-		next := p.freeSlotLocked()
+		p.freeSlotLocked()
 		p.mu.Unlock()
-		next.give(grant{})
 		return nil, pool.ErrClosed
 	}
 	p.mu.Unlock()
@@ -162,9 +161,8 @@ func (p *Pool) refuse(g grant) {
 	case g.err == nil:
 		p.mu.Lock()
 		p.dialing--
-		next := p.freeSlotLocked()
+		p.freeSlotLocked()
 		p.mu.Unlock()
-		next.give(grant{})
 	}
 }
 
@@ -177,9 +175,8 @@ func (p *Pool) dial(ctx context.Context) (net.Conn, error) {
 	p.mu.Lock()
 	p.dialing--
 	if err != nil {
-		next := p.freeSlotLocked()
+		p.freeSlotLocked()
 		p.mu.Unlock()
-		next.give(grant{})
 		return nil, err
 	}
 	if p.closed {
@@ -197,28 +194,24 @@ func (p *Pool) dial(ctx context.Context) (net.Conn, error) {
 func (p *Pool) dialedLate(e *lease.Entry, err error) {
 	p.mu.Lock()
 	p.dialing--
-	var next *waiter
 	if err != nil {
-		next = p.freeSlotLocked()
+		p.freeSlotLocked()
 	}
 	p.mu.Unlock()
-	next.give(grant{})
 	if e != nil {
 		p.putEntry(e)
 	}
 }
 
-// freeSlotLocked gives up one slot of numOpen: the oldest waiter is dequeued
-// and returned to be sent leave to dial once mu is released (the slot stays
-// counted, as a dial), or, with no waiter, the count drops and it returns nil.
-// Call with mu held.
-func (p *Pool) freeSlotLocked() *waiter {
+// freeSlotLocked gives up one slot of numOpen: the oldest waiter gets it as
+// leave to dial, or the count drops. Call with mu held.
+func (p *Pool) freeSlotLocked() {
 	if w := p.waiters.pop(); w != nil {
 		p.dialing++
-		return w
+		w.ch <- grant{}
+		return
 	}
 	p.numOpen--
-	return nil
 }
 
 // Put returns c: to the oldest waiter, else to the idle list, else (beyond
@@ -241,8 +234,8 @@ func (p *Pool) putEntry(e *lease.Entry) {
 	}
 	p.mu.Lock()
 	if w := p.waiters.pop(); w != nil {
+		w.ch <- grant{e: e}
 		p.mu.Unlock()
-		w.give(grant{e: e})
 		return
 	}
 	if p.closed || p.idle.len() >= p.cfg.MaxIdle {
@@ -274,9 +267,8 @@ func (p *Pool) closeEntry(e *lease.Entry) {
 // freeSlot is freeSlotLocked for a caller that does not hold mu.
 func (p *Pool) freeSlot() {
 	p.mu.Lock()
-	next := p.freeSlotLocked()
+	p.freeSlotLocked()
 	p.mu.Unlock()
-	next.give(grant{})
 }
 
 // Close closes the idle conns, wakes every waiter with pool.ErrClosed and
@@ -290,14 +282,10 @@ func (p *Pool) Close() error {
 	p.closed = true
 	idle := p.idle.drain(nil)
 	p.numOpen -= len(idle)
-	var woken []*waiter
 	for w := p.waiters.pop(); w != nil; w = p.waiters.pop() {
-		woken = append(woken, w)
+		w.ch <- grant{err: pool.ErrClosed}
 	}
 	p.mu.Unlock()
-	for _, w := range woken {
-		w.give(grant{err: pool.ErrClosed})
-	}
 	p.keep.Stop()
 	closeAll(idle)
 	return nil

@@ -17,16 +17,10 @@ func (p *Pool) sweep() {
 		return
 	}
 	dead, next := p.idle.removeExpired(now, p.keep.Policy, nil)
-	var granted []*waiter
 	for range dead {
-		if w := p.freeSlotLocked(); w != nil {
-			granted = append(granted, w)
-		}
+		p.freeSlotLocked()
 	}
 	p.mu.Unlock()
-	for _, w := range granted {
-		w.give(grant{})
-	}
 	p.keep.Arm(next, now)
 	for _, d := range dead {
 		p.keep.Retire(d.e, d.cause)

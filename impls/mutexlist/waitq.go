@@ -11,15 +11,10 @@ type grant struct {
 	err error
 }
 
-// waiter is a parked Get. It receives exactly one grant on ch, from whoever
-// took it out of the queue under Pool.mu; that one sends it right after
-// releasing the lock, so a waiter that is no longer queued has its grant
-// on the way and can block to receive it. The send is outside the lock
-// because it wakes the waiter: the channel's lock, goready, and wakep (a
-// futex wake when a P is idle), about a quarter of the CPU of an exhausted
-// pool, which under mu every other Get and Put would wait out. The order of
-// waiters is still fixed under mu, by the dequeue. ch is 1-buffered so the
-// send never blocks.
+// waiter is a parked Get. It receives exactly one grant on ch, sent under
+// Pool.mu at the moment it leaves the queue, so a waiter that is no longer
+// queued has its grant ready to receive. ch is 1-buffered so the send never
+// blocks while the lock is held.
 type waiter struct {
 	ch chan grant
 
@@ -73,12 +68,4 @@ func (q *waitQueue) remove(w *waiter) {
 	}
 	w.prev, w.next, w.queued = nil, nil, false
 	q.n--
-}
-
-// give sends w its grant; a nil w (no waiter was owed one) takes nothing.
-// Call it without Pool.mu, after dequeuing w under it.
-func (w *waiter) give(g grant) {
-	if w != nil {
-		w.ch <- g
-	}
 }
