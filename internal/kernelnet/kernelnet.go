@@ -5,9 +5,10 @@
 // fds against its RLIMIT_NOFILE. These are the costs a pool saves and the
 // limits a connection burst runs into.
 //
-// Sockets come from netlink sock_diag (github.com/vishvananda/netlink),
-// which also gives each TIME_WAIT socket's remaining timer, so a window can
-// count the ones it created apart from those earlier load left behind; the
+// Sockets come from netlink sock_diag (sockdiag.go: the kernel filters the
+// dump to the server's port and the ephemeral range), which also gives each
+// TIME_WAIT socket's remaining timer, so a window can count the ones it
+// created apart from those earlier load left behind; the
 // counters, the sysctl and the process's fds and limits come from /proc
 // (github.com/prometheus/procfs). Everything read is of the network
 // namespace of the calling process, so the server must share it.
@@ -22,8 +23,6 @@ import (
 	"time"
 
 	"github.com/prometheus/procfs"
-	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 )
 
 // TCP states as sock_diag reports them (include/net/tcp_states.h).
@@ -98,6 +97,9 @@ type Reader struct {
 	fs   procfs.FS
 	// lo, hi are ip_local_port_range, read once: a sweep does not change it.
 	lo, hi int
+	// filter is the sock_diag bytecode that keeps the sockets counted: the
+	// server's port at either end, or a local port within lo..hi.
+	filter []byte
 }
 
 // New returns a Reader for the server listening on port, whose process is
@@ -115,10 +117,11 @@ func New(port, pid int) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kernelnet: ip_local_port_range: %w", err)
 	}
-	if len(rng) != 2 || rng[0] > rng[1] {
+	if len(rng) != 2 || rng[0] < 1 || rng[0] > rng[1] || rng[1] > 65535 {
 		return nil, fmt.Errorf("kernelnet: ip_local_port_range is %v, want two ports, low first", rng)
 	}
 	r.lo, r.hi = rng[0], rng[1]
+	r.filter = or(or(portEq(bcSportEq, r.port), portEq(bcDportEq, r.port)), sportWithin(uint16(r.lo), uint16(r.hi)))
 	return r, nil
 }
 
@@ -145,37 +148,36 @@ func (r *Reader) Sample(since time.Duration) (Sample, error) {
 	return s, nil
 }
 
-// sockets dumps the TCP sockets of both families and counts them.
+// sockets dumps the TCP sockets with the server's port at one end or a
+// local port in ip_local_port_range (the kernel filters them, sockdiag.go),
+// and counts them.
 func (r *Reader) sockets(since time.Duration) (Sockets, error) {
 	var c Sockets
-	ports := map[uint16]struct{}{}
-	for _, family := range []uint8{unix.AF_INET, unix.AF_INET6} {
-		socks, err := netlink.SocketDiagTCP(family)
-		if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
-			// An interrupted dump changed under the read; its counts are
-			// still a fair picture of a moment, so it is kept.
-			return c, fmt.Errorf("kernelnet: sock_diag: %w", err)
+	var ports [1 << 16]bool
+	err := dumpTCP(allStates, r.filter, func(s diagSocket) {
+		r.count(&c, s, since)
+		if p := int(s.sport); p >= r.lo && p <= r.hi && !ports[p] {
+			ports[p] = true
+			c.PortsInUse++
 		}
-		for _, s := range socks {
-			r.count(&c, s, since)
-			if p := int(s.ID.SourcePort); p >= r.lo && p <= r.hi {
-				ports[s.ID.SourcePort] = struct{}{}
-			}
-		}
+	})
+	if err != nil && !errors.Is(err, errDumpInterrupted) {
+		// An interrupted dump changed under the read; its counts are
+		// still a fair picture of a moment, so it is kept.
+		return c, fmt.Errorf("kernelnet: sock_diag: %w", err)
 	}
-	c.PortsInUse = len(ports)
 	return c, nil
 }
 
 // count adds socket s to c when the server's port is at one of its ends.
-func (r *Reader) count(c *Sockets, s *netlink.Socket, since time.Duration) {
-	local, remote := s.ID.SourcePort == r.port, s.ID.DestinationPort == r.port
+func (r *Reader) count(c *Sockets, s diagSocket, since time.Duration) {
+	local, remote := s.sport == r.port, s.dport == r.port
 	if !local && !remote {
 		return
 	}
-	switch s.State {
+	switch s.state {
 	case stateTimeWait:
-		if age := timeWaitLen - time.Duration(s.Expires)*time.Millisecond; since > 0 && age > since {
+		if age := timeWaitLen - s.expires; since > 0 && age > since {
 			return
 		}
 		if remote {

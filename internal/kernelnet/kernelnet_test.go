@@ -264,3 +264,33 @@ func TestBadPort(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherPort: TIME_WAIT sockets on another server's port are not
+// counted, however many; the Reader of that port counts them.
+func TestOtherPort(t *testing.T) {
+	const n = 4
+	_, port := listen(t)
+	other, otherPort := listen(t)
+	r, err := New(port, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro, err := New(otherPort, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeFirst(t, other, n, false)
+	seen := waitFor(t, ro, 0, "TIME_WAIT on the other port", func(s Sample) bool { return s.Sockets.TimeWaitClient == n })
+	s, err := r.Sample(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Sockets != (Sockets{PortsInUse: s.Sockets.PortsInUse}) {
+		t.Errorf("with %d TIME_WAIT on port %d only, the Reader of idle port %d counted %+v", n, otherPort, port, s.Sockets)
+	}
+	// The other port's client ends hold ephemeral ports, counted in use
+	// by either Reader: the namespace's ports, not the server's.
+	if s.Sockets.PortsInUse < n || seen.Sockets.PortsInUse < n {
+		t.Errorf("%d TIME_WAIT client ends: ports in use %d and %d, want at least %d", n, s.Sockets.PortsInUse, seen.Sockets.PortsInUse, n)
+	}
+}
