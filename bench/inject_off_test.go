@@ -2,6 +2,8 @@
 
 package bench
 
-// injected returns ds unchanged: slowdowns are injected only in builds
+import "github.com/poolbench/poolbench/impls/pool"
+
+// injected returns p unchanged: slowdowns are injected only in builds
 // tagged gatepower (inject_test.go), which never ship.
-func injected(ds []design) []design { return ds }
+func injected(design, scenario string, p pool.Pool) pool.Pool { return p }

@@ -4,14 +4,16 @@
 // against real slowed builds. It is compiled only with -tags gatepower, so
 // no other build (tests, make bench, CI) contains it.
 //
-// A build slows a design's Get only when it is armed (a file the script
-// adds to its own temporary commit sets injectArmed in an init), so that
-// the base side of a power gate, built with the same tag, stays as it was.
-// The amount comes from the environment: GATEPOWER_SPIN=ring=40,chanpool=9
+// A build slows a row only when it is armed (a file the script adds to its
+// own temporary commit sets injectArmed in an init), so that the base side
+// of a power gate, built with the same tag, stays as it was. The amount
+// comes from the environment, per row, so that one chosen row slows and its
+// neighbours do not: GATEPOWER_SPIN=mutexlist/uncontended=4,ring/exhausted=60
 // spins that many xorshift steps (a dependent chain, about a nanosecond
-// each) before each Get of the named design; the script calibrates the
-// counts to a target slowdown. GATEPOWER_ALLOC=fatih makes each Get of the
-// named designs allocate 16 bytes more.
+// each) before each Get of that design in that scenario, at every -cpu; the
+// script calibrates the counts to a target slowdown. GATEPOWER_ALLOC=fatih
+// (or fatih/uncontended) makes each Get of the named design (in the named
+// scenario) allocate 16 bytes more.
 
 package bench
 
@@ -22,6 +24,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/poolbench/poolbench/impls/pool"
 )
@@ -29,53 +32,60 @@ import (
 // injectArmed is set by the armed commit's init.
 var injectArmed bool
 
-func injected(ds []design) []design {
-	if !injectArmed {
-		return ds
-	}
-	wraps := map[string]spinPool{}
+// injection is what one row gets: spin steps, and an allocation.
+type injection struct {
+	steps int
+	alloc bool
+}
+
+// injections parses the environment once: "design/scenario" (or "design",
+// every scenario) to its injection.
+var injections = sync.OnceValue(func() map[string]injection {
+	m := map[string]injection{}
 	if spec := os.Getenv("GATEPOWER_SPIN"); spec != "" {
 		for _, kv := range strings.Split(spec, ",") {
-			name, n, ok := strings.Cut(kv, "=")
+			row, n, ok := strings.Cut(kv, "=")
 			steps, err := strconv.Atoi(n)
-			if !ok || err != nil || steps < 0 {
-				panic(fmt.Sprintf("GATEPOWER_SPIN: %q is not design=steps", kv))
+			if !ok || err != nil || steps < 0 || row == "" {
+				panic(fmt.Sprintf("GATEPOWER_SPIN: %q is not design/scenario=steps", kv))
 			}
-			w := wraps[name]
-			w.steps = steps
-			wraps[name] = w
+			in := m[row]
+			in.steps = steps
+			m[row] = in
 		}
 	}
 	if spec := os.Getenv("GATEPOWER_ALLOC"); spec != "" {
-		for _, name := range strings.Split(spec, ",") {
-			w := wraps[name]
-			w.alloc = true
-			wraps[name] = w
+		for _, row := range strings.Split(spec, ",") {
+			in := m[row]
+			in.alloc = true
+			m[row] = in
 		}
 	}
-	for i, d := range ds {
-		w, ok := wraps[d.name]
-		if !ok {
-			continue
-		}
-		newPool := d.new
-		ds[i].new = func(cfg pool.Config) (pool.Pool, error) {
-			p, err := newPool(cfg)
-			if err != nil {
-				return nil, err
-			}
-			w.Pool = p
-			return w, nil
-		}
+	return m
+})
+
+// injected wraps p in a spinPool when the armed build's environment names
+// its row (design/scenario) or its design.
+func injected(design, scenario string, p pool.Pool) pool.Pool {
+	if !injectArmed {
+		return p
 	}
-	return ds
+	in, ok := injections()[design+"/"+scenario]
+	if all, ok2 := injections()[design]; ok2 {
+		in.steps = max(in.steps, all.steps)
+		in.alloc = in.alloc || all.alloc
+		ok = true
+	}
+	if !ok {
+		return p
+	}
+	return spinPool{Pool: p, injection: in}
 }
 
 // spinPool spins (and allocates) before every Get of the pool it wraps.
 type spinPool struct {
 	pool.Pool
-	steps int
-	alloc bool
+	injection
 }
 
 // spinSink keeps the spin's result alive, so the loop is not removed;

@@ -19,14 +19,13 @@ type design struct {
 	new  func(pool.Config) (pool.Pool, error)
 }
 
-// designs is the floor followed by every registered pool design (with a
-// slowdown injected only in scripts/gate-power.sh's builds; see injected).
+// designs is the floor followed by every registered pool design.
 func designs() []design {
 	ds := []design{{name: "floor", new: newFloor}}
 	for _, d := range impls.Pools() {
 		ds = append(ds, design{name: d.Name, new: d.New})
 	}
-	return injected(ds)
+	return ds
 }
 
 // scenario is one way of loading a pool; see the package doc.
@@ -91,6 +90,8 @@ func runScenario(b *testing.B, d design, sc scenario) (skip string, err error) {
 	if err != nil {
 		return "", err
 	}
+	// A slowdown is injected only in scripts/gate-power.sh's builds.
+	p = injected(d.name, sc.name, p)
 	defer p.Close()
 	ctx := context.Background()
 	if err := warm(ctx, p, maxConns); err != nil {
@@ -158,7 +159,10 @@ func runScenario(b *testing.B, d design, sc scenario) (skip string, err error) {
 
 // cycle is one Get, an optional yield while holding the conn, and one Put.
 // It records the Get's wait in rec (nil records nothing) and reports whether
-// the run may go on.
+// the run may go on. It is never inlined: scripts/gate.sh counts the
+// instructions executed inside it (poolbench gate -instructions -collect).
+//
+//go:noinline
 func cycle(ctx context.Context, p pool.Pool, rec *goroutineWaits, retry, yield bool, first *firstError) bool {
 	start := rec.start()
 	c, err := p.Get(ctx)

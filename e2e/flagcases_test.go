@@ -86,6 +86,7 @@ var flagCases = map[string][]badValue{
 	"gate -confirm":    {v("-1"), v("100000")},
 	// Valid only with -base: with the base's two files it is bad input.
 	"gate -instructions": {v("x"), v("true")},
+	"gate -collect":      {v("*/bench.cycle"), v("*/bench.cycle").with("-base=HEAD").noArgs()},
 	"gate -save":         {v("$DIR/old.txt"), v("$DIR/old.txt/saved")},
 
 	// merge

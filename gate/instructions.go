@@ -30,18 +30,32 @@ type CountOptions struct {
 	// the difference of their iterations, so start-up and the testing
 	// package's own work cancel out.
 	Short, Long int
-	Progress    func(format string, args ...any)
+	// Collect, when set, is a Valgrind function pattern (callgrind's
+	// --toggle-collect, * and ? as wildcards): only instructions executed
+	// inside a matching function, and what it calls, count. Name the
+	// benchmark's per-op function: the runtime's own threads (sysmon, the
+	// scavenger, timers), whose work grows with the wall time Valgrind's
+	// slowness stretches, and the set-up whose maps iterate in a random
+	// order then stay out of the count, which is what makes it repeat.
+	// Empty counts the whole process.
+	Collect  string
+	Progress func(format string, args ...any)
 }
 
 // CountInstructions runs every benchmark b's Bench pattern selects, one at
-// a time at GOMAXPROCS 1, twice under Valgrind's cachegrind (valgrind must
-// be on PATH; scripts/gate-instructions.sh installs it), and returns one
-// result per row in instructions/op. This is for single-goroutine rows:
-// Valgrind runs one thread at a time, so a contended row's count says
-// nothing about its scheduling cost, which is what it measures.
+// a time at GOMAXPROCS 1, twice under Valgrind's callgrind (valgrind must
+// be on PATH; scripts/gate.sh installs it), and returns one result per row
+// in instructions/op. This is for single-goroutine rows: Valgrind runs one
+// thread at a time, so a contended row's count says nothing about its
+// scheduling cost, which is what it measures.
+//
+// The runs have the garbage collector off (GOGC=off: how much marking an
+// allocation triggers depends on the heap's history) and no asynchronous
+// preemption (GODEBUG=asyncpreemptoff=1: callgrind cannot follow the
+// preemption signal the runtime sends a long-running goroutine).
 func CountInstructions(ctx context.Context, b Binary, o CountOptions) (Set, error) {
 	if _, err := exec.LookPath("valgrind"); err != nil {
-		return Set{}, fmt.Errorf("-instructions needs valgrind (Debian package valgrind; scripts/gate-instructions.sh installs it): %w", err)
+		return Set{}, fmt.Errorf("-instructions needs valgrind (Debian package valgrind; scripts/gate.sh installs it): %w", err)
 	}
 	if o.Short < 1 || o.Long <= o.Short {
 		return Set{}, fmt.Errorf("instruction counts need 1 <= short < long iterations, got %d and %d", o.Short, o.Long)
@@ -59,9 +73,13 @@ func CountInstructions(ctx context.Context, b Binary, o CountOptions) (Set, erro
 			if o.Progress != nil {
 				o.Progress("gate: counting instructions of %s, %d iterations", r.Name, n)
 			}
-			if total[i], err = cachegrind(ctx, b, groups[0], n); err != nil {
+			if total[i], err = callgrind(ctx, b, groups[0], n, o.Collect); err != nil {
 				return Set{}, fmt.Errorf("%s: %w", r.Name, err)
 			}
+		}
+		if total[1] <= total[0] {
+			return Set{}, fmt.Errorf("%s: %d iterations counted %.0f instructions, %d counted %.0f: nothing grew with the iterations (does -collect %q name the per-op function?)",
+				r.Name, o.Short, total[0], o.Long, total[1], o.Collect)
 		}
 		res := r.Clone()
 		res.Iters = o.Long - o.Short
@@ -71,20 +89,24 @@ func CountInstructions(ctx context.Context, b Binary, o CountOptions) (Set, erro
 	return out, nil
 }
 
-// cachegrind runs one benchmark for n iterations under cachegrind (no
-// cache simulation: instruction counts only) and returns the process's
-// total instructions.
-func cachegrind(ctx context.Context, b Binary, bench string, n int) (float64, error) {
-	dir, err := os.MkdirTemp("", "poolbench-cachegrind-")
+// callgrind runs one benchmark for n iterations under callgrind (no cache
+// simulation: instruction counts only) and returns the instructions it
+// counted: all of the process's, or those inside collect's functions.
+func callgrind(ctx context.Context, b Binary, bench string, n int, collect string) (float64, error) {
+	dir, err := os.MkdirTemp("", "poolbench-callgrind-")
 	if err != nil {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	outFile := filepath.Join(dir, "cachegrind.out")
-	cmd := exec.CommandContext(ctx, "valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file="+outFile,
-		b.Path, "-test.run=^$", "-test.bench="+bench, "-test.cpu=1", "-test.benchtime="+strconv.Itoa(n)+"x")
+	outFile := filepath.Join(dir, "callgrind.out")
+	args := []string{"--tool=callgrind", "--callgrind-out-file=" + outFile}
+	if collect != "" {
+		args = append(args, "--toggle-collect="+collect)
+	}
+	args = append(args, b.Path, "-test.run=^$", "-test.bench="+bench, "-test.cpu=1", "-test.benchtime="+strconv.Itoa(n)+"x")
+	cmd := exec.CommandContext(ctx, "valgrind", args...)
 	cmd.Dir = b.Dir
-	cmd.Env = append(os.Environ(), b.Env...)
+	cmd.Env = append(append(os.Environ(), b.Env...), "GOGC=off", "GODEBUG=asyncpreemptoff=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("valgrind: %w: %s", err, tail(string(out)))
 	}

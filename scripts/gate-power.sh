@@ -2,8 +2,9 @@
 # gate-power.sh: measure the regression gate against real slowed builds.
 #
 # It builds a temporary tree of HEAD with a calibrated spin injected into
-# Get (bench/inject_test.go, compiled only with -tags gatepower, so it never
-# ships) and runs N gates of it, and N A/A gates (a commit that changes only
+# Get in one row each of three designs (bench/inject_test.go, compiled only
+# with -tags gatepower, so it never ships; the neighbouring rows of the same
+# design stay as they are) and runs N gates of it, and N A/A gates (a commit that changes only
 # a comment), alternating, each one scripts/gate.sh HEAD~1: exactly CI's
 # gate. It prints the detection rates and the false-alarm rate:
 #
@@ -25,12 +26,13 @@
 #   UNCONTENDED=ring EXHAUSTED=puddle scripts/gate-power.sh
 #   ONLY=slowed scripts/gate-power.sh & ONLY=aa scripts/gate-power.sh   # two streams at once
 #   ONLY=calibrate scripts/gate-power.sh       # print the calibrated SPIN and stop
-#   SPIN=mutexlist=9,chanpool=2,ring=16 ONLY=slowed scripts/gate-power.sh   # skip calibration
+#   SPIN=mutexlist/uncontended=9,puddle/uncontended=2,ring/exhausted=16 ONLY=slowed scripts/gate-power.sh   # skip calibration
 #
 # The spin is calibrated on cpu-ns/op (CPU time per op, which the load of
 # other jobs on a shared machine inflates far less than wall time), in
-# CAL_PAIRS interleaved pairs of CAL_BENCHTIME runs (long runs average the
-# neighbours' load out): a straight line through 0 steps (the wrapper's own
+# CAL_PAIRS interleaved pairs of runs at the gate's own -benchtime (a row's
+# time per op, and so what a spin adds to it in percent, depends on how
+# long the row runs): a straight line through 0 steps (the wrapper's own
 # cost) and CAL_STEPS steps, one correction from a check at the first
 # guess, and a final check whose figures are printed: the slowdowns the
 # gates face are those, not the targets.
@@ -44,8 +46,9 @@ UNCONTENDED=${UNCONTENDED:-mutexlist}
 SMALL=${SMALL:-puddle}
 EXHAUSTED=${EXHAUSTED:-ring}
 ALLOC=${ALLOC:-fatih}
-CAL_PAIRS=${CAL_PAIRS:-8}
-CAL_BENCHTIME=${CAL_BENCHTIME:-100ms}
+CAL_PAIRS=${CAL_PAIRS:-24}
+# the gate's -benchtime: the last one scripts/gate.sh names (its command line)
+CAL_BENCHTIME=${CAL_BENCHTIME:-$(grep -o -- '-benchtime [^ ]*' "$(git rev-parse --show-toplevel)/scripts/gate.sh" | tail -n 1 | cut -d' ' -f2)}
 CAL_STEPS=${CAL_STEPS:-64}
 ONLY=${ONLY:-}
 kinds="slowed aa"
@@ -117,8 +120,9 @@ measure() {
 slowdown() { awk -v pat="impl=$2/scenario=$3(-[0-9]+)?\$" '$1 ~ pat { s += $2 - 1; n++ } END { printf "%.4f\n", n ? s / n : 0 }' <<<"$1"; }
 
 say "calibrating: $CAL_PAIRS pairs at 0 and $CAL_STEPS spin steps (cpu-ns/op of the target rows)"
-t0=$(measure "$UNCONTENDED=0,$SMALL=0,$EXHAUSTED=0")
-t1=$(measure "$UNCONTENDED=$CAL_STEPS,$SMALL=$CAL_STEPS,$EXHAUSTED=$CAL_STEPS")
+rowspec() { echo "$UNCONTENDED/uncontended=$1,$SMALL/uncontended=$2,$EXHAUSTED/exhausted=$3"; }
+t0=$(measure "$(rowspec 0 0 0)")
+t1=$(measure "$(rowspec "$CAL_STEPS" "$CAL_STEPS" "$CAL_STEPS")")
 # steps DESIGN SCENARIO TARGET: steps on the line through (0, s0), (CAL_STEPS, s1).
 steps() {
 	local s0 s1
@@ -133,7 +137,7 @@ nC=$(steps "$EXHAUSTED" exhausted 0.25)
 # One refinement: the line's intercept (the wrapper's own cost) is the
 # noisiest part of the fit, so move each count along the slope by what the
 # check at the first guess missed.
-check=$(measure "$UNCONTENDED=$nA,$SMALL=$nB,$EXHAUSTED=$nC")
+check=$(measure "$(rowspec "$nA" "$nB" "$nC")")
 refine() { # DESIGN SCENARIO TARGET STEPS
 	local s0 s1 got
 	s0=$(slowdown "$t0" "$1" "$2")
@@ -142,11 +146,11 @@ refine() { # DESIGN SCENARIO TARGET STEPS
 	awk -v s0="$s0" -v s1="$s1" -v c="$CAL_STEPS" -v t="$3" -v n="$4" -v g="$got" 'BEGIN {
 		k = (s1 - s0) / c; if (k > 0) n += (t - g) / k; if (n < 0) n = 0; printf "%d\n", n + 0.5 }'
 }
-say "first guess $UNCONTENDED=$nA,$SMALL=$nB,$EXHAUSTED=$nC measured: $(slowdown "$check" "$UNCONTENDED" uncontended) $(slowdown "$check" "$SMALL" uncontended) $(slowdown "$check" "$EXHAUSTED" exhausted)"
+say "first guess $(rowspec "$nA" "$nB" "$nC") measured: $(slowdown "$check" "$UNCONTENDED" uncontended) $(slowdown "$check" "$SMALL" uncontended) $(slowdown "$check" "$EXHAUSTED" exhausted)"
 nA=$(refine "$UNCONTENDED" uncontended 0.25 "$nA")
 nB=$(refine "$SMALL" uncontended 0.10 "$nB")
 nC=$(refine "$EXHAUSTED" exhausted 0.25 "$nC")
-spec="$UNCONTENDED=$nA,$SMALL=$nB,$EXHAUSTED=$nC"
+spec=$(rowspec "$nA" "$nB" "$nC")
 check=$(measure "$spec")
 got() { slowdown "$check" "$1" "$2" | awk '{ printf "%+.1f%%", 100 * $1 }'; }
 say "spin steps: $spec; measured slowdown (cpu-ns/op, median of $CAL_PAIRS pairs):" \

@@ -8,17 +8,27 @@
 # `make gate`, from other scripts: make reports every failed recipe as 2, so
 # a regression and a broken build would look the same.
 #
-# What it runs (the rule is in gate's package doc): the pool
-# micro-benchmarks of BASE and the working tree at -cpu 1,2, 6 rounds of
-# paired processes in random order, then at most one confirming rerun of the
-# suspect rows only, 8 fresh pairs per look up to 16. Every row runs a fixed
-# 20000 iterations (-benchtime 20000x), not a time: on a loaded machine the
-# testing package's first timing of one iteration can be descheduled for
-# milliseconds, and the few iterations it then predicts leave a window whose
-# per-op time and CPU time are start-up costs and garbage collection, off by
-# up to 1000x. About 1.5-3 minutes
-# on a loaded 2-core machine; the 2m -timeout bounds each process, and the
-# whole step stays under 8 minutes (see REPORT.md's methodology).
+# It runs two gates over the pool micro-benchmarks (the rule is in gate's
+# package doc) and fails when either does:
+#
+#   timed         every row at -cpu 1,2: 6 rounds of paired processes of BASE
+#                 and the working tree in random order, then at most one
+#                 confirming rerun of the suspect rows only, 8 fresh pairs per
+#                 look up to 16. Every row runs a fixed 20000 iterations
+#                 (-benchtime 20000x), not a time: on a loaded machine the
+#                 testing package's first timing of one iteration can be
+#                 descheduled for milliseconds, and the few iterations it then
+#                 predicts leave a window whose per-op time and CPU time are
+#                 start-up costs and garbage collection, off by up to 1000x.
+#   instructions  the single-goroutine (uncontended) rows under Valgrind, the
+#                 instructions executed inside bench's per-op function
+#                 (cycle) counted: they repeat exactly from run to run, so a
+#                 row whose count grows by more than 1% regressed, however
+#                 noisy the machine's clock. Valgrind (Debian package
+#                 valgrind) is installed first when absent.
+#
+# About 3-5 minutes on a 2-core machine; the timeouts bound each process,
+# and the whole step stays under 8 minutes (see REPORT.md's methodology).
 set -euo pipefail
 base=${1:-HEAD~1}
 cd "$(dirname "$0")/.."
@@ -35,10 +45,27 @@ if ! git cat-file -e "$base:bench" 2>/dev/null; then
 	echo "gate.sh: gate passed without running: $base has no ./bench package to compare against"
 	exit 0
 fi
+if ! command -v valgrind >/dev/null 2>&1; then
+	if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+		echo "gate.sh: valgrind is missing and cannot be installed here (not root, or no apt-get); install it (Debian: apt-get install valgrind)" >&2
+		exit 2
+	fi
+	echo "gate.sh: installing valgrind" >&2
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind; } >/dev/null 2>&1 ||
+		{ echo "gate.sh: apt-get could not install valgrind" >&2; exit 2; }
+fi
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/poolbench" ./cmd/poolbench
-rc=0
+
+timed=0
 "$bin/poolbench" gate -base "$base" -pkg ./bench -bench '^BenchmarkPool$' \
-	-cpu 1,2 -benchtime 20000x -count 6 -confirm 16 -timeout 2m || rc=$?
-exit "$rc"
+	-cpu 1,2 -benchtime 20000x -count 6 -confirm 16 -timeout 2m || timed=$?
+counted=0
+"$bin/poolbench" gate -instructions -collect '*/bench.cycle' -base "$base" -pkg ./bench -timeout 5m || counted=$?
+
+verdict() { case $1 in 0) echo "no regression" ;; 1) echo "REGRESSION" ;; *) echo "no verdict (exit $1)" ;; esac; }
+echo "gate.sh: timed gate: $(verdict "$timed"); instruction gate: $(verdict "$counted")"
+if ((timed == 2 || counted == 2)); then exit 2; fi
+if ((timed == 1 || counted == 1)); then exit 1; fi
+exit 0

@@ -51,11 +51,15 @@ A value that is not a finite number (NaN, Inf) is bad input, named by
 file and line. An OLD side with no results cannot decide (exit 2): a base
 whose benchmarks did not run must not pass every change.
 
--instructions counts instructions per op under Valgrind's cachegrind
+-instructions counts instructions per op under Valgrind's callgrind
 (each row alone, at 2000 and 22000 iterations; the difference cancels
-start-up) for single-goroutine rows, by default the uncontended rows, and
-fails a row whose count grows by more than 1%. Contended rows need wall
-time and CPU time: Valgrind runs one thread at a time.
+start-up; the garbage collector off) for single-goroutine rows, by
+default the uncontended rows, and fails a row whose count grows by more
+than 1%. -collect names the per-op function (a Valgrind pattern such as
+'*/bench.cycle'): only the instructions inside it count, which makes the
+count repeat exactly; without it the whole process counts, and the
+runtime's own threads move it by a few tenths of a percent. Contended
+rows need wall time and CPU time: Valgrind runs one thread at a time.
 
 Exit status: 0 no regression; 1 regression; 2 bad input, a failed build or
 run, no results on a side, or too few pairs to decide.
@@ -80,6 +84,7 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 	cpu := fs.String("cpu", "", "go test -cpu `list` for -base")
 	confirm := fs.Int("confirm", gate.DefaultConfirm.Pairs, "with -base, rerun suspect rows with up to `n` fresh pairs (0: no confirmation)")
 	instructions := fs.Bool("instructions", false, "with -base, count instructions per op under Valgrind instead of timing (single-goroutine rows; -bench defaults to the uncontended rows)")
+	collect := fs.String("collect", "", "with -instructions, count only inside functions matching this Valgrind `pattern` (callgrind --toggle-collect), e.g. '*/bench.cycle'")
 	timeout := fs.Duration("timeout", 5*time.Minute, "kill a benchmark process still running after `d` (-base); the gate then fails naming the benchmark")
 	save := fs.String("save", "", "write the compared results to `dir`/old.txt and new.txt (benchstat input), each atomically; nothing when a side has no results")
 	if err := parseFlags(fs, stderr, args); err != nil {
@@ -104,6 +109,8 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 	switch {
 	case *instructions && *base == "":
 		return badInput("gate: -instructions needs -base REF")
+	case *collect != "" && !*instructions:
+		return badInput("gate: -collect needs -instructions")
 	case *instructions:
 		if fs.NArg() != 0 {
 			return badInput("gate: -base takes no file arguments, got %q", fs.Args())
@@ -115,7 +122,7 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
 		run := gate.BaseRun{Ref: *base, Pkg: *pkg, Run: gate.RunOptions{Timeout: *timeout, Progress: stderr}}
-		count := gate.CountOptions{Bench: pattern, Short: 2000, Long: 22000,
+		count := gate.CountOptions{Bench: pattern, Short: 2000, Long: 22000, Collect: *collect,
 			Progress: func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) }}
 		if o, old, new, err = run.Instructions(ctx, opt, count); err != nil {
 			return &gate.Error{Code: 2, Msg: "gate: " + err.Error()}

@@ -29,6 +29,9 @@ func work() int {
 	return n
 }
 
+// spin is never inlined: the gate's instruction counts name it (-collect).
+//
+//go:noinline
 func spin(n int, x uint64) uint64 {
 	for range n {
 		x ^= x << 13
