@@ -17,9 +17,15 @@ import (
 const InstructionsUnit = "instructions/op"
 
 // InstructionThreshold is the change in instructions per op that counts
-// as a regression: counts under Valgrind repeat to well under 1% (the same
-// binary twice: see the package tests), so 1% is a real change, not noise.
-const InstructionThreshold = 0.01
+// as a regression. Counted inside the per-op function, a pure computation
+// repeats exactly (the package tests); a pool's count still moves a little
+// between processes, because Go seeds every map's hash at random and a
+// map's collisions decide how many instructions an access takes: the
+// largest move between two runs of the same pool code was 1.05%
+// (database/sql's, which keeps its conns in maps; the other eleven rows
+// moved 0.56% at most). 3% leaves that room and stays far below what the
+// 10% and 25% slowdowns scripts/gate-power.sh injects add.
+const InstructionThreshold = 0.03
 
 // CountOptions configure CountInstructions.
 type CountOptions struct {

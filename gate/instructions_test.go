@@ -11,8 +11,9 @@ import (
 
 // TestCountInstructions counts the stand-in benchmark under Valgrind: with
 // the count collected inside the per-op function (-collect), the same
-// binary twice gives counts within 0.1% of each other (the reason the
-// -instructions gate may use a 1% threshold), and 25% more work per op
+// binary twice gives counts within 0.1% of each other (a pure computation
+// repeats exactly; a pool's maps add up to about 1%, see
+// InstructionThreshold), and 25% more work per op
 // shows as 25% more instructions. Counted over the whole process, the
 // runtime's other threads add a little noise (a few tenths of a percent
 // here) around the same figure.

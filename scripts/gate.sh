@@ -22,8 +22,8 @@
 #                 start-up costs and garbage collection, off by up to 1000x.
 #   instructions  the single-goroutine (uncontended) rows under Valgrind, the
 #                 instructions executed inside bench's per-op function
-#                 (cycle) counted: they repeat exactly from run to run, so a
-#                 row whose count grows by more than 1% regressed, however
+#                 (cycle) counted: they repeat from run to run to about 1%,
+#                 so a row whose count grows by more than 3% regressed, however
 #                 noisy the machine's clock. Valgrind (Debian package
 #                 valgrind) is installed first when absent.
 #

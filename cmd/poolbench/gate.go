@@ -55,9 +55,10 @@ whose benchmarks did not run must not pass every change.
 (each row alone, at 2000 and 22000 iterations; the difference cancels
 start-up; the garbage collector off) for single-goroutine rows, by
 default the uncontended rows, and fails a row whose count grows by more
-than 1%. -collect names the per-op function (a Valgrind pattern such as
+than 3%. -collect names the per-op function (a Valgrind pattern such as
 '*/bench.cycle'): only the instructions inside it count, which makes the
-count repeat exactly; without it the whole process counts, and the
+count repeat (to about 1%: maps hash with a random seed per process);
+without it the whole process counts, and the
 runtime's own threads move it by a few tenths of a percent. Contended
 rows need wall time and CPU time: Valgrind runs one thread at a time.
 
