@@ -121,8 +121,12 @@ func writeMethodology(b *strings.Builder, c *cube, sw *sweep, runs []faultRun, r
 		"Holm-Bonferroni over the timed rows only and the median ratio is more than 5% worse; allocs/op and B/op regress " +
 		"when every new run is worse than every old run; wait tails are shown, not gated. Rows more than 5% worse at " +
 		"p < 0.05 uncorrected are suspects, rerun alone once with fresh pairs (8 per look, at most 16) and decided on " +
-		"those alone at α / (suspects × looks). Its power is measured on real slowed builds by scripts/gate-power.sh " +
-		"(a calibrated spin in one design's Get under a build tag that never ships; A/A commits for false alarms).\n" +
+		"those alone at α / (suspects × looks). Then a deterministic gate: the uncontended rows' instructions per op, " +
+		"counted under Valgrind's callgrind inside bench's per-op function only, with the garbage collector off, on both " +
+		"sides; counts repeat to about 1% (maps hash with a random seed per process), and a row more than 3% up regresses. " +
+		"It sees slowdowns that execute instructions on single-goroutine rows; contended rows and cache effects are the " +
+		"timed gate's. Its power is measured on real slowed builds by scripts/gate-power.sh " +
+		"(a calibrated spin in one row's Get under a build tag that never ships; A/A commits for false alarms).\n" +
 		"- **Conformance**: pooltest.Check for every registered pool (impls.TestConformanceMatrix, build tag conformance), each property on a fresh pool, " +
 		"timeouts in testing/synctest virtual time; `make test` also runs each design's suite under -race.\n\n")
 }
