@@ -35,6 +35,14 @@
 // the suspects, so the chance that an unchanged tree fails stays below
 // Alpha whatever the first pass nominated.
 //
+// Instruction counts (instructions.go, instructions/op) are a second,
+// deterministic gate for single-goroutine rows: each row's instructions
+// per op under Valgrind, counted inside the benchmark's per-op function
+// with the garbage collector off, once per side; a row regresses when its
+// count is worse by more than InstructionThreshold (3%; counts of the same
+// code move about 1% between processes, as maps hash with a random seed).
+// scripts/gate.sh runs both gates and fails when either does.
+//
 // Everything in this file is a pure function over benchfmt results, tested
 // without git or a compiler.
 package gate
