@@ -92,7 +92,7 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if err := (gateFlags{opt: opt, threshold: *threshold, correction: *correction, base: *base, pkg: *pkg, bench: *bench,
-		benchtime: *benchtime, cpu: *cpu, save: *save, count: *count, confirm: *confirm, timeout: *timeout, nargs: fs.NArg()}).check(); err != nil {
+		benchtime: *benchtime, cpu: *cpu, save: *save, collect: *collect, instructions: *instructions, count: *count, confirm: *confirm, timeout: *timeout, nargs: fs.NArg()}).check(); err != nil {
 		return err
 	}
 	opt.Threshold = *threshold / 100
@@ -110,8 +110,6 @@ func runGate(stdout, stderr io.Writer, args []string) error {
 	switch {
 	case *instructions && *base == "":
 		return badInput("gate: -instructions needs -base REF")
-	case *collect != "" && !*instructions:
-		return badInput("gate: -collect needs -instructions")
 	case *instructions:
 		if fs.NArg() != 0 {
 			return badInput("gate: -base takes no file arguments, got %q", fs.Args())

@@ -19,6 +19,8 @@ type gateFlags struct {
 	correction           string
 	base, pkg, bench     string
 	benchtime, cpu, save string
+	collect              string
+	instructions         bool
 	count, confirm       int
 	timeout              time.Duration
 	nargs                int // file arguments; -pkg is not checked with them (-base takes none)
@@ -33,6 +35,7 @@ func (g gateFlags) check() error {
 		checkFloat("gate", "threshold", g.threshold, 0, 1000),
 		checkOpenUnit("gate", "confidence", g.opt.Confidence),
 		g.checkFilter(),
+		g.checkCollect(),
 		g.checkCorrection(),
 		g.checkBase(),
 		g.checkBench(),
@@ -48,6 +51,13 @@ func (g gateFlags) check() error {
 	}
 	if g.save != "" {
 		return checkOutputDir("gate", "save", g.save)
+	}
+	return nil
+}
+
+func (g gateFlags) checkCollect() error {
+	if g.collect != "" && !g.instructions {
+		return flagError("gate", "collect", g.collect, "needs -instructions: it names the function whose instructions are counted")
 	}
 	return nil
 }
