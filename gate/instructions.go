@@ -2,13 +2,17 @@ package gate
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"golang.org/x/perf/benchfmt"
 )
@@ -44,7 +48,11 @@ type CountOptions struct {
 	// slowness stretches, and the set-up whose maps iterate in a random
 	// order then stay out of the count, which is what makes it repeat.
 	// Empty counts the whole process.
-	Collect  string
+	Collect string
+	// Parallel is how many Valgrind processes run at once; 0 means one per
+	// CPU. The counts do not depend on what else the machine runs, so
+	// running them side by side costs no accuracy.
+	Parallel int
 	Progress func(format string, args ...any)
 }
 
@@ -71,25 +79,39 @@ func CountInstructions(ctx context.Context, b Binary, o CountOptions) (Set, erro
 	if err != nil {
 		return Set{}, err
 	}
-	var out Set
-	for _, r := range rows.Results {
+	// totals[i] are row i's counts at Short and Long iterations.
+	totals := make([][2]float64, len(rows.Results))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(cmp.Or(o.Parallel, runtime.NumCPU()))
+	for i, r := range rows.Results {
 		groups, _ := rerunGroups([]string{string(r.Name)})
-		var total [2]float64
-		for i, n := range []int{o.Short, o.Long} {
-			if o.Progress != nil {
-				o.Progress("gate: counting instructions of %s, %d iterations", r.Name, n)
-			}
-			if total[i], err = callgrind(ctx, b, groups[0], n, o.Collect); err != nil {
-				return Set{}, fmt.Errorf("%s: %w", r.Name, err)
-			}
+		for j, n := range []int{o.Short, o.Long} {
+			g.Go(func() error {
+				if o.Progress != nil {
+					o.Progress("gate: counting instructions of %s, %d iterations", r.Name, n)
+				}
+				total, err := callgrind(gctx, b, groups[0], n, o.Collect)
+				if err != nil {
+					return fmt.Errorf("%s: %w", r.Name, err)
+				}
+				totals[i][j] = total
+				return nil
+			})
 		}
-		if total[1] <= total[0] {
+	}
+	if err := g.Wait(); err != nil {
+		return Set{}, err
+	}
+	var out Set
+	for i, r := range rows.Results {
+		short, long := totals[i][0], totals[i][1]
+		if long <= short {
 			return Set{}, fmt.Errorf("%s: %d iterations counted %.0f instructions, %d counted %.0f: nothing grew with the iterations (does -collect %q name the per-op function?)",
-				r.Name, o.Short, total[0], o.Long, total[1], o.Collect)
+				r.Name, o.Short, short, o.Long, long, o.Collect)
 		}
 		res := r.Clone()
 		res.Iters = o.Long - o.Short
-		res.Values = []benchfmt.Value{{Value: (total[1] - total[0]) / float64(o.Long-o.Short), Unit: InstructionsUnit}}
+		res.Values = []benchfmt.Value{{Value: (long - short) / float64(o.Long-o.Short), Unit: InstructionsUnit}}
 		out.Results = append(out.Results, res)
 	}
 	return out, nil
