@@ -32,16 +32,13 @@
 #   ONLY=calibrate scripts/gate-power.sh       # print the calibrated SPIN and stop
 #   SPIN=mutexlist/uncontended=9,puddle/uncontended=2,ring/exhausted=16 ONLY=slowed scripts/gate-power.sh   # skip calibration
 #
-# The spin is calibrated on cpu-ns/op (CPU time per op, which the load of
-# other jobs on a shared machine inflates far less than wall time), in
-# CAL_PAIRS interleaved pairs of runs at the gate's own -benchtime (a row's
-# time per op, and so what a spin adds to it in percent, depends on how
-# long the row runs): a straight line through 0 steps (the wrapper's own
-# cost) and CAL_STEPS steps, CAL_REFINE corrections each from a check at
-# the counts so far, and a final check whose figures are printed: the
-# slowdowns the gates face are those, not the targets. On a noisy machine
-# one check's median of 24 pairs is itself a few percent off, so the
-# figures land near the targets, not on them.
+# The spin is calibrated by construction (see the calibration below): a
+# step's CPU cost from the floor row with CAL_STEPS steps, and each target
+# row's median cpu-ns/op (CPU time per op, which the load of other jobs on a
+# shared machine inflates far less than wall time), both from CAL_PAIRS
+# interleaved pairs of runs at the gate's own -benchtime. A final check
+# prints what the rows measured with the spin: on this machine one check's
+# median of 24 pairs of a noisy row is itself tens of percent off.
 # Everything it writes stays in a temporary directory; LOG keeps the
 # per-gate outputs when set. Exit 0 when every figure meets the issue's
 # bar (25%: >= 95%, exhausted >= 80%, 10% >= 50%, A/A <= 5%), 1 otherwise.
@@ -55,8 +52,7 @@ ALLOC=${ALLOC:-fatih}
 CAL_PAIRS=${CAL_PAIRS:-24}
 # the gate's -benchtime: the last one scripts/gate.sh names (its command line)
 CAL_BENCHTIME=${CAL_BENCHTIME:-$(grep -o -- '-benchtime [^ ]*' "$(git rev-parse --show-toplevel)/scripts/gate.sh" | tail -n 1 | cut -d' ' -f2)}
-CAL_STEPS=${CAL_STEPS:-64}
-CAL_REFINE=${CAL_REFINE:-2}
+CAL_STEPS=${CAL_STEPS:-2000}
 ONLY=${ONLY:-}
 kinds="slowed aa"
 [[ -n $ONLY ]] && kinds=$ONLY
@@ -99,7 +95,7 @@ armed=$(git -C "$wt" rev-parse HEAD)
 spec=${SPIN:-none}
 if [[ -z ${SPIN:-} && ( $kinds == *slowed* || $kinds == calibrate ) ]]; then
 (cd "$wt" && go test -tags gatepower -c -o "$tmp/armed.test" ./bench)
-rows="^BenchmarkPool\$/^impl=($UNCONTENDED|$SMALL|$EXHAUSTED)\$/^scenario=(uncontended|exhausted)\$"
+rows="^BenchmarkPool\$/^impl=(floor|$UNCONTENDED|$SMALL|$EXHAUSTED)\$/^scenario=(uncontended|exhausted)\$"
 
 # cpuns FILE: "name value" per row for cpu-ns/op.
 cpuns() { awk '/^BenchmarkPool/ { for (i = 3; i < NF; i++) if ($(i+1) == "cpu-ns/op") print $1, $i }' "$1"; }
@@ -125,41 +121,33 @@ measure() {
 
 # slowdown TABLE DESIGN SCENARIO: mean of the -cpu 1 and 2 rows' ratio - 1.
 slowdown() { awk -v pat="impl=$2/scenario=$3(-[0-9]+)?\$" '$1 ~ pat { s += $2 - 1; n++ } END { printf "%.4f\n", n ? s / n : 0 }' <<<"$1"; }
-
-say "calibrating: $CAL_PAIRS pairs at 0 and $CAL_STEPS spin steps (cpu-ns/op of the target rows)"
-rowspec() { echo "$UNCONTENDED/uncontended=$1,$SMALL/uncontended=$2,$EXHAUSTED/exhausted=$3"; }
-t0=$(measure "$(rowspec 0 0 0)")
-t1=$(measure "$(rowspec "$CAL_STEPS" "$CAL_STEPS" "$CAL_STEPS")")
-# steps DESIGN SCENARIO TARGET: steps on the line through (0, s0), (CAL_STEPS, s1).
-steps() {
-	local s0 s1
-	s0=$(slowdown "$t0" "$1" "$2")
-	s1=$(slowdown "$t1" "$1" "$2")
-	awk -v s0="$s0" -v s1="$s1" -v c="$CAL_STEPS" -v t="$3" 'BEGIN {
-		k = (s1 - s0) / c; n = (k > 0) ? (t - s0) / k : c; if (n < 0) n = 0; printf "%d\n", n + 0.5 }'
+# unarmed DESIGN SCENARIO: the row's cpu-ns/op without a spin, the median
+# over the last measure's unarmed runs, mean of its -cpu 1 and 2 rows.
+unarmed() {
+	for f in "$tmp"/cal/a*; do cpuns "$f"; done | awk -v pat="impl=$1/scenario=$2(-[0-9]+)?\$" '$1 ~ pat { print $1, $2 }' |
+		sort -k1,1 -k2,2g | awk '
+		{ v[$1] = v[$1] " " $2; n[$1]++ }
+		END { for (k in v) { split(substr(v[k], 2), a, " "); m = (n[k] % 2) ? a[(n[k]+1)/2] : (a[n[k]/2] + a[n[k]/2+1]) / 2; s += m; c++ } printf "%.3f\n", c ? s / c : 0 }'
 }
+
+# A spin step's cost comes from the floor's uncontended row, one goroutine
+# and almost no work of its own, with CAL_STEPS steps injected: that ratio is
+# steady where a pool's rows are not (the exhausted rows spread by tens of
+# percent from run to run here, so a slowdown fitted to their measured
+# ratios lands anywhere). A row's count is then the steps whose cost is the
+# target share of the row's own median time per op: "25% slower" means 25%
+# more CPU work per Get, by construction, and the check after it reports
+# what the rows measured with it.
+say "calibrating: $CAL_PAIRS pairs of the floor with $CAL_STEPS spin steps against none, and the target rows' medians"
+t1=$(measure "floor/uncontended=$CAL_STEPS")
+step=$(awk -v r="$(slowdown "$t1" floor uncontended)" -v f="$(unarmed floor uncontended)" -v c="$CAL_STEPS" 'BEGIN { printf "%.4f\n", r * f / c }')
+# steps DESIGN SCENARIO TARGET: steps costing TARGET of the row's median.
+steps() { awk -v t="$3" -v m="$(unarmed "$1" "$2")" -v k="$step" 'BEGIN { printf "%d\n", (k > 0) ? t * m / k + 0.5 : 0 }'; }
 nA=$(steps "$UNCONTENDED" uncontended 0.25)
 nB=$(steps "$SMALL" uncontended 0.10)
 nC=$(steps "$EXHAUSTED" exhausted 0.25)
-# CAL_REFINE refinements: the line's intercept (the wrapper's own cost) is
-# the noisiest part of the fit, so each check at the current counts moves
-# each count along the slope by what it missed.
-refine() { # DESIGN SCENARIO TARGET STEPS
-	local s0 s1 got
-	s0=$(slowdown "$t0" "$1" "$2")
-	s1=$(slowdown "$t1" "$1" "$2")
-	got=$(slowdown "$check" "$1" "$2")
-	awk -v s0="$s0" -v s1="$s1" -v c="$CAL_STEPS" -v t="$3" -v n="$4" -v g="$got" 'BEGIN {
-		k = (s1 - s0) / c; if (k > 0) n += (t - g) / k; if (n < 0) n = 0; printf "%d\n", n + 0.5 }'
-}
-for r in $(seq 1 "$CAL_REFINE"); do
-	check=$(measure "$(rowspec "$nA" "$nB" "$nC")")
-	say "check $r at $(rowspec "$nA" "$nB" "$nC") measured: $(slowdown "$check" "$UNCONTENDED" uncontended) $(slowdown "$check" "$SMALL" uncontended) $(slowdown "$check" "$EXHAUSTED" exhausted)"
-	nA=$(refine "$UNCONTENDED" uncontended 0.25 "$nA")
-	nB=$(refine "$SMALL" uncontended 0.10 "$nB")
-	nC=$(refine "$EXHAUSTED" exhausted 0.25 "$nC")
-done
-spec=$(rowspec "$nA" "$nB" "$nC")
+say "a spin step costs $step cpu-ns; medians: $UNCONTENDED uncontended $(unarmed "$UNCONTENDED" uncontended), $SMALL uncontended $(unarmed "$SMALL" uncontended), $EXHAUSTED exhausted $(unarmed "$EXHAUSTED" exhausted) cpu-ns/op"
+spec="$UNCONTENDED/uncontended=$nA,$SMALL/uncontended=$nB,$EXHAUSTED/exhausted=$nC"
 check=$(measure "$spec")
 got() { slowdown "$check" "$1" "$2" | awk '{ printf "%+.1f%%", 100 * $1 }'; }
 say "spin steps: $spec; measured slowdown (cpu-ns/op, median of $CAL_PAIRS pairs):" \
