@@ -41,6 +41,9 @@
 // with the garbage collector off, once per side; a row regresses when its
 // count is worse by more than InstructionThreshold (3%; counts of the same
 // code move about 1% between processes, as maps hash with a random seed).
+// A flagged row is counted again on both sides, up to Recounts times, and
+// each side's least count decides: interference only ever adds
+// instructions (another goroutine run while the op's goroutine parks).
 // scripts/gate.sh runs both gates and fails when either does.
 //
 // Everything in this file is a pure function over benchfmt results, tested

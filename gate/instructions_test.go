@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,5 +66,29 @@ func TestCountInstructions(t *testing.T) {
 	}
 	if math.Abs(w/a-1) > 0.01 {
 		t.Errorf("the whole process counted %.2f instructions/op, not within 1%% of the per-op function's %.2f", w, a)
+	}
+}
+
+// TestKeepLeast: a recount lowers a row to its smaller count and never
+// raises it; rows the recount did not count keep theirs.
+func TestKeepLeast(t *testing.T) {
+	read := func(s string) Set {
+		t.Helper()
+		set, warnings, err := Read(strings.NewReader(s), "test")
+		if err != nil || len(warnings) > 0 {
+			t.Fatal(err, warnings)
+		}
+		return set
+	}
+	s := read(bench("A", InstructionsUnit, 1263) + bench("B", InstructionsUnit, 410) + bench("C", InstructionsUnit, 735))
+	keepLeast(&s, read(bench("A", InstructionsUnit, 1106)+bench("B", InstructionsUnit, 450)))
+	want := map[string]float64{"A-2": 1106, "B-2": 410, "C-2": 735}
+	for _, r := range s.Results {
+		if got := r.Values[0].Value; got != want[string(r.Name)] {
+			t.Errorf("%s: %v instructions/op after the recount, want %v", r.Name, got, want[string(r.Name)])
+		}
+	}
+	if len(s.Results) != 3 {
+		t.Errorf("%d rows after the recount, want 3", len(s.Results))
 	}
 }

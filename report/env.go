@@ -123,7 +123,8 @@ func writeMethodology(b *strings.Builder, c *cube, sw *sweep, runs []faultRun, r
 		"p < 0.05 uncorrected are suspects, rerun alone once with fresh pairs (8 per look, at most 16) and decided on " +
 		"those alone at α / (suspects × looks). Then a deterministic gate: the uncontended rows' instructions per op, " +
 		"counted under Valgrind's callgrind inside bench's per-op function only, with the garbage collector off, on both " +
-		"sides; counts repeat to about 1% (maps hash with a random seed per process), and a row more than 3% up regresses. " +
+		"sides; counts repeat to about 1% (maps hash with a random seed per process), and a row more than 3% up regresses " +
+		"(a flagged row is counted twice more and each side's least count decides: interference only adds instructions). " +
 		"It sees slowdowns that execute instructions on single-goroutine rows; contended rows and cache effects are the " +
 		"timed gate's. Its power is measured on real slowed builds by scripts/gate-power.sh " +
 		"(a calibrated spin in one row's Get under a build tag that never ships; A/A commits for false alarms).\n" +

@@ -23,7 +23,8 @@
 #   instructions  the single-goroutine (uncontended) rows under Valgrind, the
 #                 instructions executed inside bench's per-op function
 #                 (cycle) counted: they repeat from run to run to about 1%,
-#                 so a row whose count grows by more than 3% regressed, however
+#                 so a row whose count grows by more than 3% (the least of up
+#                 to three counts per side) regressed, however
 #                 noisy the machine's clock. Valgrind (Debian package
 #                 valgrind) is installed first when absent.
 #
