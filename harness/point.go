@@ -275,7 +275,7 @@ func (s *Sweep) dialDelay() time.Duration {
 // then the window's head, but the window still ends when scheduled
 // (l.late records how late).
 func (l *load) drive(ctx context.Context, xs []exchanger, atFrom, atTo func()) (tally, []workerRecord) {
-	shards := make([]shard, min(len(xs), maxShards))
+	shards := make([]shard, shardCount(len(xs)))
 	for i := range shards {
 		shards[i].t = newTally()
 	}
@@ -306,11 +306,11 @@ func (l *load) drive(ctx context.Context, xs []exchanger, atFrom, atTo func()) (
 		}
 	}
 	wg.Wait()
-	total := newTally()
+	ts := make([]*tally, len(shards))
 	for i := range shards {
-		total.add(&shards[i].t)
+		ts[i] = &shards[i].t
 	}
-	return total, l.records
+	return merged(ts), l.records
 }
 
 // waitWindow waits for the window's end: l.to, or l.endEarly's close

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"runtime"
 	"sync"
 	"time"
 
@@ -20,8 +21,19 @@ const (
 // maxShards caps the latency histograms of one point. A histogram of the
 // range above is about 220 KB, so one per worker is fine up to a few dozen
 // workers but 2 GB at 10,000; beyond maxShards workers share histograms,
-// worker i recording into shard i % maxShards.
-const maxShards = 64
+// worker i recording into shard i % maxShards. Only goroutines running at
+// once contend for a shard's lock, at most GOMAXPROCS of them, so a point
+// has no more than shardsPerProc shards per P: on 2 cores 16, where 64
+// cost a point ~28 MB of histograms to clear and sum.
+const (
+	maxShards     = 64
+	shardsPerProc = 8
+)
+
+// shardCount is how many shards a point of workers records into.
+func shardCount(workers int) int {
+	return max(1, min(workers, maxShards, shardsPerProc*runtime.GOMAXPROCS(0)))
+}
 
 // shard is what the workers recording into it have measured.
 type shard struct {
@@ -76,10 +88,38 @@ func (s *shard) fail(err error) {
 	s.mu.Unlock()
 }
 
-// add merges u into t.
+// merged returns the tally of all of ts. Their histograms are summed bucket
+// by bucket (they share newTally's geometry): Histogram.Merge walks every
+// bucket of each through an iterator, which at 64 shards a point took ~20
+// ms of CPU, more than the sweep's 30 ms windows.
+func merged(ts []*tally) tally {
+	t := newTally()
+	if len(ts) == 0 {
+		return t
+	}
+	hists, waits := make([]*hdrhistogram.Histogram, len(ts)), make([]*hdrhistogram.Histogram, len(ts))
+	for i, u := range ts {
+		hists[i], waits[i] = u.hist, u.waits
+		t.add(u)
+	}
+	t.hist, t.waits = sumHistograms(hists), sumHistograms(waits)
+	return t
+}
+
+// sumHistograms returns a histogram of every value recorded in hs, which
+// share one geometry.
+func sumHistograms(hs []*hdrhistogram.Histogram) *hdrhistogram.Histogram {
+	sum := hs[0].Export()
+	for _, h := range hs[1:] {
+		for i, c := range h.Export().Counts {
+			sum.Counts[i] += c
+		}
+	}
+	return hdrhistogram.Import(sum)
+}
+
+// add adds u's counters to t's, not its histograms (merged sums those).
 func (t *tally) add(u *tally) {
-	t.hist.Merge(u.hist)
-	t.waits.Merge(u.waits)
 	t.ops += u.ops
 	t.waitSum += u.waitSum
 	t.waited += u.waited
