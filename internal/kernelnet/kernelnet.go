@@ -37,6 +37,16 @@ const (
 // created timeWaitLen - e ago.
 const timeWaitLen = 60 * time.Second
 
+// timerSlack is how much older than its window a TIME_WAIT socket's timer
+// may read and still count as the window's own. The kernel keeps the timer
+// in jiffies, which tick every 1/HZ (up to 10 ms) and, in a VM whose vCPU
+// the host holds back, run behind the wall clock for a while and then
+// catch up: a socket made as the window began can read a tick or more
+// older than the window. (A Begin whose dump took longer, as netlink's
+// SocketDiagTCP did, hid this in its own duration.) Sockets made in the
+// slack before a window are the load before it, which has stopped by then.
+const timerSlack = 10 * time.Millisecond
+
 // Sockets counts the TCP sockets with the server's port at one end.
 type Sockets struct {
 	// TimeWaitClient is TIME_WAIT sockets whose remote port is the server's:
@@ -129,8 +139,9 @@ func New(port, pid int) (*Reader, error) {
 func (r *Reader) Ports() int { return r.hi - r.lo + 1 }
 
 // Sample reads everything once. With since > 0 it counts only the TIME_WAIT
-// sockets younger than since, by their timers, so that a window counts the
-// ones it made and not those earlier load left behind; with 0, all of them.
+// sockets younger than since (and timerSlack), by their timers, so that a
+// window counts the ones it made and not those earlier load left behind;
+// with 0, all of them.
 func (r *Reader) Sample(since time.Duration) (Sample, error) {
 	s := Sample{At: time.Now(), Ports: r.Ports()}
 	var err error
@@ -177,7 +188,7 @@ func (r *Reader) count(c *Sockets, s diagSocket, since time.Duration) {
 	}
 	switch s.state {
 	case stateTimeWait:
-		if age := timeWaitLen - s.expires; since > 0 && age > since {
+		if age := timeWaitLen - s.expires; since > 0 && age > since+timerSlack {
 			return
 		}
 		if remote {

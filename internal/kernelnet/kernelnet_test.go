@@ -118,7 +118,8 @@ func TestTimeWaitSince(t *testing.T) {
 	}
 	closeFirst(t, ln, n, false)
 	waitFor(t, r, 0, "TIME_WAIT sockets", func(s Sample) bool { return s.Sockets.TimeWaitClient == n })
-	// Once they are older than 50ms by their timers, a 50ms window holds none.
+	// Once they are older than 50ms (and timerSlack) by their timers, a
+	// 50ms window holds none.
 	waitFor(t, r, 50*time.Millisecond, "TIME_WAIT sockets aging past 50ms", func(s Sample) bool {
 		return s.Sockets.TimeWaitClient == 0
 	})
