@@ -20,8 +20,9 @@ test:
 ## sweep-close ~10 s, scenarios ~60 s, sizes ~40 s) before the sweep's per-point costs were cut (the
 ## kernel filters its sock_diag dump, one walk for both families; shard histograms summed, 8 per P),
 ## which run the sweep's points in 0.56-0.61 of their time (3 interleaved A/B pairs of its net half,
-## 792 points, on the loaded shared machine: 77-84 s against 123-143 s), so the sweep ~125 s and
-## make bench ~390 s, estimated from those; the scenarios' time did not move (53 s against 52 s).
+## 792 points, on the loaded shared machine: 77-84 s against 123-143 s; the whole sweep stage once
+## each, 184 s at load average 8-10 against 308 s at 4-6), so the sweep ~125 s and make bench ~390 s
+## on idle cores, estimated from those; the scenarios' time did not move (53 s against 52 s).
 bench: bench-pool sweep sweep-close scenarios sizes report-only
 
 ## bench-full: the publication-grade run: 20 micro-benchmark runs per row, the full preset
