@@ -4,8 +4,8 @@
 # It builds a temporary tree of HEAD with a calibrated spin injected into
 # Get in one row each of three designs (bench/inject_test.go, compiled only
 # with -tags gatepower, so it never ships; the neighbouring rows of the same
-# design stay as they are) and runs N gates of it, and N A/A gates (a commit that changes only
-# a comment), alternating, each one scripts/gate.sh HEAD~1: exactly CI's
+# design stay as they are) and runs N gates of it, and N A/A gates (a
+# commit that changes only a comment), alternating, each one scripts/gate.sh HEAD~1: exactly CI's
 # gate. It prints the detection rates and the false-alarm rate:
 #
 #   25% uncontended   the uncontended rows (-cpu 1, 2) of $UNCONTENDED, 25% slower
@@ -20,8 +20,8 @@
 #
 # One slowed build carries all three slowdowns, in three different designs,
 # so one gate gives one trial of each figure (a figure counts as detected
-# when a row of its design and scenario is flagged, in sec/op or
-# cpu-sec/op). That triples what N gates buy; the price is that each gate
+# when a row of its design and scenario is flagged, in sec/op, cpu-sec/op
+# or instructions/op). That triples what N gates buy; the price is that each gate
 # tests three real regressions at once, which Holm's step-down makes
 # slightly easier to flag than one alone (see the report this prints).
 #
