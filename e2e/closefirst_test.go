@@ -44,11 +44,11 @@ func TestTimeWaitSide(t *testing.T) {
 				Settings:     oneLevel(4, 20*time.Millisecond, 10*time.Second, 2*time.Second),
 				ServerCloses: serverCloses,
 			}
-			// The window ends once 64 requests (64 conns) have ended, not
-			// after a time a loaded machine may not keep to. (Under
+			// The window ends once 64 requests (64 conns) have ended after
+			// the warm-up, not after a time a loaded machine may not keep to. (Under
 			// ServerCloses every conn is discarded, success or not, so the
 			// pool cannot tell the outcomes apart; the point counts them.)
-			endOnEvent(s, afterRequests(64))
+			endOnEvent(s, afterRequests(64, s.Settings.Warmup))
 			pt := runSweep(t, s).Points[0]
 			if !pt.HasKernel {
 				t.Fatal("no kernel counters for a server started as a child process")

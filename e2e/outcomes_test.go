@@ -112,12 +112,25 @@ func afterSuccesses(n int, ready func() <-chan struct{}) func() until {
 	}
 }
 
-// afterRequests is an until that ends the window once n requests ended,
-// whatever their outcome.
-func afterRequests(n int) func() until {
+// afterRequests is an until that ends the window once n requests ended
+// after the warm-up, whatever their outcome. The harness starts its
+// warm-up when the load starts, before the first request ends, so a
+// request that ends warmup or more after the first one ended is past the
+// warm-up; counting from the load's start instead let a fast point end its
+// n requests inside the warm-up, and the window then closed as it opened,
+// with no request in it.
+func afterRequests(n int, warmup time.Duration) func() until {
 	return func() until {
+		var first time.Time
 		ended := 0
 		return func(bool) bool {
+			now := time.Now()
+			if first.IsZero() {
+				first = now
+			}
+			if now.Sub(first) < warmup {
+				return false
+			}
 			ended++
 			return ended >= n
 		}
