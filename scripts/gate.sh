@@ -55,14 +55,10 @@ if git diff --quiet "$base" -- '*.go' '*.s' go.mod go.sum &&
 	echo "gate.sh: gate passed without running: no Go source, assembly or module file changed since $base, so both sides would run the same code"
 	exit 0
 fi
+scripts/test-deps.sh valgrind
 if ! command -v valgrind >/dev/null 2>&1; then
-	if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-		echo "gate.sh: valgrind is missing and cannot be installed here (not root, or no apt-get); install it (Debian: apt-get install valgrind)" >&2
-		exit 2
-	fi
-	echo "gate.sh: installing valgrind" >&2
-	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind; } >/dev/null 2>&1 ||
-		{ echo "gate.sh: apt-get could not install valgrind" >&2; exit 2; }
+	echo "gate.sh: valgrind is missing (test-deps.sh said why above); install it (Debian: apt-get install valgrind)" >&2
+	exit 2
 fi
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
