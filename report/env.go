@@ -114,10 +114,11 @@ func writeMethodology(b *strings.Builder, c *cube, sw *sweep, runs []faultRun, r
 		"no distributional assumption: exactly benchstat's summary). Ratios are ratios of medians. " +
 		"\"± ∞\" marks a cell with fewer than 6 values, too few for a 95% interval of the median.\n" +
 		"- **Regression gate** (scripts/gate.sh, which CI and `make gate` run; the rule is in package gate's doc): " +
-		"base and candidate test binaries, both built with -trimpath, run in 6 paired rounds at -cpu 1,2; each round runs " +
+		"base and candidate test binaries, both built with -trimpath, run in 6 paired rounds at -cpu 1,2, 100000 iterations " +
+		"per row (the exhausted rows' spread is the scheduler's and averages out over a longer run); each round runs " +
 		"old and new back to back in random order, one design's rows per process pair. Timed rows (sec/op and cpu-sec/op, " +
-		"the process's CPU time per op from getrusage, which a loaded machine inflates far less than wall time) regress " +
-		"when the one-sided Wilcoxon signed-rank test of the per-round log ratios is significant at α = 0.05 after " +
+		"the process's CPU clock per op, which a loaded machine inflates far less than wall time) regress " +
+		"when the one-sided Wilcoxon signed-rank test of the per-round log ratios is significant at α = 0.025 after " +
 		"Holm-Bonferroni over the timed rows only and the median ratio is more than 5% worse; allocs/op and B/op regress " +
 		"when every new run is worse than every old run; wait tails are shown, not gated. Rows more than 5% worse at " +
 		"p < 0.05 uncorrected are suspects, rerun alone once with fresh pairs (8 per look, at most 16) and decided on " +

@@ -14,12 +14,22 @@
 #   timed         every row at -cpu 1,2: 6 rounds of paired processes of BASE
 #                 and the working tree in random order, then at most one
 #                 confirming rerun of the suspect rows only, 8 fresh pairs per
-#                 look up to 16. Every row runs a fixed 20000 iterations
-#                 (-benchtime 20000x), not a time: on a loaded machine the
-#                 testing package's first timing of one iteration can be
-#                 descheduled for milliseconds, and the few iterations it then
-#                 predicts leave a window whose per-op time and CPU time are
-#                 start-up costs and garbage collection, off by up to 1000x.
+#                 look up to 16, at alpha 0.025 (a gate of an unchanged tree
+#                 fails at most 2.5% of the time by design; at 0.05, 2 of 20
+#                 A/A gates alarmed). Every row runs a fixed 100000
+#                 iterations (-benchtime 100000x), not a time: on a loaded
+#                 machine the testing package's first timing of one
+#                 iteration can be descheduled for milliseconds, and the few
+#                 iterations it then predicts leave a window whose per-op
+#                 time and CPU time are start-up costs and garbage
+#                 collection, off by up to 1000x. 100000, not 20000: the
+#                 exhausted rows' spread from process to process is the
+#                 scheduler's, and it averages out over a longer run (8
+#                 runs each on a quiet machine, 95% intervals of the median:
+#                 mutexlist, ring and puddle exhausted at -cpu 1 from ±13-48%
+#                 at 20000x to ±6-12%, exhausted-yield from ±27-37% to
+#                 ±2-8%); a whole process of every row takes ~4.7 s instead
+#                 of ~1.7 s.
 #   instructions  the single-goroutine (uncontended) rows under Valgrind, the
 #                 instructions executed inside bench's per-op function
 #                 (cycle) counted: they repeat from run to run to about 1%,
@@ -66,7 +76,7 @@ go build -o "$bin/poolbench" ./cmd/poolbench
 
 timed=0
 "$bin/poolbench" gate -base "$base" -pkg ./bench -bench '^BenchmarkPool$' \
-	-cpu 1,2 -benchtime 20000x -count 6 -confirm 16 -timeout 2m || timed=$?
+	-cpu 1,2 -benchtime 100000x -alpha 0.025 -count 6 -confirm 16 -timeout 2m || timed=$?
 counted=0
 "$bin/poolbench" gate -instructions -collect '*/bench.cycle' -base "$base" -pkg ./bench -timeout 5m || counted=$?
 
