@@ -16,14 +16,12 @@ test:
 ## bench: the pool micro-benchmarks, the oversubscribed echo sweep, the server-closes-first sweep, the scenarios (restart while
 ## idle, cold burst), the sizes sweep (every server design, udp included), then REPORT.md from results/ (the conformance matrix as last written by
 ## make conformance: it depends on the code, not on the benchmarks, and takes a minute and a half);
-## about 8 minutes: 467 s measured once in a fresh clone with empty Go caches, compiling included (bench-pool
-## 157 s of it, its exhausted rows now waiting for real). Before this round 476 s warm (bench-pool ~80 s, sweep ~210 s,
-## sweep-close ~10 s, scenarios ~60 s, sizes ~40 s) before the sweep's per-point costs were cut (the
-## kernel filters its sock_diag dump, one walk for both families; shard histograms summed, 8 per P),
-## which run the sweep's points in 0.56-0.61 of their time (3 interleaved A/B pairs of its net half,
-## 792 points, on the loaded shared machine: 77-84 s against 123-143 s; the whole sweep stage once
-## each, 184 s at load average 8-10 against 308 s at 4-6); the scenarios' time did not move (53 s
-## against 52 s).
+## about 5½ minutes: 327 s measured in a fresh clone with empty Go caches on a quiet machine (load
+## average below 1 when it started), module downloads and compiling included, bench-pool 100 s of it;
+## 467 s once on a machine other jobs were loading (bench-pool 157 s). The sweep's per-point costs
+## were cut this round (the kernel filters its sock_diag dump, one walk for both families; shard
+## histograms summed, 8 per P), which run its points in 0.56-0.61 of their time (3 interleaved A/B
+## pairs of its net half, 792 points: 77-84 s against 123-143 s).
 bench: bench-pool sweep sweep-close scenarios sizes report-only
 
 ## bench-full: the publication-grade run: 20 micro-benchmark runs per row, the full preset
