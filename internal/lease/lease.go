@@ -31,29 +31,44 @@ type Owner interface {
 // Every hand-out gets a handle of its own that is never reused, because a
 // caller may keep a handle after returning it: a reused handle would let that
 // stale Put, made any number of hand-outs later, take the conn from its
-// current holder. A block amortizes the allocation: one per handlesPerBlock
-// hand-outs of a conn, not one per Get. A stale handle keeps its block (1
-// KiB with the allocator's header) alive until it is dropped.
-const handlesPerBlock = 126
+// current holder. A handle is one byte, so a hand-out costs a byte of heap
+// and never less: only a handle's address tells it apart, and a handle that
+// never dies cannot share its address. A block amortizes the allocation: one
+// per handlesPerBlock hand-outs of a conn, 256 bytes for 240 of them. A
+// stale handle keeps its block alive until it is dropped.
+const handlesPerBlock = 240
 
-// A handle's tag is its hand-out's generation above indexBits bits that hold
-// its index in its block plus one (zero in no handle a block made).
-const (
-	indexBits = 8
-	indexMask = 1<<indexBits - 1
-)
-
-// handleBlock is a block of handles and the Entry they belong to. The
-// handles hold no pointer: each finds its block from its own address and
-// index (Conn.entry). With a pointer to the Entry in every handle, as
-// before, a block cost the GC 64 pointers to scan and its refill 64 write
-// barriers while a cycle marks, and a Get+Put cost ring 71 cpu-ns against
-// 44 with one handle reused (benchstat, 8 interleaved runs): the handles,
-// not the pool's atomics, were most of ring's distance from the floor.
+// handleBlock is a block of handles, the Entry they belong to and the
+// generation of the block's first hand-out; the k-th hand-out from a block
+// is generation gen+k, since every hand-out but the latest was released once.
+// The handles hold no pointer and nothing per hand-out: each is a byte
+// whose value is its own offset in the block, written when the block is
+// made, from which it finds the block (Conn.block). Handles of 8 bytes
+// that Acquire stamped with their generation, as before, cost 8 bytes of
+// heap per Get (a 1 KiB block per 126, a GC cycle per half a million Gets
+// with nothing else allocating): ring's uncontended Get+Put took 31.4
+// cpu-ns with them against 28.0 with these, shard's 34.3 against 30.2
+// (benchstat, 10 interleaved runs).
 type handleBlock struct {
 	entry   *Entry
+	gen     uint64
 	handles [handlesPerBlock]Conn
 }
+
+// A handle's byte must hold every offset in its block; the block also fills
+// the allocator's 256-byte size class exactly, with nothing left over.
+var _ [256 - unsafe.Sizeof(handleBlock{})]byte
+var _ [unsafe.Sizeof(handleBlock{}) - 256]byte
+
+// handleOffsets is what refill copies into a new block's handles: each
+// handle's offset in its block. No handle has offset 0, so a Conn that no
+// block made (the zero value) is told apart.
+var handleOffsets = func() (offs [handlesPerBlock]Conn) {
+	for i := range offs {
+		offs[i].at = uint8(unsafe.Offsetof(handleBlock{}.handles) + uintptr(i))
+	}
+	return offs
+}()
 
 // Entry is one dialed conn and the pool's bookkeeping for it.
 type Entry struct {
@@ -70,16 +85,16 @@ type Entry struct {
 	Tag any
 
 	// state counts the Releases that won: it is the generation of the
-	// current or next hand-out. Acquire stamps the handle it makes with
-	// state and writes nothing shared: only the holder's handle carries the
-	// current generation, so a handle is current exactly when its gen
-	// equals state, and Release wins only with a CAS from gen to gen+1, so
-	// two racing Puts cannot both win. No held bit is needed: while the
-	// Entry is idle no handle carries state's value yet.
+	// current or next hand-out. Acquire writes nothing shared: only the
+	// holder's handle has the current generation (its block's gen plus its
+	// place in the block), so a handle is current exactly when its
+	// generation equals state, and Release wins only with a CAS from gen to
+	// gen+1, so two racing Puts cannot both win. No held bit is needed:
+	// while the Entry is idle no handle has state's value yet.
 	state atomic.Uint64
-	// block holds the handles of the coming hand-outs; they are used from
-	// the top down and next counts the unused ones. Owned, like IdleSince,
-	// by whoever owns the Entry. Acquire writes no pointer: a pointer store
+	// block holds the handles of the coming hand-outs; they are used in
+	// order and next counts the used ones. Owned, like IdleSince, by
+	// whoever owns the Entry. Acquire writes no pointer: a pointer store
 	// pays the GC's write barrier whenever a cycle is marking, which a Get
 	// should not.
 	block *handleBlock
@@ -103,12 +118,10 @@ func (e *Entry) Raw() net.Conn { return e.conn }
 // Acquire marks e held by a new caller and returns the handle to give it.
 // The pool must own e exclusively (it was idle or just dialed).
 func (e *Entry) Acquire() net.Conn {
-	e.next-- // never below 0: NewEntry and Release refill an empty block
+	// Never past the end: NewEntry and Release refill a used-up block. The
+	// handle's generation is implied by its place, so nothing is stored.
 	h := &e.block.handles[e.next]
-	// A load, not a store: an atomic store is a locked XCHG on amd64, one
-	// of the handful of locked instructions in an uncontended Get+Put (each
-	// some 10 ns here, against 24 ns for the whole floor).
-	h.tag = e.state.Load()<<indexBits | uint64(e.next+1)
+	e.next++
 	return h
 }
 
@@ -118,9 +131,8 @@ func (e *Entry) Acquire() net.Conn {
 //
 //go:noinline
 func (e *Entry) refill() {
-	b := new(handleBlock)
-	b.entry = e
-	e.block, e.next = b, handlesPerBlock
+	b := &handleBlock{entry: e, gen: e.state.Load(), handles: handleOffsets}
+	e.block, e.next = b, 0
 }
 
 // Release takes back a conn that owner handed out. It fails with
@@ -137,44 +149,46 @@ func Release[O interface {
 	comparable
 }](owner O, c net.Conn) (*Entry, error) {
 	l, ok := c.(*Conn)
-	if !ok || l == nil || l.tag&indexMask == 0 {
+	if !ok || l == nil || l.at == 0 {
 		return nil, pool.ErrForeignConn // not a handle that Acquire made
 	}
-	e := l.entry()
+	b := l.block()
+	e := b.entry
 	if o, ok := e.owner.(O); !ok || o != owner {
 		return nil, pool.ErrForeignConn
 	}
 	// A handle is current when no Release has won since it was made; the
 	// CAS makes one of two racing Releases of it lose. The load first keeps
 	// a stale Put from taking the line exclusive with a CAS bound to fail.
-	gen := l.tag >> indexBits
+	gen := b.gen + uint64(uintptr(l.at)-unsafe.Offsetof(handleBlock{}.handles))
 	if e.state.Load() != gen || !e.state.CompareAndSwap(gen, gen+1) {
 		return nil, pool.ErrNotHeld
 	}
-	if e.next == 0 {
+	if e.next == handlesPerBlock {
 		e.refill() // ours now, as the rest of the Entry
 	}
 	return e, nil
 }
 
-// Conn is the handle a caller holds: the hand-out it belongs to and its
-// place in its block, from which it finds the Entry of the dialed conn.
-// Reads, writes and the rest of net.Conn go straight to the dialed conn. It
-// is one word with no pointer (8 bytes, a 1 KiB block per 126 hand-outs),
-// so the GC neither scans handles nor pays write barriers to make them.
+// Conn is the handle a caller holds. Its address is the hand-out (a
+// handle serves one only), and its one byte is its offset in its block,
+// from which it finds the block, the hand-out's generation and the Entry of
+// the dialed conn. Reads, writes and the rest of net.Conn go straight to
+// the dialed conn. It holds no pointer, so the GC neither scans handles nor
+// pays write barriers to make them.
 type Conn struct {
-	tag uint64 // gen<<indexBits | index+1; a handle serves one hand-out only
+	at uint8 // offset in its block; 0 in a Conn that no block made
 }
 
-// entry returns the Entry of the block that holds c, which Acquire made:
-// c's address less its offset in the block is the block's. The arithmetic
-// stays inside one allocation, as unsafe.Pointer's rules (and -race's
-// checkptr) require.
-func (c *Conn) entry() *Entry {
-	i := uintptr(c.tag&indexMask) - 1
-	b := (*handleBlock)(unsafe.Pointer(uintptr(unsafe.Pointer(c)) - unsafe.Offsetof(handleBlock{}.handles) - i*unsafe.Sizeof(Conn{})))
-	return b.entry
+// block returns the block that holds c, which Acquire made: c's address
+// less its offset. The arithmetic stays inside one allocation, as
+// unsafe.Pointer's rules (and -race's checkptr) require.
+func (c *Conn) block() *handleBlock {
+	return (*handleBlock)(unsafe.Pointer(uintptr(unsafe.Pointer(c)) - uintptr(c.at)))
 }
+
+// entry returns the Entry of the dialed conn c was handed out for.
+func (c *Conn) entry() *Entry { return c.block().entry }
 
 func (c *Conn) Read(b []byte) (int, error)         { return c.entry().conn.Read(b) }
 func (c *Conn) Write(b []byte) (int, error)        { return c.entry().conn.Write(b) }
