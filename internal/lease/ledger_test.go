@@ -107,3 +107,84 @@ func TestLedgerConcurrent(t *testing.T) {
 		t.Fatalf("Reuses = %d, want %d", got, want)
 	}
 }
+
+// TestLedgerPlaces: an Entry keeps its index from Add to Remove while
+// others come and go and the places grow, At finds it there, and a removed
+// Entry's index goes to a later one.
+func TestLedgerPlaces(t *testing.T) {
+	o := &owner{}
+	var l Ledger
+	newEntry := func() *Entry {
+		a, b := net.Pipe()
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return NewEntry(o, a, time.Now())
+	}
+	var live []*Entry
+	at := map[*Entry]int{}
+	check := func(what string) {
+		t.Helper()
+		for _, e := range live {
+			if e.Index() != at[e] || l.At(e.Index()) != e {
+				t.Fatalf("%s: entry added at %d has index %d, At gives %p, want %p", what, at[e], e.Index(), l.At(e.Index()), e)
+			}
+		}
+	}
+	for range 20 { // past the first two sizes of places
+		e := newEntry()
+		l.Add(e, true)
+		live, at[e] = append(live, e), e.Index()
+		check("adding")
+	}
+	removed := live[5]
+	l.Remove(removed)
+	live = append(live[:5], live[6:]...)
+	check("after a Remove")
+	e := newEntry()
+	l.Add(e, false)
+	if e.Index() != at[removed] {
+		t.Fatalf("an Add after a Remove took index %d, want the freed %d", e.Index(), at[removed])
+	}
+	live, at[e] = append(live, e), e.Index()
+	check("after reusing an index")
+}
+
+// TestLedgerAtConcurrent: At, without the mutex, finds an Entry its caller
+// owns while other goroutines add and remove entries and grow the places
+// (run with -race).
+func TestLedgerAtConcurrent(t *testing.T) {
+	o := &owner{}
+	var l Ledger
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	mine := NewEntry(o, a, time.Now())
+	l.Add(mine, true)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var added []*Entry
+			for range 100 {
+				e := NewEntry(o, a, time.Now())
+				l.Add(e, true)
+				added = append(added, e)
+			}
+			for _, e := range added {
+				l.Remove(e)
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+	for {
+		if got := l.At(mine.Index()); got != mine {
+			t.Fatalf("At(%d) = %p, want %p", mine.Index(), got, mine)
+		}
+		select {
+		case <-done:
+			return
+		default:
+		}
+	}
+}
