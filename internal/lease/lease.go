@@ -100,7 +100,9 @@ type Entry struct {
 	block *handleBlock
 	next  int
 
-	// ledgerAt is e's index in its pool's Ledger, guarded by the Ledger.
+	// ledgerAt is e's index in its pool's Ledger, written by the Ledger
+	// under its mutex; it does not change from Add to Remove, so whoever
+	// owns e reads it without the mutex (Index).
 	ledgerAt int
 }
 
