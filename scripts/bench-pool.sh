@@ -10,8 +10,11 @@
 # one process running every row, at every GOMAXPROCS in CPU (default 1,2;
 # any list, such as 1,2,4,8: rows past the machine's core count, written as
 # the "cores:" line, measure oversubscription of the CPU, not parallel
-# speed) for BENCHTIME (default 60ms). benchstat takes medians over the
-# COUNT runs.
+# speed) for BENCHTIME (default 60ms), the exhausted rows for EXHAUSTEDTIME
+# (default 100ms) in a second process: their spread from run to run is the
+# scheduler's (which goroutine holds a conn when it is descheduled), and it
+# averages out only over a longer run, which the other rows do not need.
+# benchstat takes medians over the COUNT runs.
 #
 # The profiles: one more pass in which every row runs in a process of its
 # own with -cpuprofile for PROFTIME (default 100ms at each GOMAXPROCS, so
@@ -30,6 +33,7 @@ mkdir -p "$dir"
 count=${COUNT:-10}
 cpu=${CPU:-1,2}
 benchtime=${BENCHTIME:-60ms}
+exhaustedtime=${EXHAUSTEDTIME:-100ms}
 proftime=${PROFTIME:-100ms}
 case $count in '' | *[!0-9]* | 0) echo "bench-pool: COUNT must be a positive whole number, not '$count'" >&2; exit 2 ;; esac
 case $cpu in '' | *[!0-9,]*) echo "bench-pool: CPU must be a comma-separated list of GOMAXPROCS values, not '$cpu'" >&2; exit 2 ;; esac
@@ -48,10 +52,18 @@ rows=$("$work/bench.test" -test.run '^$' -test.bench '^BenchmarkPool$' -test.ben
 
 printf 'cores: %s\n' "$(nproc)" >"$tmp"
 for pass in $(seq "$count"); do
-	"$work/bench.test" -test.run '^$' -test.bench '^BenchmarkPool$' -test.benchmem \
+	"$work/bench.test" -test.run '^$' -test.bench '^BenchmarkPool$/./^scenario=(uncontended|parallel)$' -test.benchmem \
 		-test.count 1 -test.cpu "$cpu" -test.benchtime "$benchtime" -test.timeout 10m >"$work/run.txt"
+	"$work/bench.test" -test.run '^$' -test.bench '^BenchmarkPool$/./^scenario=exhausted' -test.benchmem \
+		-test.count 1 -test.cpu "$cpu" -test.benchtime "$exhaustedtime" -test.timeout 10m | grep '^BenchmarkPool' >>"$work/run.txt" || true
 	if [ "$pass" = 1 ]; then
 		grep -E '^(goos|goarch|pkg|cpu):' "$work/run.txt" >>"$tmp" # the config lines, once
+		ran=$(sed -n 's|^BenchmarkPool/impl=\([^/]*\)/scenario=\([^ \t]*\).*|\1 \2|p' "$work/run.txt" | sed 's/-[0-9][0-9]*$//' | sort -u)
+		if [ "$ran" != "$rows" ]; then
+			echo "bench-pool: the two processes of a pass ran other rows than BenchmarkPool has (a scenario that is neither uncontended, parallel nor exhausted*?):" >&2
+			diff <(echo "$rows") <(echo "$ran") >&2 || true
+			exit 1
+		fi
 	fi
 	grep '^BenchmarkPool' "$work/run.txt" >>"$tmp" || true
 done
