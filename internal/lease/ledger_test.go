@@ -13,11 +13,7 @@ import (
 func TestLedgerCountsReuses(t *testing.T) {
 	o := &owner{}
 	var l Ledger
-	newEntry := func() *Entry {
-		a, b := net.Pipe()
-		t.Cleanup(func() { a.Close(); b.Close() })
-		return NewEntry(o, a, time.Now())
-	}
+	newEntry := func() *Entry { return pipeEntry(t, o) }
 	mustRelease := func(c net.Conn) {
 		t.Helper()
 		if _, err := Release(o, c); err != nil {
@@ -114,11 +110,7 @@ func TestLedgerConcurrent(t *testing.T) {
 func TestLedgerPlaces(t *testing.T) {
 	o := &owner{}
 	var l Ledger
-	newEntry := func() *Entry {
-		a, b := net.Pipe()
-		t.Cleanup(func() { a.Close(); b.Close() })
-		return NewEntry(o, a, time.Now())
-	}
+	newEntry := func() *Entry { return pipeEntry(t, o) }
 	var live []*Entry
 	at := map[*Entry]int{}
 	check := func(what string) {
@@ -187,4 +179,12 @@ func TestLedgerAtConcurrent(t *testing.T) {
 		default:
 		}
 	}
+}
+
+// pipeEntry is a new Entry of o over one end of a net.Pipe, both ends
+// closed when t ends.
+func pipeEntry(t *testing.T, o Owner) *Entry {
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return NewEntry(o, a, time.Now())
 }
