@@ -144,11 +144,28 @@ func (l *load) request(x exchanger, sh *shard, rec *workerRecord, seq uint64, st
 	if err = c.SetDeadline(l.base.Add(got + l.opTimeout)); err == nil {
 		keep, err = x.exchange(c, seq)
 	}
-	if err != nil || !keep {
+	if err != nil {
+		// Counted before the Discard, which can end the window
+		// (Sweep.EndWhen's watcher of the first failure): the failure that
+		// ended it belongs in it, and counted after, it lost the race with
+		// stopped.
+		l.outcome(sh, rec, err, start, getAt, got)
+		_ = l.pool.Discard(c)
+		return true
+	}
+	if !keep {
 		_ = l.pool.Discard(c)
 	} else {
 		err = l.pool.Put(c)
 	}
+	l.outcome(sh, rec, err, start, getAt, got)
+	return true
+}
+
+// outcome records a request that got its conn at got and ends now, with err
+// (nil: it succeeded): a failure counts from the start, a success inside
+// the window, and neither once the window is over.
+func (l *load) outcome(sh *shard, rec *workerRecord, err error, start, getAt, got time.Duration) {
 	done := time.Since(l.base)
 	switch {
 	case done >= l.to, l.stopped.Load():
@@ -160,7 +177,6 @@ func (l *load) request(x exchanger, sh *shard, rec *workerRecord, seq uint64, st
 		sh.ok(done-start, got-getAt)
 		rec.complete(done, l.from)
 	}
-	return true
 }
 
 // sleep waits d on timer; false when ctx ended first.

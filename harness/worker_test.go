@@ -340,3 +340,69 @@ func TestEndEarly(t *testing.T) {
 		})
 	}
 }
+
+// endOnDiscard is a pool whose first Discard ends the load's window, as
+// Sweep.EndWhen's watcher of the first failure does, and returns only once
+// the window's end has been recorded (l.stopped): the worst interleaving
+// for the worker that discarded, which must still count its failure.
+type endOnDiscard struct {
+	pool.Pool
+	l    *load
+	once sync.Once
+	done chan struct{}
+}
+
+func (p *endOnDiscard) Discard(c net.Conn) error {
+	p.once.Do(func() {
+		close(p.done)
+		for !p.l.stopped.Load() {
+			time.Sleep(time.Microsecond) // virtual: waitWindow runs meanwhile
+		}
+	})
+	return p.Pool.Discard(c)
+}
+
+// TestFailureThatEndsWindowCounts: a server that resets every conn after
+// 50ms of virtual time; the first failed exchange's Discard ends the
+// window, and that failure is in the tally.
+func TestFailureThatEndsWindowCounts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		base := time.Now()
+		dial := func(context.Context) (net.Conn, error) {
+			client, srv := net.Pipe()
+			go func() {
+				defer srv.Close()
+				buf := make([]byte, DefaultSize)
+				for time.Since(base) < 50*time.Millisecond {
+					if _, err := io.ReadFull(srv, buf); err != nil {
+						return
+					}
+					time.Sleep(time.Millisecond)
+					if _, err := srv.Write(buf); err != nil {
+						return
+					}
+				}
+			}()
+			return client, nil
+		}
+		inner, err := newTestPool(pool.Config{Dial: dial, MaxConns: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := &load{from: 10 * time.Millisecond, to: time.Second, opTimeout: 100 * time.Millisecond}
+		p := &endOnDiscard{Pool: inner, l: l, done: make(chan struct{})}
+		l.pool, l.endEarly = p, p.done
+		total, _ := l.drive(t.Context(), []exchanger{newEchoClient(DefaultSize)}, func() {}, func() {})
+		p.Close()
+		var failures int64
+		for _, n := range total.errs {
+			failures += n
+		}
+		if failures != 1 || total.ops == 0 {
+			t.Errorf("%d failures and %d successes, want 1 failure (the one that ended the window) and some successes", failures, total.ops)
+		}
+		if got := l.end(); got < 50*time.Millisecond || got >= time.Second {
+			t.Errorf("window ended at %v, want at the first failure, after 50ms", got)
+		}
+	})
+}

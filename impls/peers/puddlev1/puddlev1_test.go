@@ -26,9 +26,6 @@ func TestMain(m *testing.M) {
 // expected is go-puddlev1-pool v2.1.2's outcome for every property; a
 // property not listed must pass.
 var expected = map[string]pooltest.Status{
-	// Destroy closes the conn on a goroutine of its own, after Discard has
-	// returned; the parked Get is woken only once that is done.
-	"DiscardFreesSlot": pooltest.Fail,
 	// No alive check: a conn whose peer closed it is handed out.
 	"DeadPeer": pooltest.Fail,
 	// The handle leads to the *Resource, the same for every hand-out: a stale
