@@ -1,13 +1,14 @@
 // Package chanpool is a connection pool built from channels and no mutex: a
-// buffered channel holds the idle conns and a channel semaphore holds one
-// token per conn open or being dialed.
+// buffered channel holds the idle conns and a channel semaphore
+// (internal/chansem) holds one token per conn open or being dialed.
 //
-// Fairness comes from the runtime. Goroutines parked on a channel are served
-// in the order they parked, a send to a parked receiver hands the value over
-// directly, and a receive from a full channel with a parked sender moves that
-// sender's value in at once. So a Put hands its conn to the oldest parked Get
-// and a freed token goes to the oldest parked Get, never to a newcomer, whose
-// non-blocking receive finds the idle channel empty and the semaphore full.
+// Fairness comes from the runtime, which serves the goroutines parked on a
+// channel in the order they parked. A Get that finds no idle conn and no
+// free token parks on the semaphore's hand-off channel, and a Put offers
+// its conn there before it makes it idle, as a Free offers its token: so
+// a Put hands its conn to the oldest parked Get and a freed token goes to
+// the oldest parked Get, never to a newcomer, whose non-blocking receive
+// finds the idle channel empty and the semaphore full.
 //
 // The idle channel is a queue, so Get reuses the conn idle longest: under a
 // light steady load every conn keeps being used and none ages out, unlike
@@ -134,12 +135,16 @@ func (p *Pool) putEntry(e *lease.Entry) {
 	p.idleOrClose(e, expiresAt, now)
 }
 
-// idleOrClose sends e, which the caller owns with its token, to a parked Get
-// or the idle channel, arming the reaper for expiresAt (unless zero); if the
-// pool is closed or MaxIdle conns are idle it closes e.
+// idleOrClose hands e, which the caller owns with its token, to the oldest
+// parked Get, or else sends it to the idle channel, arming the reaper for
+// expiresAt (unless zero); if the pool is closed or MaxIdle conns are idle
+// it closes e.
 func (p *Pool) idleOrClose(e *lease.Entry, expiresAt, now time.Time) {
 	if p.sem.Closed() {
 		p.sem.Drop(e)
+		return
+	}
+	if p.sem.Handoff(e) {
 		return
 	}
 	select {
@@ -156,6 +161,23 @@ func (p *Pool) idleOrClose(e *lease.Entry, expiresAt, now time.Time) {
 		return
 	}
 	p.keep.Arm(expiresAt, now)
+	p.handIdle()
+}
+
+// handIdle hands idle entries to the Gets that announced they park after
+// the Handoff that found none: such a Get may have taken its last look at
+// the idle channel before the entry was sent (see chansem's package doc).
+// An entry goes through idleOrClose again, without re-arming the reaper,
+// which it armed when it first went idle.
+func (p *Pool) handIdle() {
+	for p.sem.Waiting() {
+		select {
+		case e := <-p.idle:
+			p.idleOrClose(e, time.Time{}, time.Time{})
+		default:
+			return
+		}
+	}
 }
 
 // Discard closes c and frees its token for the oldest parked Get to dial.

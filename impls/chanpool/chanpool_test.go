@@ -129,10 +129,10 @@ func TestCloseRacingPuts(t *testing.T) {
 }
 
 // TestFreedTokenGoesToOldestWaiter: pooltest's FIFO property hands conns
-// over with Put, through the idle channel; this hands over slots with
-// Discard, through the semaphore, mixing in a Put, with a newcomer arriving
-// right after each hand-over. The runtime must serve the select-parked Gets
-// in the order they parked, on either channel.
+// over with Put; this hands over slots with Discard (a token Free gives
+// on), mixing in a Put, with a newcomer arriving right after each
+// hand-over. The runtime must serve the Gets parked on the semaphore's
+// hand-off channel in the order they parked, whatever is handed over.
 func TestFreedTokenGoesToOldestWaiter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := pooltest.NewDialer(1)

@@ -1,11 +1,31 @@
 // Package chansem owns the capacity of the designs built on channels
 // (chanpool, dial): a buffered channel holding one token per conn open or
-// being dialed, the Close that wakes the Gets parked on it, and the dial
-// into a token a Get holds. The runtime serves goroutines parked on a
-// channel in the order they parked, so a freed token goes to the oldest
-// parked Get and never to a newcomer. It must not know whether or how a
-// design keeps conns idle: a design that does passes its idle channel to
-// Wait and takes back, through the keep hook, a conn whose Get left.
+// being dialed, the hand-off that wakes the Gets parked for a conn or a
+// token, the Close that wakes them with pool.ErrClosed, and the dial into a
+// token a Get holds. It must not know whether or how a design keeps conns
+// idle: a design that does passes its idle channel to Wait, offers a
+// returned conn to a parked Get with Handoff before it makes the conn idle,
+// and takes back, through the keep hook, a conn whose Get left.
+//
+// A parked Get waits on one channel, wake, with a plain receive when its
+// ctx cannot end: under exhaustion every Get parks, and the select it used
+// to park in, over the idle channel, the tokens and Close, locked and
+// queued on each of them (a quarter of chanpool's exhausted Get+Put at
+// -cpu 1). wake is unbuffered, so whatever is sent on it goes straight to
+// a parked Get, the one that parked first (the runtime serves a channel's
+// receivers in order): a returned conn, a token (grant) or the news of
+// Close (closing). Neither a newcomer nor an idle channel ever holds them.
+//
+// parked counts the Gets that announced they will receive from wake and
+// have not been promised a value. A sender first takes one off it
+// (commits) and only then sends, so its send never waits for a Get that is
+// not coming; a Get leaving without receiving takes itself off, and if it
+// finds parked at 0 a sender has committed to it, so it receives after
+// all. A Get announces itself before it looks a last time at the idle
+// channel, the tokens and Close, and each of those is changed before its
+// changer looks at parked (Free, Close, the design's Put with Waiting): one
+// of the two sees the other, so no conn, token or Close is missed by a Get
+// that parks.
 package chansem
 
 import (
@@ -28,20 +48,36 @@ type Sem struct {
 	dialing atomic.Int64 // tokens held by dials in flight
 	stats   *counters.Counters
 	slot    dialer.Slot
+	keep    func(*lease.Entry)
 
+	// wake hands a parked Get an entry (with its token), grant (a token)
+	// or closing; parked counts the Gets that will receive from it and
+	// have no sender committed to them (see the package doc).
+	wake   chan *lease.Entry
+	parked atomic.Int64
 	closed atomic.Bool
-	done   chan struct{} // closed by Close, wakes parked Gets
+
+	// freeing, when set (by tests only), runs in Free between the Handoff
+	// that found no Get and the freeing of the token: the gap in which a
+	// Get may park unseen, so that a test can park one there.
+	freeing func()
 }
+
+// grant and closing are the two values on wake that are not conns: a token
+// the receiver now holds, and Close.
+var grant, closing = new(lease.Entry), new(lease.Entry)
 
 // New returns a semaphore of maxConns tokens for owner. Its dials call dial
 // and count into stats; keep takes an entry, with its token, whose Get left
-// while it was being dialed (nil: the conn is closed, as Drop does).
+// while it was being dialed or was closed while it waited (nil: the conn
+// is closed, as Drop does).
 func New(maxConns int, owner lease.Owner, dial func(context.Context) (net.Conn, error),
 	stats *counters.Counters, keep func(*lease.Entry)) *Sem {
-	s := &Sem{tokens: make(chan struct{}, maxConns), stats: stats, done: make(chan struct{})}
+	s := &Sem{tokens: make(chan struct{}, maxConns), stats: stats, wake: make(chan *lease.Entry)}
 	if keep == nil {
 		keep = s.Drop
 	}
+	s.keep = keep
 	s.slot = dialer.Slot{
 		Owner: owner, Dial: dial, Stats: stats, Dialing: &s.dialing,
 		Closed: s.Closed, Free: s.Free, Drop: s.Drop, Keep: keep,
@@ -59,26 +95,102 @@ func (s *Sem) TryTake() bool {
 	}
 }
 
-// Wait parks, counted as a wait, until a token frees, an entry arrives on
-// idle (nil for a design that keeps none), ctx ends or the pool closes. It
-// returns the entry, which carries its own token, or nil when it took a
-// token, or the error to return from Get.
+// Wait parks, counted as a wait, until a parked Get's turn comes for an
+// entry or a token, ctx ends or the pool closes; idle (nil for a design
+// that keeps none) is the design's idle channel, which it looks at before
+// it parks. It returns an entry, which carries its own token, or nil when
+// it holds a token, or the error to return from Get.
 func (s *Sem) Wait(ctx context.Context, idle <-chan *lease.Entry) (*lease.Entry, error) {
+	for {
+		s.parked.Add(1)
+		// The last look, after announcing (see the package doc). len
+		// reads a channel's count as a failed non-blocking send or
+		// receive does, after the atomic Add, which orders it.
+		if len(idle) == 0 && len(s.tokens) == cap(s.tokens) && !s.Closed() {
+			break
+		}
+		if !s.unpark() {
+			return s.take(<-s.wake)
+		}
+		if s.Closed() {
+			return nil, pool.ErrClosed
+		}
+		select {
+		case e := <-idle:
+			return e, nil
+		default:
+		}
+		if s.TryTake() {
+			return nil, nil
+		}
+	}
 	s.stats.Waits.Add(1)
 	start := counters.WaitStart()
 	defer s.stats.Waited(start)
+	done := ctx.Done()
+	if done == nil {
+		// ctx cannot end: a plain receive, the point of wake.
+		return s.take(<-s.wake)
+	}
 	select {
-	case e := <-idle:
-		return e, nil
-	case s.tokens <- struct{}{}:
-		return nil, nil
-	case <-ctx.Done():
+	case e := <-s.wake:
+		return s.take(e)
+	case <-done:
+		if !s.unpark() {
+			return s.take(<-s.wake) // a sender committed first: take its value
+		}
 		s.stats.Cancels.Add(1)
 		return nil, fmt.Errorf("pool: waiting for a conn: %w", ctx.Err())
-	case <-s.done:
-		return nil, pool.ErrClosed
 	}
 }
+
+// take turns a value received from wake into Wait's result. An entry or a
+// token that arrives after Close goes back, so that every Get parked
+// across Close returns pool.ErrClosed.
+func (s *Sem) take(e *lease.Entry) (*lease.Entry, error) {
+	switch {
+	case e == closing:
+		return nil, pool.ErrClosed
+	case !s.Closed():
+		if e == grant {
+			return nil, nil
+		}
+		return e, nil
+	case e == grant:
+		s.Free()
+	default:
+		s.keep(e)
+	}
+	return nil, pool.ErrClosed
+}
+
+// Handoff gives entry e, which the caller owns with its token, to the Get
+// parked longest, and reports whether there was one. A design calls it
+// before it makes a returned conn idle, and Waiting after.
+func (s *Sem) Handoff(e *lease.Entry) bool {
+	if !s.unpark() {
+		return false
+	}
+	s.wake <- e
+	return true
+}
+
+// unpark takes one Get off parked unless it is 0. A sender commits to a Get
+// so, and a Get that leaves without receiving takes itself off so; when a
+// leaving Get finds 0, a sender has committed to it and it must receive.
+func (s *Sem) unpark() bool {
+	for n := s.parked.Load(); n > 0; n = s.parked.Load() {
+		if s.parked.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+	return false
+}
+
+// Waiting reports whether a Get has announced that it parks. A design that
+// made a conn idle calls it afterwards and, if so, hands an idle conn on:
+// the Get may have looked at the idle channel before the conn was there.
+func (s *Sem) Waiting() bool { return s.parked.Load() > 0 }
 
 // Dial dials a conn with the token the caller holds. The token is freed if
 // the dial fails or the pool has closed; if ctx ends first the dial's
@@ -91,8 +203,22 @@ func (s *Sem) Dial(ctx context.Context) (net.Conn, error) {
 	return s.slot.Get(ctx)
 }
 
-// Free gives up one token; the oldest Get parked in Wait takes it over.
-func (s *Sem) Free() { <-s.tokens }
+// Free gives up one token; the oldest Get parked in Wait takes it over, as
+// grant, so no newcomer's TryTake can take it first. A Get that announced
+// itself after the first look may have looked at the tokens before this
+// one was freed, so Free looks again after freeing and, if the token is
+// still free, takes it back for that Get.
+func (s *Sem) Free() {
+	for !s.Handoff(grant) {
+		if s.freeing != nil {
+			s.freeing()
+		}
+		<-s.tokens
+		if !s.Waiting() || !s.TryTake() {
+			return
+		}
+	}
+}
 
 // Drop closes the conn of an entry the caller owns and frees its token. The
 // close comes first, so the conn no longer counts as open when a parked Get
@@ -103,13 +229,16 @@ func (s *Sem) Drop(e *lease.Entry) {
 }
 
 // Close marks the pool closed and wakes every Get parked in Wait with
-// pool.ErrClosed. It reports whether this call closed it: only the first
-// does.
+// pool.ErrClosed: it commits to all of them at once and sends each
+// closing. A Get that announces itself later sees closed on its last look.
+// It reports whether this call closed it: only the first does.
 func (s *Sem) Close() bool {
 	if !s.closed.CompareAndSwap(false, true) {
 		return false
 	}
-	close(s.done)
+	for range s.parked.Swap(0) {
+		s.wake <- closing
+	}
 	return true
 }
 
