@@ -64,12 +64,10 @@ func TestTokensCapAndFIFO(t *testing.T) {
 func TestWaitEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var stats counters.Counters
-		s := New(1, owner{}, pipeDial, &stats, nil)
-		s.TryTake()
+		s := heldSem(&stats)
 
 		idle := make(chan *lease.Entry, 1)
-		c, _ := pipeDial(context.Background())
-		want := lease.NewEntry(owner{}, c, time.Now())
+		want := pipeEntry()
 		idle <- want
 		if e, err := s.Wait(context.Background(), idle); e != want || err != nil {
 			t.Fatalf("Wait with an idle entry: %v, %v; want the entry", e, err)
@@ -105,8 +103,7 @@ func TestWaitEnds(t *testing.T) {
 func TestCloseWakesEveryWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var stats counters.Counters
-		s := New(1, owner{}, pipeDial, &stats, nil)
-		s.TryTake()
+		s := heldSem(&stats)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		errs := make(chan error, 6)
@@ -142,10 +139,8 @@ func TestCloseWakesEveryWait(t *testing.T) {
 func TestHandoffAndCancel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var stats counters.Counters
-		s := New(1, owner{}, pipeDial, &stats, nil)
-		s.TryTake()
-		c, _ := pipeDial(context.Background())
-		want := lease.NewEntry(owner{}, c, time.Now())
+		s := heldSem(&stats)
+		want := pipeEntry()
 		got := make(chan *lease.Entry, 1)
 		go func() { e, _ := s.Wait(context.Background(), nil); got <- e }()
 		synctest.Wait()
@@ -183,8 +178,7 @@ func TestNoLostWakeUp(t *testing.T) {
 	t.Run("Free", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			var stats counters.Counters
-			s := New(1, owner{}, pipeDial, &stats, nil)
-			s.TryTake()
+			s := heldSem(&stats)
 			got := make(chan error, 1)
 			s.freeing = func() {
 				s.freeing = nil
@@ -232,8 +226,7 @@ func TestNoLostWakeUp(t *testing.T) {
 				t.Fatal("no Get parked")
 			}
 			s.Close()
-			c, _ := pipeDial(context.Background())
-			e := lease.NewEntry(owner{}, c, time.Now())
+			e := pipeEntry()
 			s.wake <- e
 			if err := <-errs; !errors.Is(err, pool.ErrClosed) || <-kept != e {
 				t.Fatalf("Wait handed an entry across Close: %v, want ErrClosed and the entry kept", err)
@@ -243,11 +236,9 @@ func TestNoLostWakeUp(t *testing.T) {
 	t.Run("Put", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			var stats counters.Counters
-			s := New(1, owner{}, pipeDial, &stats, nil)
-			s.TryTake()
+			s := heldSem(&stats)
 			idle := make(chan *lease.Entry, 1)
-			c, _ := pipeDial(context.Background())
-			want := lease.NewEntry(owner{}, c, time.Now())
+			want := pipeEntry()
 			// A Put, step by step as chanpool's idleOrClose and handIdle
 			// take them, with a Get parking between its steps.
 			if s.Handoff(want) {
@@ -336,4 +327,17 @@ func TestWakeUpRaces(t *testing.T) {
 			}
 		})
 	}
+}
+
+// heldSem returns a semaphore of one token, taken, so that Wait parks.
+func heldSem(stats *counters.Counters) *Sem {
+	s := New(1, owner{}, pipeDial, stats, nil)
+	s.TryTake()
+	return s
+}
+
+// pipeEntry returns an entry of ours on a net.Pipe conn.
+func pipeEntry() *lease.Entry {
+	c, _ := pipeDial(context.Background())
+	return lease.NewEntry(owner{}, c, time.Now())
 }
