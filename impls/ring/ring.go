@@ -4,9 +4,9 @@
 // reserved by CAS, and a Get or Put that finds a conn or room touches no
 // lock, reads no clock (unless a timeout is set) and allocates nothing but
 // its share of a block of hand-out handles. Goroutines park only when the
-// pool is exhausted, on a mutex-guarded FIFO of waiters (internal/parking); while
-// anyone is parked, Put hands its conn straight to the oldest waiter and a
-// new Get queues behind them instead of taking an idle conn.
+// pool is exhausted, first in first out, on one channel (internal/parking);
+// while anyone is parked, Put hands its conn straight to the oldest waiter
+// and a new Get queues behind them instead of taking an idle conn.
 //
 // The hot cell holds the most recently returned conn: a Put fills it with
 // one CAS when it is empty and a Get empties it with one swap, where the
@@ -21,6 +21,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,8 +45,9 @@ import (
 // capacity; a free slot decrements slots and then reads waiters; Close
 // stores closed and then drains the cell and the ring, a Put fills or
 // pushes and then reads closed; a spill adds to spilled and then reads the ring's length, a push
-// reads spilled after it lands. In each pair at least one side sees the
-// other.
+// reads spilled after it lands; a spill adds to spilled and then reads
+// waiters, a Get about to park reads spilled after it increments waiters.
+// In each pair at least one side sees the other.
 type Pool struct {
 	// Read-only after New.
 	cfg    pool.Config
@@ -68,8 +70,8 @@ type Pool struct {
 	hot atomic.Uint64
 	_   [cacheLine - 8]byte
 
-	// spilled is len(spill), written under lot's mutex and read without
-	// it: nonzero sends Get and Put to the slow path.
+	// spilled is len(spill), written under spillMu and read without it:
+	// nonzero sends Get and Put to the slow path.
 	spilled atomic.Int64
 	_       [cacheLine - 8]byte
 
@@ -84,8 +86,9 @@ type Pool struct {
 	counters counters.Counters
 	ledger   lease.Ledger
 
-	lot   parking.Lot    // the parked Gets; hooks set in New
-	spill []*lease.Entry // guarded by lot's mutex; see spill.go
+	lot     parking.Lot    // the parked Gets; hooks set in New
+	spillMu sync.Mutex     // guards spill
+	spill   []*lease.Entry // see spill.go
 }
 
 // New returns a ring pool (a *Pool) for cfg, or an error wrapping
@@ -106,13 +109,14 @@ func New(cfg pool.Config) (pool.Pool, error) {
 		Owner: p, Dial: cfg.Dial, Stats: &p.counters, Dialing: &p.dialing, Ledger: &p.ledger,
 		Closed: p.lot.Closed, Free: p.lot.FreeSlot, Drop: p.lot.Drop, Keep: func(e *lease.Entry) { p.offer(e, time.Time{}) },
 	}
-	p.lot.Serve, p.lot.Offer = p.serveLocked, func(e *lease.Entry) { p.offer(e, time.Time{}) }
+	p.lot.Take, p.lot.Offer = p.takeForWaiter, func(e *lease.Entry) { p.offer(e, time.Time{}) }
 	p.lot.Stats, p.lot.Slots, p.lot.Dialing, p.lot.Ledger = &p.counters, &p.slots, &p.dialing, &p.ledger
 	p.lot.Name = "ring"
 	if p.policy.Timed() {
 		p.reaper = reaper.New(p.sweep)
 	}
 	p.lot.Reaper, p.lot.Drain = p.reaper, p.drain
+	p.lot.Init()
 	return p, nil
 }
 
@@ -217,17 +221,17 @@ func (p *Pool) keep(e *lease.Entry) bool {
 		return false
 	}
 	if (p.hot.Load() != 0 || !p.hot.CompareAndSwap(0, uint64(e.Index())+1)) && !p.idle.push(e) {
-		return p.spillOrDrop(e)
-	}
-	if p.lot.Closed() {
+		if !p.spillOrDrop(e) {
+			return false
+		}
+	} else if p.lot.Closed() {
 		p.drain() // Close may have drained before our push
 		return false
-	}
-	if p.spilled.Load() != 0 {
+	} else if p.spilled.Load() != 0 {
 		p.rebalance()
 	}
 	if p.lot.Waiting() {
-		p.lot.ServeNow() // a Get parked after our check above
+		p.lot.Serve() // a Get parked after our check above
 	}
 	return true
 }

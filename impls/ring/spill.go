@@ -5,7 +5,6 @@ import (
 
 	"github.com/poolbench/poolbench/internal/expiry"
 	"github.com/poolbench/poolbench/internal/lease"
-	"github.com/poolbench/poolbench/internal/parking"
 )
 
 // The spill keeps idle conns that the ring refused although the pool holds
@@ -19,18 +18,15 @@ import (
 // fast paths, is zero otherwise, and the next successful push moves the
 // spill back into the ring.
 //
-// Pool.spill is guarded by Pool.lot's mutex; Pool.spilled mirrors
+// Pool.spill is guarded by Pool.spillMu; Pool.spilled mirrors
 // len(Pool.spill).
 
 // spillOrDrop keeps e, which the ring refused, in the spill if that leaves
-// no more than MaxIdle idle, hands it to a Get that parked meanwhile, or
-// closes it. It reports whether e was kept idle.
+// no more than MaxIdle idle, or closes it. It reports whether e was kept
+// idle; a Get that parked meanwhile is the caller's to serve, after this
+// has added to spilled (see Pool).
 func (p *Pool) spillOrDrop(e *lease.Entry) bool {
-	p.lot.Lock()
-	if p.lot.GrantOldest(parking.Grant{Entry: e}) {
-		p.lot.Unlock()
-		return false
-	}
+	p.spillMu.Lock()
 	kept := !p.lot.Closed()
 	if kept {
 		p.spill = append(p.spill, e)
@@ -44,7 +40,7 @@ func (p *Pool) spillOrDrop(e *lease.Entry) bool {
 		}
 	}
 	overflow := !kept && !p.lot.Closed()
-	p.lot.Unlock()
+	p.spillMu.Unlock()
 	if !kept {
 		p.lot.Drop(e)
 		if overflow {
@@ -59,19 +55,19 @@ func (p *Pool) spillOrDrop(e *lease.Entry) bool {
 // closes those that a push racing spillOrDrop made one too many.
 func (p *Pool) rebalance() {
 	for {
-		p.lot.Lock()
+		p.spillMu.Lock()
 		n := len(p.spill)
 		if n == 0 {
-			p.lot.Unlock()
+			p.spillMu.Unlock()
 			return
 		}
 		over := p.idleLen()+n > p.cfg.MaxIdle
 		if !over && !p.idle.push(p.spill[n-1]) {
-			p.lot.Unlock()
+			p.spillMu.Unlock()
 			return // the ring is still blocked
 		}
 		e, _ := p.unspillLocked()
-		p.lot.Unlock()
+		p.spillMu.Unlock()
 		if over {
 			p.lot.Drop(e)
 			p.counters.MaxIdle.Add(1)
@@ -81,13 +77,13 @@ func (p *Pool) rebalance() {
 
 // unspill takes the most recently spilled entry.
 func (p *Pool) unspill() (*lease.Entry, bool) {
-	p.lot.Lock()
+	p.spillMu.Lock()
 	e, ok := p.unspillLocked()
-	p.lot.Unlock()
+	p.spillMu.Unlock()
 	return e, ok
 }
 
-// unspillLocked is unspill with lot's mutex held.
+// unspillLocked is unspill with spillMu held.
 func (p *Pool) unspillLocked() (*lease.Entry, bool) {
 	n := len(p.spill)
 	if n == 0 {
@@ -104,9 +100,9 @@ func (p *Pool) unspillLocked() (*lease.Entry, bool) {
 // entries and returns the earliest expiry among the others (zero if none).
 func (p *Pool) sweepSpill(now time.Time) (next time.Time) {
 	for i := 0; ; {
-		p.lot.Lock()
+		p.spillMu.Lock()
 		if i >= len(p.spill) {
-			p.lot.Unlock()
+			p.spillMu.Unlock()
 			return next
 		}
 		e := p.spill[i]
@@ -123,7 +119,7 @@ func (p *Pool) sweepSpill(now time.Time) (next time.Time) {
 			}
 			i++
 		}
-		p.lot.Unlock()
+		p.spillMu.Unlock()
 		if expired {
 			p.lot.Retire(e, cause)
 			p.lot.FreeSlot()

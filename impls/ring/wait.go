@@ -4,19 +4,22 @@ import (
 	"github.com/poolbench/poolbench/internal/parking"
 )
 
-// serveLocked is the Lot's Serve (its mutex held): it hands idle conns and
-// free slots to the waiters, oldest first, the hot cell's and the ring's
-// conns before the spill's.
-func (p *Pool) serveLocked() {
-	for p.lot.Queued() {
-		if e, ok := p.takeIdle(); ok {
-			p.lot.GrantOldest(parking.Grant{Entry: e})
-		} else if e, ok := p.unspillLocked(); ok {
-			p.lot.GrantOldest(parking.Grant{Entry: e})
-		} else if p.slots.TryReserve(p.cfg.MaxConns) {
-			p.lot.GrantOldest(parking.Grant{Dial: true})
-		} else {
-			return
+// takeForWaiter is the Lot's Take: it takes an idle conn for a parked Get,
+// the hot cell's or the ring's before the spill's, or else reserves a slot.
+// It looks at spilled before it takes the spill's mutex, so that a Get's
+// last look under exhaustion takes no lock: a spill that lands after that
+// look reads waiters after it (see Pool).
+func (p *Pool) takeForWaiter() (parking.Grant, bool) {
+	if e, ok := p.takeIdle(); ok {
+		return parking.Grant{Entry: e}, true
+	}
+	if p.spilled.Load() != 0 {
+		if e, ok := p.unspill(); ok {
+			return parking.Grant{Entry: e}, true
 		}
 	}
+	if p.slots.TryReserve(p.cfg.MaxConns) {
+		return parking.Grant{Dial: true}, true
+	}
+	return parking.Grant{}, false
 }

@@ -13,9 +13,8 @@
 // reuses are counted by the hand-out ledger (internal/lease), not by a
 // counter on the fast path.
 //
-// When the pool is exhausted, Gets park on a mutex-guarded FIFO
-// (internal/parking),
-// and while anyone is parked a Put hands its conn to the oldest waiter and
+// When the pool is exhausted, Gets park first in first out on one channel
+// (internal/parking), and while anyone is parked a Put hands its conn to the oldest waiter and
 // a new Get queues behind them: the slow path is first-in first-out. The
 // fast path is not ordered: which idle conn a Get takes depends on its P.
 //
@@ -102,13 +101,14 @@ func New(cfg pool.Config) (pool.Pool, error) {
 		Owner: p, Dial: cfg.Dial, Stats: &p.counters, Dialing: &p.dialing, Ledger: &p.ledger,
 		Closed: p.lot.Closed, Free: p.lot.FreeSlot, Drop: p.lot.Drop, Keep: p.offer,
 	}
-	p.lot.Serve, p.lot.Offer = p.serveLocked, p.offer
+	p.lot.Take, p.lot.Offer = p.takeForWaiter, p.offer
 	p.lot.Stats, p.lot.Slots, p.lot.Dialing, p.lot.Ledger = &p.counters, &p.open, &p.dialing, &p.ledger
 	p.lot.Name = "shard"
 	if p.policy.Timed() {
 		p.reaper = reaper.New(p.sweep)
 	}
 	p.lot.Reaper, p.lot.Drain = p.reaper, p.drain
+	p.lot.Init()
 	return p, nil
 }
 
@@ -233,7 +233,7 @@ func (p *Pool) keep(e *lease.Entry) bool {
 		return false
 	}
 	if p.lot.Waiting() {
-		p.lot.ServeNow() // a Get parked after our check above
+		p.lot.Serve() // a Get parked after our check above
 	}
 	return true
 }

@@ -7,18 +7,16 @@ import (
 	"github.com/poolbench/poolbench/internal/parking"
 )
 
-// serveLocked is the Lot's Serve (its mutex held): it hands idle conns and
-// free slots to the waiters, oldest first.
-func (p *Pool) serveLocked() {
-	for p.lot.Queued() {
-		if e := p.take(0); e != nil {
-			p.lot.GrantOldest(parking.Grant{Entry: e})
-		} else if p.open.TryReserve(p.cfg.MaxConns) {
-			p.lot.GrantOldest(parking.Grant{Dial: true})
-		} else {
-			return
-		}
+// takeForWaiter is the Lot's Take: it takes an idle conn for a parked Get,
+// or else reserves a slot.
+func (p *Pool) takeForWaiter() (parking.Grant, bool) {
+	if e := p.take(0); e != nil {
+		return parking.Grant{Entry: e}, true
 	}
+	if p.open.TryReserve(p.cfg.MaxConns) {
+		return parking.Grant{Dial: true}, true
+	}
+	return parking.Grant{}, false
 }
 
 // offer keeps an entry the pool owns (to a waiter, a cell, or closed as

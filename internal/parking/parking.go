@@ -1,21 +1,43 @@
 // Package parking is the slow path of the designs whose fast path takes
-// idle conns and capacity without a lock (ring, shard): a first-in
-// first-out queue of parked Gets under one mutex, each woken by exactly one
+// idle conns and capacity without a lock (ring, shard): the Gets parked
+// when the pool is exhausted, first in first out, each woken by exactly one
 // grant (an idle conn, a slot to dial with, or Close's error), and a grant
 // that loses the race with its Get's cancellation passed on rather than
 // lost. It also owns the glue the two designs share around it: freeing a
-// slot serves the oldest waiter, closing a conn strikes it from the hand-out
+// slot serves the parked Gets, closing a conn strikes it from the hand-out
 // ledger and counts why, and Stats's gauges follow from the slot count. It
-// must not know how a design keeps idle conns: the design's Serve hook
-// grants them to the oldest waiters, and its Offer hook takes back a conn
-// that a cancelled Get was granted.
+// must not know how a design keeps idle conns: the design's Take hook takes
+// one for a parked Get, and its Offer hook takes back a conn that a Get
+// could not use.
+//
+// A parked Get waits on one channel, wake, with a plain receive when its
+// ctx cannot end. wake is unbuffered: a grant goes straight from its
+// granter to the Get asleep on wake longest (the runtime serves a
+// channel's receivers in the order they came), and the runtime wakes that
+// Get after it lets go of the channel's lock, so no lock is held across the
+// wake-up, which under exhaustion is every Put's (it is often a futex wake
+// of an idle P's thread). The queue this replaces, under a mutex, sent
+// each grant with the mutex held, and the other P queued behind it. Nor
+// does a grant name its Get: a granter descheduled between committing and
+// sending holds up one grant, which the next Get to wait for one waits for,
+// not a Get that the granter took out of the queue.
+//
+// parked counts the Gets that announced they will receive from wake and
+// have no grant committed to them. A granter takes one off it (commits)
+// and only then sends, so its send never waits for a Get that is not
+// coming; a Get leaving without receiving takes itself off, and if it
+// finds parked at 0 a granter has committed to it, so it receives after
+// all. Counted so, parked plus the grants committed and not yet received is
+// always the number of Gets announced and not yet gone, so every send finds
+// its Get and every Get that must receive has its grant coming.
 package parking
 
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
-	"sync"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/poolbench/poolbench/impls/pool"
@@ -27,46 +49,46 @@ import (
 	"github.com/poolbench/poolbench/internal/reaper"
 )
 
-// cacheLine keeps the waiter count, which every fast-path Get and Put reads,
-// off the lines of the mutex and the queue, which parking writes.
+// cacheLine keeps the waiter count, which every fast-path Get and Put reads
+// and every parking Get and granter writes, off the lines of the hooks.
 const cacheLine = 64
 
-// Grant is what wakes a parked Get: exactly one of its fields is set.
+// yieldEvery is how many grants, on average, go by between two in which
+// the granter yields its P before committing (see grant).
+const yieldEvery = 64
+
+// Grant is what a parked Get is given: exactly one of its fields is set.
 type Grant struct {
 	Entry *lease.Entry // an idle or returned conn, owned by the Get now
 	Dial  bool         // a reserved slot to dial with
-	Err   error        // woken by Close
 }
 
-// waiter is one parked Get. A granter takes it out of the queue under the
-// Lot's mutex, fills in its grant and then sends on ready; the waiter reads
-// the grant after receiving, so the channel orders the two.
-type waiter struct {
-	ready chan struct{} // capacity 1: the one send per wait never blocks
+// dial and closing are the values on wake that are not conns: a reserved
+// slot, and Close.
+var dial, closing = new(lease.Entry), new(lease.Entry)
 
-	prev, next *waiter // links in the queue, guarded by the mutex
-	queued     bool    // in the queue; guarded by the mutex
-
-	grant Grant
+// value is g as it travels on wake.
+func (g Grant) value() *lease.Entry {
+	if g.Dial {
+		return dial
+	}
+	return g.Entry
 }
 
-// Lot is one pool's parked Gets. Set its hooks before the pool's first Get;
-// they are read-only afterwards.
+// Lot is one pool's parked Gets. Set its hooks and call Init before the
+// pool's first Get; they are read-only afterwards.
 //
 // Lost wake-ups are ruled out with the design's fast path as a pair of
-// atomics each side writes and then reads: Park counts the waiter (Waiting
-// turns true) before it calls Serve under the mutex, and a design that makes
-// a conn idle or frees a slot does so before it reads Waiting.
+// atomics each side writes and then reads: Park announces the Get (Waiting
+// turns true) before it takes a last look with Take, and a design that
+// makes a conn idle or frees a slot does so before it reads Waiting, and
+// then calls Serve. One of the two sees the other.
 type Lot struct {
-	// Mutex guards the queue, and whatever else the design chooses to
-	// guard with it (ring's spill), so that one lock orders both.
-	sync.Mutex
-	head, tail *waiter // guarded by the Mutex
-	free       sync.Pool
-
-	// Serve, called with the Mutex held, grants idle conns and free slots
-	// to the oldest waiters (GrantOldest) while it has any.
-	Serve func()
+	// Take takes one idle conn for a parked Get, or else reserves one free
+	// slot, and reports false when the pool has neither. It is called
+	// without any lock of the Lot's and must not send to the Lot (Offer,
+	// FreeSlot), since a Get calls it between announcing and receiving.
+	Take func() (Grant, bool)
 	// Offer takes back a conn granted to a Get that left: to the next
 	// waiter, idle, or closed.
 	Offer func(*lease.Entry)
@@ -86,15 +108,22 @@ type Lot struct {
 	// Name prefixes the error of a wait cut short by its ctx.
 	Name string
 
+	// wake carries grants, and Close, to parked Gets (see the package
+	// doc); made by Init, read-only afterwards.
+	wake chan *lease.Entry
+
 	_ [cacheLine]byte
-	// waiting is the length of the queue, written under the Mutex and read
-	// without it: nonzero sends a design's Get and Put to the slow path.
-	waiting atomic.Int64
-	// closed is set once, by Close under the Mutex, and read by every Get
-	// and Put.
+	// parked counts the Gets announced and not committed to (see the
+	// package doc); nonzero sends a design's Get and Put to the slow path.
+	parked atomic.Int64
+	// closed is set once, by Close, and read by every Get and Put.
 	closed atomic.Bool
 	_      [cacheLine - 16]byte
 }
+
+// Init makes the Lot ready for its first Get. A design embeds a Lot's zero
+// value, sets its hooks and calls Init in its New.
+func (l *Lot) Init() { l.wake = make(chan *lease.Entry) }
 
 // Closed reports whether Close has run; any goroutine may call it.
 func (l *Lot) Closed() bool { return l.closed.Load() }
@@ -106,7 +135,7 @@ func (l *Lot) Closed() bool { return l.closed.Load() }
 func (l *Lot) Close() error {
 	if l.shut() {
 		if l.Reaper != nil {
-			l.Reaper.Stop() // its sweep may take the Mutex, so not under it
+			l.Reaper.Stop()
 		}
 		l.Drain()
 	}
@@ -114,136 +143,182 @@ func (l *Lot) Close() error {
 }
 
 // shut marks the pool closed and wakes every waiter, reporting false when
-// an earlier shut did so already. Afterwards no Get parks.
+// an earlier shut did so already. It commits to every announced Get at once
+// and sends each closing; a Get that announces later sees closed in Park
+// and leaves, so afterwards no Get parks.
 func (l *Lot) shut() bool {
-	l.Lock()
-	defer l.Unlock()
-	if l.closed.Load() {
+	if !l.closed.CompareAndSwap(false, true) {
 		return false
 	}
-	l.closed.Store(true)
-	for l.GrantOldest(Grant{Err: pool.ErrClosed}) {
+	for range l.parked.Swap(0) {
+		l.wake <- closing
 	}
 	return true
 }
 
-// Waiting reports whether any Get is parked; any goroutine may call it.
-func (l *Lot) Waiting() bool { return l.waiting.Load() != 0 }
+// Waiting reports whether a Get has announced that it parks and has no
+// grant committed to it; any goroutine may call it.
+func (l *Lot) Waiting() bool { return l.parked.Load() > 0 }
 
-// Len returns how many Gets are parked; any goroutine may call it.
-func (l *Lot) Len() int { return int(l.waiting.Load()) }
-
-// Queued reports whether any Get is parked. The Mutex must be held.
-func (l *Lot) Queued() bool { return l.head != nil }
+// Len returns how many Gets Waiting counts; any goroutine may call it.
+func (l *Lot) Len() int { return int(l.parked.Load()) }
 
 // Park waits, behind every Get parked before it, until a grant or ctx's end
 // reaches it, and returns the grant or ctx's error (wrapped) or
-// pool.ErrClosed. It counts the wait unless Serve granted it at once.
+// pool.ErrClosed. It counts the wait unless its last look served it.
 func (l *Lot) Park(ctx context.Context) (Grant, error) {
-	w, _ := l.free.Get().(*waiter)
-	if w == nil {
-		w = &waiter{ready: make(chan struct{}, 1)}
-	}
-	l.Lock()
-	if l.closed.Load() {
-		l.Unlock()
-		l.free.Put(w)
-		return Grant{}, pool.ErrClosed
-	}
-	l.pushBack(w)
-	// Now that Puts and frees see us, take what they left before they
-	// could: an idle conn or a free slot goes to the oldest waiter, which
-	// may be us.
-	l.Serve()
-	served := !w.queued
-	l.Unlock()
-
-	switch done := ctx.Done(); {
-	case served:
-		<-w.ready // sent already
-	case done == nil:
-		// ctx cannot end, so a plain receive will do: cheaper than a select.
-		l.Stats.Waits.Add(1)
-		start := counters.WaitStart()
-		<-w.ready
-		l.Stats.Waited(start)
-	default:
-		l.Stats.Waits.Add(1)
-		start := counters.WaitStart()
+	l.parked.Add(1) // announce, before the last look (see Lot)
+	for {
+		g, ok := l.Take()
+		closed := l.closed.Load()
+		if !ok && !closed {
+			return l.wait(ctx)
+		}
+		// We leave, with g or for Close, unless a granter or Close has
+		// committed to us since we announced: then its value is ours,
+		// and g goes on once we hold it (a send before our receive
+		// could wait for us).
+		if !l.unpark() {
+			v := <-l.wake
+			if ok {
+				l.pass(g.value())
+			}
+			return l.take(v)
+		}
+		if closed {
+			if ok {
+				l.pass(g.value())
+			}
+			return Grant{}, pool.ErrClosed
+		}
+		// The unpark leaves with g, unless a Get is asleep on wake: it
+		// parked before us (a Put or a freed slot raced our last look),
+		// so the unpark commits to it instead, and we look again.
 		select {
-		case <-w.ready:
-			l.Stats.Waited(start)
-		case <-done:
-			l.Stats.Waited(start)
-			l.cancel(w)
-			l.Stats.Cancels.Add(1)
-			return Grant{}, fmt.Errorf("%s: waiting for a conn: %w", l.Name, ctx.Err())
+		case l.wake <- g.value():
+		default:
+			return g, nil
 		}
 	}
-	g := w.grant
-	l.recycle(w)
-	return g, g.Err
 }
 
-// cancel takes a waiter whose ctx ended out of the queue. If a grant beat
-// the cancellation, it is passed on rather than lost: a conn to Offer, a
-// slot to Free.
-func (l *Lot) cancel(w *waiter) {
-	l.Lock()
-	queued := w.queued
-	if queued {
-		l.remove(w)
+// wait is Park's sleep, counted as a wait, after a last look found nothing.
+func (l *Lot) wait(ctx context.Context) (Grant, error) {
+	l.Stats.Waits.Add(1)
+	start := counters.WaitStart()
+	done := ctx.Done()
+	if done == nil {
+		// ctx cannot end, so a plain receive will do: cheaper than a select.
+		v := <-l.wake
+		l.Stats.Waited(start)
+		return l.take(v)
 	}
-	l.Unlock()
-	if !queued {
-		<-w.ready // the granter took us out and is about to send, or has
-		switch {
-		case w.grant.Entry != nil:
-			l.Offer(w.grant.Entry)
-		case w.grant.Dial:
-			l.FreeSlot()
+	select {
+	case v := <-l.wake:
+		l.Stats.Waited(start)
+		return l.take(v)
+	case <-done:
+	}
+	if !l.unpark() {
+		// A grant beat the cancellation: it is passed on, not lost.
+		l.pass(<-l.wake)
+	}
+	l.Stats.Waited(start)
+	l.Stats.Cancels.Add(1)
+	return Grant{}, fmt.Errorf("%s: waiting for a conn: %w", l.Name, ctx.Err())
+}
+
+// take turns a value received from wake into Park's result. A conn or a
+// slot that arrives after Close goes on, so that every Get parked across
+// Close returns pool.ErrClosed, whatever order the grants committed before
+// Close and Close's own reach the channel in.
+func (l *Lot) take(v *lease.Entry) (Grant, error) {
+	switch {
+	case v == closing:
+		return Grant{}, pool.ErrClosed
+	case l.closed.Load():
+		l.pass(v)
+		return Grant{}, pool.ErrClosed
+	case v == dial:
+		return Grant{Dial: true}, nil
+	}
+	return Grant{Entry: v}, nil
+}
+
+// pass gives on a value from wake, or taken for a Get, that its Get will
+// not use: a conn to Offer, a slot to FreeSlot.
+func (l *Lot) pass(v *lease.Entry) {
+	switch v {
+	case closing:
+	case dial:
+		l.FreeSlot()
+	default:
+		l.Offer(v)
+	}
+}
+
+// unpark takes one Get off parked unless it is 0. A granter commits to a
+// Get so, and a Get that leaves without receiving takes itself off so;
+// when a leaving Get finds 0, a granter has committed to it and it must
+// receive.
+func (l *Lot) unpark() bool {
+	for n := l.parked.Load(); n > 0; n = l.parked.Load() {
+		if l.parked.CompareAndSwap(n, n-1) {
+			return true
 		}
 	}
-	l.recycle(w)
+	return false
 }
 
-// recycle clears w's grant and keeps it for the next wait.
-func (l *Lot) recycle(w *waiter) {
-	w.grant = Grant{}
-	l.free.Put(w)
-}
-
-// GrantOldest wakes the oldest waiter with g, reporting false (and granting
-// nothing) when none is parked. The Mutex must be held: sending under it
-// means a granter descheduled between taking the waiter out and waking it
-// holds everyone up, as a lock holder would, rather than leaving that one
-// waiter asleep while younger ones are served (done outside the lock, that
-// gap gave single Gets waits of a second on a loaded machine). The send
-// never blocks.
-func (l *Lot) GrantOldest(g Grant) bool {
-	w := l.head
-	if w == nil {
+// grant commits to a parked Get and sends it g, reporting false (and
+// granting nothing) when none is parked. The send waits, if need be, for
+// an announced Get to reach wake, which it does without waiting for
+// anything else.
+//
+// One grant in yieldEvery, at random, first yields the granter's P. A send
+// readies its Get in the P's runnext slot, ahead of the P's run queue, and
+// under exhaustion every goroutine runs Put (readying the next Get) and
+// then parks in Get, so the Get it readied runs next, and so on: the run
+// queue, where a Get readied earlier was pushed out of runnext with its
+// conn, waits until the chain breaks. Nothing broke it but a preemption
+// that found runnext empty (with one P), or the mutex the parked Gets used
+// to queue under (with two): without the yield, ring's max wait was 115 ms
+// exhausted and 79 ms exhausted-2, about a whole 100 ms benchmark run
+// (chanpool's, whose runtime-served channel has the same chain, 117 and
+// 68 ms). Gosched, with no Get readied yet, runs the queue. One in 64:
+// 0.14 and 0.9 ms, sec/op within noise of never yielding; one in 256 or
+// 1024 left 0.46 and 1.9, 1.6 and 4.1 ms.
+func (l *Lot) grant(g Grant) bool {
+	if rand.Uint32()%yieldEvery == 0 {
+		runtime.Gosched()
+	}
+	if !l.unpark() {
 		return false
 	}
-	l.remove(w)
-	w.grant = g
-	w.ready <- struct{}{}
+	l.wake <- g.value()
 	return true
 }
 
 // HandOff gives e to the oldest waiter, reporting false if there is none.
-func (l *Lot) HandOff(e *lease.Entry) bool {
-	l.Lock()
-	ok := l.GrantOldest(Grant{Entry: e})
-	l.Unlock()
-	return ok
-}
+// No lock is held across the send, nor across the wake-up it causes.
+func (l *Lot) HandOff(e *lease.Entry) bool { return l.grant(Grant{Entry: e}) }
 
-// ServeNow runs Serve under the Mutex.
-func (l *Lot) ServeNow() {
-	l.Lock()
-	l.Serve()
-	l.Unlock()
+// Serve grants what Take finds to the parked Gets while any is waiting. A
+// design calls it when it has made a conn idle and then found Waiting
+// true: the Get may have taken its last look before the conn was there. A
+// grant that finds no Get after all (it left, or took the conn itself) is
+// passed back.
+func (l *Lot) Serve() {
+	for l.Waiting() {
+		g, ok := l.Take()
+		if !ok {
+			return
+		}
+		if !l.grant(g) {
+			l.pass(g.value())
+			return
+		}
+	}
 }
 
 // Wait parks the caller (Park) and turns its grant into the Get's conn: it
@@ -264,12 +339,12 @@ func (l *Lot) Wait(ctx context.Context, policy expiry.Policy, slot *dialer.Slot)
 	return g.Entry.Acquire(), nil // counted by the design's lease.Ledger
 }
 
-// FreeSlot gives back one slot and, if anyone is parked, lets the oldest
-// waiter use it.
+// FreeSlot gives back one slot and, if anyone is parked, serves them: the
+// slot freed before Waiting is read (see Lot).
 func (l *Lot) FreeSlot() {
 	l.Slots.Release()
 	if l.Waiting() {
-		l.ServeNow()
+		l.Serve()
 	}
 }
 
@@ -317,30 +392,4 @@ func (l *Lot) PoolStats(idle int) pool.Stats {
 	s.InUse = s.Open - s.Idle
 	s.Reuses = l.Ledger.Reuses(s.InUse)
 	return s
-}
-
-func (l *Lot) pushBack(w *waiter) {
-	w.prev, w.next, w.queued = l.tail, nil, true
-	if l.tail == nil {
-		l.head = w
-	} else {
-		l.tail.next = w
-	}
-	l.tail = w
-	l.waiting.Add(1)
-}
-
-func (l *Lot) remove(w *waiter) {
-	if w.prev == nil {
-		l.head = w.next
-	} else {
-		w.prev.next = w.next
-	}
-	if w.next == nil {
-		l.tail = w.prev
-	} else {
-		w.next.prev = w.prev
-	}
-	w.prev, w.next, w.queued = nil, nil, false
-	l.waiting.Add(-1)
 }
