@@ -22,17 +22,19 @@
 // counter and a histogram record; BenchmarkWaitRecorder), to every design
 // alike.
 //
-// In the exhausted rows at -cpu 1 the maximum wait is the row's length, for
-// every design (56 ms at -benchtime 50ms, 214-342 ms at 300ms; mutexlist and
-// puddle at fc8360b), and says nothing of the pool. A Put readies the Get it
-// grants into its P's runnext, and the putter's next Get parks, so the woken
-// Get runs next and inherits the time slice: a chain of hand-offs that
-// always refills runnext, while a Get readied earlier and pushed out of
-// runnext into the local run queue waits there, holding its granted conn,
-// until the chain ends with the row. Its p99 and its time per op are the
-// hand-off's. exhausted-yield breaks the chain (the holder's Gosched
-// empties runnext), and at -cpu 2 the other P steals from the queue, which
-// bounds the wait but not tightly.
+// In the exhausted rows at -cpu 1 the maximum wait of a design that always
+// hands off on the spot is the row's length (56 ms at -benchtime 50ms,
+// 214-342 ms at 300ms; mutexlist and puddle at fc8360b). A Put readies the
+// Get it grants into its P's runnext, and the putter's next Get parks, so
+// the woken Get runs next and inherits the time slice: a chain of
+// hand-offs that always refills runnext, while a Get readied earlier and
+// pushed out of runnext into the local run queue waits there, holding its
+// granted conn, until the chain ends with the row. ring and shard
+// (internal/parking) break the chain: one grant in 64 yields first, and
+// their max wait there is a fraction of a millisecond. exhausted-yield
+// breaks it for every design (the holder's Gosched empties runnext), and
+// at -cpu 2 the other P steals from the queue, which bounds the wait but
+// not tightly.
 //
 // `make bench-pool` runs them into results/raw/pool.txt (scripts/bench-pool.sh).
 package bench

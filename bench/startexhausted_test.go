@@ -66,9 +66,10 @@ func (g *exhaustGate) arrive(first *firstError) {
 // parking (the floor) pays: 1% of a 20 ms row.
 //
 // Arriving is not queueing. A Get on its way to park can be asleep on the
-// mutex in front of its pool's queue of waiters (ring's and shard's
-// parking.Lot), and a Put that looks at the queue without that mutex then
-// finds nobody waiting and keeps its conn idle for the late Gets. A
+// mutex in front of its pool's queue of waiters (mutexlist's, and ring's
+// and shard's parking.Lot until it moved to a hand-off channel), or be
+// descheduled before it announces itself, and a Put that looks for waiters
+// then finds nobody waiting and keeps its conn idle for the late Gets. A
 // lock-free pool need never leave the uncontended regime that follows,
 // since no goroutine sleeps holding a conn until one is preempted. Released
 // on arrival, 10 of 184 of ring's exhausted-2 rounds (b.N > 100) ran so,
@@ -99,8 +100,8 @@ func (g *exhaustGate) settle() {
 
 // settleQuiet is how many looks in a row, with no new wait counted, must
 // find no goroutine running but settle's and none ready to run before
-// settle takes the others as parked. Running counts: a Get holding the
-// Lot's mutex on a thread the OS has descheduled is neither ready nor
+// settle takes the others as parked. Running counts: a Get holding a
+// pool's mutex on a thread the OS has descheduled is neither ready nor
 // parked, and the Gets asleep on that mutex behind it are not parked
 // either (counting only ready goroutines, settle released ring's conns
 // with none of its 63 Gets parked, after 15 us of such a pause on this

@@ -26,9 +26,9 @@ func writePool(b *strings.Builder, c *cube) {
 	b.WriteString("One Get+Put cycle on fake conns (no I/O), from results/raw/pool.txt. Each cell is the median of " +
 		"the runs with its 95% confidence interval; ratios are ratios of medians. *floor* is a bare array " +
 		"of slots claimed with a CAS: the cheapest Get+Put possible. Wait columns: how long the unluckiest " +
-		"Gets waited when 32 goroutines per P share 4 conns; in the exhausted scenario at GOMAXPROCS=1 the max " +
-		"wait is the row's length for every design, a Get the Go scheduler left in its run queue behind a chain of " +
-		"hand-offs (see the bench package doc), not a wait in the pool. Rows at a GOMAXPROCS above the machine's core count " +
+		"Gets waited when 32 goroutines per P share 4 conns; in the exhausted scenario at GOMAXPROCS=1 a max " +
+		"wait as long as the row is a Get the Go scheduler left in its run queue behind a chain of hand-offs " +
+		"that the design never breaks (ring and shard yield in one grant in 64; see the bench package doc). Rows at a GOMAXPROCS above the machine's core count " +
 		"(the `cores:` line of pool.txt) measure oversubscription of the CPU, not parallel speed.\n\n")
 	for _, sc := range c.values["/scenario"] {
 		for _, procs := range c.values["/gomaxprocs"] {
