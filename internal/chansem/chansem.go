@@ -31,7 +31,9 @@ package chansem
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/poolbench/poolbench/impls/pool"
@@ -167,13 +169,31 @@ func (s *Sem) take(e *lease.Entry) (*lease.Entry, error) {
 // Handoff gives entry e, which the caller owns with its token, to the Get
 // parked longest, and reports whether there was one. A design calls it
 // before it makes a returned conn idle, and Waiting after.
+//
+// When a Get is parked, one hand-off in yieldEvery, at random, first yields
+// the caller's P: under exhaustion each send readies its Get in the P's
+// runnext slot and the sender's next Get parks, a chain that starves a Get
+// pushed into the run queue with its conn for as long as the chain lasts
+// (chanpool's exhausted max wait was the benchmark run's length, 117 ms of
+// 100 ms rows). A yield with no Get readied yet runs the queue. The reasons
+// and the rate are parking's (its Lot.grant), which measured them.
 func (s *Sem) Handoff(e *lease.Entry) bool {
+	if s.parked.Load() == 0 {
+		return false
+	}
+	if rand.Uint32()%yieldEvery == 0 {
+		runtime.Gosched()
+	}
 	if !s.unpark() {
 		return false
 	}
 	s.wake <- e
 	return true
 }
+
+// yieldEvery is how many hand-offs, on average, go by between two that
+// yield first (see Handoff).
+const yieldEvery = 64
 
 // unpark takes one Get off parked unless it is 0. A sender commits to a Get
 // so, and a Get that leaves without receiving takes itself off so; when a
