@@ -1,6 +1,10 @@
 package mutexlist
 
-import "github.com/poolbench/poolbench/internal/lease"
+import (
+	"sync/atomic"
+
+	"github.com/poolbench/poolbench/internal/lease"
+)
 
 // grant is what a parked Get is woken with: a conn handed over by Put (e),
 // pool.ErrClosed from Close (err), or, when both are nil, leave to dial in a
@@ -29,6 +33,9 @@ type waiter struct {
 type waitQueue struct {
 	head, tail *waiter
 	n          int
+	// parked is n, written under Pool.mu and read without it, by a Put
+	// deciding whether to yield first.
+	parked atomic.Int32
 }
 
 func (q *waitQueue) len() int { return q.n }
@@ -43,6 +50,7 @@ func (q *waitQueue) push(w *waiter) {
 	}
 	q.tail = w
 	q.n++
+	q.parked.Store(int32(q.n))
 }
 
 // pop dequeues the oldest waiter, or returns nil.
@@ -68,4 +76,5 @@ func (q *waitQueue) remove(w *waiter) {
 	}
 	w.prev, w.next, w.queued = nil, nil, false
 	q.n--
+	q.parked.Store(int32(q.n))
 }
