@@ -29,9 +29,10 @@
 // the woken Get runs next and inherits the time slice: a chain of
 // hand-offs that always refills runnext, while a Get readied earlier and
 // pushed out of runnext into the local run queue waits there, holding its
-// granted conn, until the chain ends with the row. ring and shard
-// (internal/parking) break the chain: one grant in 64 yields first, and
-// their max wait there is a fraction of a millisecond. exhausted-yield
+// granted conn, until the chain ends with the row. Our designs break the
+// chain (internal/parking for ring and shard, internal/chansem for
+// chanpool, mutexlist's Put): one grant in 64 yields first, and their max
+// wait there is a fraction of a millisecond. exhausted-yield
 // breaks it for every design (the holder's Gosched empties runnext), and
 // at -cpu 2 the other P steals from the queue, which bounds the wait but
 // not tightly.

@@ -28,7 +28,7 @@ func writePool(b *strings.Builder, c *cube) {
 		"of slots claimed with a CAS: the cheapest Get+Put possible. Wait columns: how long the unluckiest " +
 		"Gets waited when 32 goroutines per P share 4 conns; in the exhausted scenario at GOMAXPROCS=1 a max " +
 		"wait as long as the row is a Get the Go scheduler left in its run queue behind a chain of hand-offs " +
-		"that the design never breaks (ring and shard yield in one grant in 64; see the bench package doc). Rows at a GOMAXPROCS above the machine's core count " +
+		"that the design never breaks (ours yield in one grant in 64; see the bench package doc). Rows at a GOMAXPROCS above the machine's core count " +
 		"(the `cores:` line of pool.txt) measure oversubscription of the CPU, not parallel speed.\n\n")
 	for _, sc := range c.values["/scenario"] {
 		for _, procs := range c.values["/gomaxprocs"] {
