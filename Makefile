@@ -16,8 +16,9 @@ test:
 ## bench: the pool micro-benchmarks, the oversubscribed echo sweep, the server-closes-first sweep, the scenarios (restart while
 ## idle, cold burst), the sizes sweep (every server design, udp included), then REPORT.md from results/ (the conformance matrix as last written by
 ## make conformance: it depends on the code, not on the benchmarks, and takes a minute and a half);
-## about 5½ minutes: 327 s measured in a fresh clone with empty Go caches on a quiet machine (load
-## average below 1 when it started), module downloads and compiling included, bench-pool 100 s of it;
+## about 5½-6½ minutes: 327 s measured in a fresh clone with empty Go caches on a quiet AMD EPYC
+## machine (load average below 1 when it started), module downloads and compiling included,
+## bench-pool 100 s of it; 376 s on a quiet 2-core Intel Xeon VM (bench-pool about 125 s);
 ## 467 s once on a machine other jobs were loading (bench-pool 157 s). The sweep's per-point costs
 ## were cut this round (the kernel filters its sock_diag dump, one walk for both families; shard
 ## histograms summed, 8 per P), which run its points in 0.56-0.61 of their time (3 interleaved A/B
