@@ -24,6 +24,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	_ "unsafe" // for go:linkname
 
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/internal/capacity"
@@ -220,7 +221,7 @@ func (p *Pool) keep(e *lease.Entry) bool {
 	if p.lot.Waiting() && p.lot.HandOff(e) {
 		return false
 	}
-	if (p.hot.Load() != 0 || !p.hot.CompareAndSwap(0, uint64(e.Index())+1)) && !p.idle.push(e) {
+	if (p.hot.Load() != 0 || !p.fillHot(uint64(e.Index())+1)) && !p.idle.push(e) {
 		if !p.spillOrDrop(e) {
 			return false
 		}
@@ -248,15 +249,63 @@ func (p *Pool) drain() {
 }
 
 // takeIdle takes the hot conn, or else the ring's oldest. It looks before
-// it swaps, so that Gets that find the cell empty leave its line shared.
+// it swaps, so that Gets that find the cell empty leave its line shared; a
+// Get that saw the cell full and lost it to another P backs off first (see
+// backoff).
 func (p *Pool) takeIdle() (*lease.Entry, bool) {
 	if p.hot.Load() != 0 {
 		if i := p.hot.Swap(0); i != 0 {
 			return p.ledger.At(int(i - 1)), true
 		}
+		backoff()
 	}
 	return p.idle.pop()
 }
+
+// fillHot puts hot word w in the hot cell, which the caller saw empty, and
+// reports whether it did; a Put that lost the cell to another P backs off
+// before it pushes to the ring (see backoff).
+func (p *Pool) fillHot(w uint64) bool {
+	if p.hot.CompareAndSwap(0, w) {
+		return true
+	}
+	backoff()
+	return false
+}
+
+// backoffPauses is how many PAUSE instructions (runtime.procyield) a Get
+// or Put spins after it lost the hot cell to another P between its load
+// and its swap or CAS. Without it two Ps cycling Get+Put (bench
+// scenario=parallel at -cpu 2) take the hot cell's line, the ring's
+// positions and cells, and each conn's lease lines from each other's
+// caches on nearly every operation: ring's Get+Put took 90 ns there
+// against mutexlist's 67, whose losing goroutine sleeps on the mutex while
+// the winner cycles alone on lines in its own cache (its cpu-sec/op is far
+// below twice its sec/op). Padding the Entry to whole lines, swapping
+// without the load first, and a hot cell tagged with the P that filled it
+// (so that conns stay on their P) did not help; see the commit message.
+// Backing off after a lost race lets the winner cycle alone for a while
+// too, without a lock: the spin is bounded and waits on no one, and the
+// loser then takes the ring's conn or pushes its own, as it would have. A
+// lost race needs two goroutines in the cell at once, so the uncontended
+// path never spins. On the 2-core Intel Xeon VM, scenario=parallel-2 by
+// pauses (3 runs each, ns/op): 0: 89-109, 10: 87-104, 30: 62-71, 60:
+// 53-66, 120: 44-47, 250: 34-36. 120 pauses took 1.4 µs there (longer on
+// CPUs whose PAUSE is slower, as Skylake's), about what a mutex's loser
+// spends asleep; more makes the loser's Get wait longer for a conn the ring
+// already has, only to win a benchmark that rewards serialising.
+const backoffPauses = 120
+
+// backoff spins backoffPauses PAUSEs, off the fast path (not inlined).
+//
+//go:noinline
+func backoff() { procyield(backoffPauses) }
+
+// procyield is the runtime's PAUSE loop, which its own mutexes spin with;
+// the runtime keeps it reachable by linkname (see its "hall of shame" note).
+//
+//go:linkname procyield runtime.procyield
+func procyield(cycles uint32)
 
 // idleLen is how many conns the hot cell and the ring hold, with the
 // ring's len's precision.
