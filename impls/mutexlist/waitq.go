@@ -32,13 +32,12 @@ type waiter struct {
 // nothing. Guarded by Pool.mu.
 type waitQueue struct {
 	head, tail *waiter
-	n          int
-	// parked is n, written under Pool.mu and read without it, by a Put
-	// deciding whether to yield first.
+	// parked is the queue's length, written under Pool.mu and read without
+	// it too, by a Put deciding whether to yield first.
 	parked atomic.Int32
 }
 
-func (q *waitQueue) len() int { return q.n }
+func (q *waitQueue) len() int { return int(q.parked.Load()) }
 
 // push queues w as the newest waiter.
 func (q *waitQueue) push(w *waiter) {
@@ -49,8 +48,7 @@ func (q *waitQueue) push(w *waiter) {
 		q.head = w
 	}
 	q.tail = w
-	q.n++
-	q.parked.Store(int32(q.n))
+	q.parked.Add(1)
 }
 
 // pop dequeues the oldest waiter, or returns nil.
@@ -75,6 +73,5 @@ func (q *waitQueue) remove(w *waiter) {
 		q.tail = w.prev
 	}
 	w.prev, w.next, w.queued = nil, nil, false
-	q.n--
-	q.parked.Store(int32(q.n))
+	q.parked.Add(-1)
 }
