@@ -350,13 +350,15 @@ type endOnDiscard struct {
 	l    *load
 	once sync.Once
 	done chan struct{}
+	t    *testing.T
 }
 
 func (p *endOnDiscard) Discard(c net.Conn) error {
 	p.once.Do(func() {
 		close(p.done)
-		for !p.l.stopped.Load() {
-			time.Sleep(time.Microsecond) // virtual: waitWindow runs meanwhile
+		synctest.Wait() // waitWindow wakes, records the end and waits for the workers
+		if !p.l.stopped.Load() {
+			p.t.Error("the window's end was not recorded once everything else was blocked")
 		}
 	})
 	return p.Pool.Discard(c)
@@ -390,7 +392,7 @@ func TestFailureThatEndsWindowCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 		l := &load{from: 10 * time.Millisecond, to: time.Second, opTimeout: 100 * time.Millisecond}
-		p := &endOnDiscard{Pool: inner, l: l, done: make(chan struct{})}
+		p := &endOnDiscard{Pool: inner, l: l, done: make(chan struct{}), t: t}
 		l.pool, l.endEarly = p, p.done
 		total, _ := l.drive(t.Context(), []exchanger{newEchoClient(DefaultSize)}, func() {}, func() {})
 		p.Close()
