@@ -9,9 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
-	"runtime"
 	"sync"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/poolbench/poolbench/internal/counters"
 	"github.com/poolbench/poolbench/internal/dialer"
 	"github.com/poolbench/poolbench/internal/expiry"
+	"github.com/poolbench/poolbench/internal/handoff"
 	"github.com/poolbench/poolbench/internal/lease"
 	"github.com/poolbench/poolbench/internal/reuse"
 )
@@ -53,15 +52,6 @@ func New(cfg pool.Config) (pool.Pool, error) {
 	p.spare.New = func() any { return &waiter{ch: make(chan grant, 1)} }
 	return p, nil
 }
-
-// yieldEvery is how many Puts with a Get parked go by, on average, between
-// two that first yield the P. Under exhaustion each Put readies the Get it
-// grants in the P's runnext slot and the putter's next Get parks, a chain
-// that starves a Get pushed into the run queue with its conn for as long as
-// the chain lasts (the exhausted row's max wait was the row's length); a
-// yield with no Get readied yet runs the queue. The rate is parking's (its
-// Lot.grant), which measured it.
-const yieldEvery = 64
 
 // Get returns the most recently returned idle conn that is still good,
 // dials when under MaxConns, or else parks first-in first-out.
@@ -243,9 +233,9 @@ func (p *Pool) putEntry(e *lease.Entry) {
 		p.freeSlot()
 		return
 	}
-	if p.waiters.parked.Load() > 0 && rand.Uint32()%yieldEvery == 0 {
-		// See yieldEvery: with no Get readied yet, this runs the queue.
-		runtime.Gosched()
+	if p.waiters.len() > 0 {
+		// Before the grant readies a Get, now and then: see handoff.Yield.
+		handoff.Yield()
 	}
 	p.mu.Lock()
 	if w := p.waiters.pop(); w != nil {

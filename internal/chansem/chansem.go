@@ -7,38 +7,29 @@
 // returned conn to a parked Get with Handoff before it makes the conn idle,
 // and takes back, through the keep hook, a conn whose Get left.
 //
-// A parked Get waits on one channel, wake, with a plain receive when its
-// ctx cannot end: under exhaustion every Get parks, and the select it used
-// to park in, over the idle channel, the tokens and Close, locked and
-// queued on each of them (a quarter of chanpool's exhausted Get+Put at
-// -cpu 1). wake is unbuffered, so whatever is sent on it goes straight to
-// a parked Get, the one that parked first (the runtime serves a channel's
-// receivers in order): a returned conn, a token (grant) or the news of
-// Close (closing). Neither a newcomer nor an idle channel ever holds them.
-//
-// parked counts the Gets that announced they will receive from wake and
-// have not been promised a value. A sender first takes one off it
-// (commits) and only then sends, so its send never waits for a Get that is
-// not coming; a Get leaving without receiving takes itself off, and if it
-// finds parked at 0 a sender has committed to it, so it receives after
-// all. A Get announces itself before it looks a last time at the idle
-// channel, the tokens and Close, and each of those is changed before its
-// changer looks at parked (Free, Close, the design's Put with Waiting): one
-// of the two sees the other, so no conn, token or Close is missed by a Get
-// that parks.
+// A parked Get waits in a handoff.Queue, with a plain receive when its ctx
+// cannot end: under exhaustion every Get parks, and the select it used to
+// park in, over the idle channel, the tokens and Close, locked and queued
+// on each of them (a quarter of chanpool's exhausted Get+Put at -cpu 1).
+// Whatever the queue carries goes straight to the Get that parked first: a
+// returned conn, a token (grant) or the news of Close (closing). Neither a
+// newcomer nor an idle channel ever holds them. A Get announces itself
+// before it looks a last time at the idle channel, the tokens and Close,
+// and each of those is changed before its changer looks at Waiting (Free,
+// Close, the design's Put): one of the two sees the other, so no conn,
+// token or Close is missed by a Get that parks.
 package chansem
 
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net"
-	"runtime"
 	"sync/atomic"
 
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/internal/counters"
 	"github.com/poolbench/poolbench/internal/dialer"
+	"github.com/poolbench/poolbench/internal/handoff"
 	"github.com/poolbench/poolbench/internal/lease"
 )
 
@@ -52,12 +43,9 @@ type Sem struct {
 	slot    dialer.Slot
 	keep    func(*lease.Entry)
 
-	// wake hands a parked Get an entry (with its token), grant (a token)
-	// or closing; parked counts the Gets that will receive from it and
-	// have no sender committed to them (see the package doc).
-	wake   chan *lease.Entry
-	parked atomic.Int64
-	closed atomic.Bool
+	// parked hands a parked Get an entry (with its token), grant (a
+	// token) or closing. Its Closed is the pool's.
+	parked handoff.Queue
 
 	// freeing, when set (by tests only), runs in Free between the Handoff
 	// that found no Get and the freeing of the token: the gap in which a
@@ -65,7 +53,8 @@ type Sem struct {
 	freeing func()
 }
 
-// grant and closing are the two values on wake that are not conns: a token
+// grant and closing are the two values a parked Get receives that are not
+// conns: a token
 // the receiver now holds, and Close.
 var grant, closing = new(lease.Entry), new(lease.Entry)
 
@@ -75,7 +64,8 @@ var grant, closing = new(lease.Entry), new(lease.Entry)
 // is closed, as Drop does).
 func New(maxConns int, owner lease.Owner, dial func(context.Context) (net.Conn, error),
 	stats *counters.Counters, keep func(*lease.Entry)) *Sem {
-	s := &Sem{tokens: make(chan struct{}, maxConns), stats: stats, wake: make(chan *lease.Entry)}
+	s := &Sem{tokens: make(chan struct{}, maxConns), stats: stats}
+	s.parked.Init()
 	if keep == nil {
 		keep = s.Drop
 	}
@@ -104,15 +94,15 @@ func (s *Sem) TryTake() bool {
 // it holds a token, or the error to return from Get.
 func (s *Sem) Wait(ctx context.Context, idle <-chan *lease.Entry) (*lease.Entry, error) {
 	for {
-		s.parked.Add(1)
+		s.parked.Announce()
 		// The last look, after announcing (see the package doc). len
 		// reads a channel's count as a failed non-blocking send or
 		// receive does, after the atomic Add, which orders it.
 		if len(idle) == 0 && len(s.tokens) == cap(s.tokens) && !s.Closed() {
 			break
 		}
-		if !s.unpark() {
-			return s.take(<-s.wake)
+		if !s.parked.Leave() {
+			return s.take(s.parked.Receive())
 		}
 		if s.Closed() {
 			return nil, pool.ErrClosed
@@ -131,22 +121,22 @@ func (s *Sem) Wait(ctx context.Context, idle <-chan *lease.Entry) (*lease.Entry,
 	defer s.stats.Waited(start)
 	done := ctx.Done()
 	if done == nil {
-		// ctx cannot end: a plain receive, the point of wake.
-		return s.take(<-s.wake)
+		// ctx cannot end: a plain receive, cheaper than a select.
+		return s.take(s.parked.Receive())
 	}
 	select {
-	case e := <-s.wake:
+	case e := <-s.parked.C():
 		return s.take(e)
 	case <-done:
-		if !s.unpark() {
-			return s.take(<-s.wake) // a sender committed first: take its value
+		if !s.parked.Leave() {
+			return s.take(s.parked.Receive()) // a sender committed first: take its value
 		}
 		s.stats.Cancels.Add(1)
 		return nil, fmt.Errorf("pool: waiting for a conn: %w", ctx.Err())
 	}
 }
 
-// take turns a value received from wake into Wait's result. An entry or a
+// take turns a value a parked Get received into Wait's result. An entry or a
 // token that arrives after Close goes back, so that every Get parked
 // across Close returns pool.ErrClosed.
 func (s *Sem) take(e *lease.Entry) (*lease.Entry, error) {
@@ -167,50 +157,15 @@ func (s *Sem) take(e *lease.Entry) (*lease.Entry, error) {
 }
 
 // Handoff gives entry e, which the caller owns with its token, to the Get
-// parked longest, and reports whether there was one. A design calls it
-// before it makes a returned conn idle, and Waiting after.
-//
-// When a Get is parked, one hand-off in yieldEvery, at random, first yields
-// the caller's P: under exhaustion each send readies its Get in the P's
-// runnext slot and the sender's next Get parks, a chain that starves a Get
-// pushed into the run queue with its conn for as long as the chain lasts
-// (chanpool's exhausted max wait was the benchmark run's length, 117 ms of
-// 100 ms rows). A yield with no Get readied yet runs the queue. The reasons
-// and the rate are parking's (its Lot.grant), which measured them.
-func (s *Sem) Handoff(e *lease.Entry) bool {
-	if s.parked.Load() == 0 {
-		return false
-	}
-	if rand.Uint32()%yieldEvery == 0 {
-		runtime.Gosched()
-	}
-	if !s.unpark() {
-		return false
-	}
-	s.wake <- e
-	return true
-}
-
-// yieldEvery is how many hand-offs, on average, go by between two that
-// yield first (see Handoff).
-const yieldEvery = 64
-
-// unpark takes one Get off parked unless it is 0. A sender commits to a Get
-// so, and a Get that leaves without receiving takes itself off so; when a
-// leaving Get finds 0, a sender has committed to it and it must receive.
-func (s *Sem) unpark() bool {
-	for n := s.parked.Load(); n > 0; n = s.parked.Load() {
-		if s.parked.CompareAndSwap(n, n-1) {
-			return true
-		}
-	}
-	return false
-}
+// parked longest, and reports whether there was one (see
+// handoff.Queue.Give, which yields the P first now and then). A design
+// calls it before it makes a returned conn idle, and Waiting after.
+func (s *Sem) Handoff(e *lease.Entry) bool { return s.parked.Give(e) }
 
 // Waiting reports whether a Get has announced that it parks. A design that
 // made a conn idle calls it afterwards and, if so, hands an idle conn on:
 // the Get may have looked at the idle channel before the conn was there.
-func (s *Sem) Waiting() bool { return s.parked.Load() > 0 }
+func (s *Sem) Waiting() bool { return s.parked.Waiting() }
 
 // Dial dials a conn with the token the caller holds. The token is freed if
 // the dial fails or the pool has closed; if ctx ends first the dial's
@@ -249,21 +204,12 @@ func (s *Sem) Drop(e *lease.Entry) {
 }
 
 // Close marks the pool closed and wakes every Get parked in Wait with
-// pool.ErrClosed: it commits to all of them at once and sends each
-// closing. A Get that announces itself later sees closed on its last look.
-// It reports whether this call closed it: only the first does.
-func (s *Sem) Close() bool {
-	if !s.closed.CompareAndSwap(false, true) {
-		return false
-	}
-	for range s.parked.Swap(0) {
-		s.wake <- closing
-	}
-	return true
-}
+// pool.ErrClosed. A Get that announces itself later sees Closed on its
+// last look. It reports whether this call closed it: only the first does.
+func (s *Sem) Close() bool { return s.parked.Close(closing) }
 
 // Closed reports whether Close has been called.
-func (s *Sem) Closed() bool { return s.closed.Load() }
+func (s *Sem) Closed() bool { return s.parked.Closed() }
 
 // Gauges returns the conns open (tokens held by conns, not by dials) and
 // the dials in flight, for Stats. They are read without a lock, so they

@@ -222,12 +222,12 @@ func TestNoLostWakeUp(t *testing.T) {
 			errs := make(chan error, 1)
 			go func() { _, err := s.Wait(context.Background(), nil); errs <- err }()
 			synctest.Wait()
-			if !s.unpark() { // Handoff's commit, without its send
+			if !s.parked.Commit() { // Handoff's commit, without its send
 				t.Fatal("no Get parked")
 			}
 			s.Close()
 			e := pipeEntry()
-			s.wake <- e
+			s.parked.Send(e)
 			if err := <-errs; !errors.Is(err, pool.ErrClosed) || <-kept != e {
 				t.Fatalf("Wait handed an entry across Close: %v, want ErrClosed and the entry kept", err)
 			}

@@ -10,34 +10,16 @@
 // one for a parked Get, and its Offer hook takes back a conn that a Get
 // could not use.
 //
-// A parked Get waits on one channel, wake, with a plain receive when its
-// ctx cannot end. wake is unbuffered: a grant goes straight from its
-// granter to the Get asleep on wake longest (the runtime serves a
-// channel's receivers in the order they came), and the runtime wakes that
-// Get after it lets go of the channel's lock, so no lock is held across the
-// wake-up, which under exhaustion is every Put's (it is often a futex wake
-// of an idle P's thread). The queue this replaces, under a mutex, sent
-// each grant with the mutex held, and the other P queued behind it. Nor
-// does a grant name its Get: a granter descheduled between committing and
-// sending holds up one grant, which the next Get to wait for one waits for,
-// not a Get that the granter took out of the queue.
-//
-// parked counts the Gets that announced they will receive from wake and
-// have no grant committed to them. A granter takes one off it (commits)
-// and only then sends, so its send never waits for a Get that is not
-// coming; a Get leaving without receiving takes itself off, and if it
-// finds parked at 0 a granter has committed to it, so it receives after
-// all. Counted so, parked plus the grants committed and not yet received is
-// always the number of Gets announced and not yet gone, so every send finds
-// its Get and every Get that must receive has its grant coming.
+// The parked Gets wait in a handoff.Queue, whose package doc says why no
+// lock is held across a grant or its wake-up; what parking adds is what a
+// grant means (an entry, or the dial and closing sentinels) and what a Get
+// that cannot use one does with it.
 package parking
 
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net"
-	"runtime"
 	"sync/atomic"
 
 	"github.com/poolbench/poolbench/impls/pool"
@@ -45,17 +27,10 @@ import (
 	"github.com/poolbench/poolbench/internal/counters"
 	"github.com/poolbench/poolbench/internal/dialer"
 	"github.com/poolbench/poolbench/internal/expiry"
+	"github.com/poolbench/poolbench/internal/handoff"
 	"github.com/poolbench/poolbench/internal/lease"
 	"github.com/poolbench/poolbench/internal/reaper"
 )
-
-// cacheLine keeps the waiter count, which every fast-path Get and Put reads
-// and every parking Get and granter writes, off the lines of the hooks.
-const cacheLine = 64
-
-// yieldEvery is how many grants, on average, go by between two in which
-// the granter yields its P before committing (see grant).
-const yieldEvery = 64
 
 // Grant is what a parked Get is given: exactly one of its fields is set.
 type Grant struct {
@@ -63,11 +38,11 @@ type Grant struct {
 	Dial  bool         // a reserved slot to dial with
 }
 
-// dial and closing are the values on wake that are not conns: a reserved
-// slot, and Close.
+// dial and closing are the values a parked Get receives that are not
+// conns: a reserved slot, and Close.
 var dial, closing = new(lease.Entry), new(lease.Entry)
 
-// value is g as it travels on wake.
+// value is g as it travels to its Get.
 func (g Grant) value() *lease.Entry {
 	if g.Dial {
 		return dial
@@ -78,11 +53,10 @@ func (g Grant) value() *lease.Entry {
 // Lot is one pool's parked Gets. Set its hooks and call Init before the
 // pool's first Get; they are read-only afterwards.
 //
-// Lost wake-ups are ruled out with the design's fast path as a pair of
-// atomics each side writes and then reads: Park announces the Get (Waiting
-// turns true) before it takes a last look with Take, and a design that
-// makes a conn idle or frees a slot does so before it reads Waiting, and
-// then calls Serve. One of the two sees the other.
+// Lost wake-ups are ruled out as handoff's package doc says: Park
+// announces the Get (Waiting turns true) before it takes a last look with
+// Take, and a design that makes a conn idle or frees a slot does so before
+// it reads Waiting, and then calls Serve.
 type Lot struct {
 	// Take takes one idle conn for a parked Get, or else reserves one free
 	// slot, and reports false when the pool has neither. It is called
@@ -108,25 +82,17 @@ type Lot struct {
 	// Name prefixes the error of a wait cut short by its ctx.
 	Name string
 
-	// wake carries grants, and Close, to parked Gets (see the package
-	// doc); made by Init, read-only afterwards.
-	wake chan *lease.Entry
-
-	_ [cacheLine]byte
-	// parked counts the Gets announced and not committed to (see the
-	// package doc); nonzero sends a design's Get and Put to the slow path.
-	parked atomic.Int64
-	// closed is set once, by Close, and read by every Get and Put.
-	closed atomic.Bool
-	_      [cacheLine - 16]byte
+	// parked is the Gets waiting; Waiting true sends a design's Get and
+	// Put to the slow path. Its Closed is the pool's.
+	parked handoff.Queue
 }
 
 // Init makes the Lot ready for its first Get. A design embeds a Lot's zero
 // value, sets its hooks and calls Init in its New.
-func (l *Lot) Init() { l.wake = make(chan *lease.Entry) }
+func (l *Lot) Init() { l.parked.Init() }
 
 // Closed reports whether Close has run; any goroutine may call it.
-func (l *Lot) Closed() bool { return l.closed.Load() }
+func (l *Lot) Closed() bool { return l.parked.Closed() }
 
 // Close is a design's Close: it marks the pool closed, wakes every waiter
 // with pool.ErrClosed, stops the reaper and drains the idle conns; a
@@ -142,35 +108,27 @@ func (l *Lot) Close() error {
 	return nil
 }
 
-// shut marks the pool closed and wakes every waiter, reporting false when
-// an earlier shut did so already. It commits to every announced Get at once
-// and sends each closing; a Get that announces later sees closed in Park
-// and leaves, so afterwards no Get parks.
-func (l *Lot) shut() bool {
-	if !l.closed.CompareAndSwap(false, true) {
-		return false
-	}
-	for range l.parked.Swap(0) {
-		l.wake <- closing
-	}
-	return true
-}
+// shut marks the pool closed and wakes every waiter with closing,
+// reporting false when an earlier shut did so already; a Get that
+// announces later sees Closed in Park and leaves, so afterwards no Get
+// parks.
+func (l *Lot) shut() bool { return l.parked.Close(closing) }
 
 // Waiting reports whether a Get has announced that it parks and has no
 // grant committed to it; any goroutine may call it.
-func (l *Lot) Waiting() bool { return l.parked.Load() > 0 }
+func (l *Lot) Waiting() bool { return l.parked.Waiting() }
 
 // Len returns how many Gets Waiting counts; any goroutine may call it.
-func (l *Lot) Len() int { return int(l.parked.Load()) }
+func (l *Lot) Len() int { return l.parked.Len() }
 
 // Park waits, behind every Get parked before it, until a grant or ctx's end
 // reaches it, and returns the grant or ctx's error (wrapped) or
 // pool.ErrClosed. It counts the wait unless its last look served it.
 func (l *Lot) Park(ctx context.Context) (Grant, error) {
-	l.parked.Add(1) // announce, before the last look (see Lot)
+	l.parked.Announce() // before the last look (see Lot)
 	for {
 		g, ok := l.Take()
-		closed := l.closed.Load()
+		closed := l.Closed()
 		if !ok && !closed {
 			return l.wait(ctx)
 		}
@@ -178,8 +136,8 @@ func (l *Lot) Park(ctx context.Context) (Grant, error) {
 		// committed to us since we announced: then its value is ours,
 		// and g goes on once we hold it (a send before our receive
 		// could wait for us).
-		if !l.unpark() {
-			v := <-l.wake
+		if !l.parked.Leave() {
+			v := l.parked.Receive()
 			if ok {
 				l.pass(g.value())
 			}
@@ -191,12 +149,10 @@ func (l *Lot) Park(ctx context.Context) (Grant, error) {
 			}
 			return Grant{}, pool.ErrClosed
 		}
-		// The unpark leaves with g, unless a Get is asleep on wake: it
-		// parked before us (a Put or a freed slot raced our last look),
-		// so the unpark commits to it instead, and we look again.
-		select {
-		case l.wake <- g.value():
-		default:
+		// We leave with g, unless a Get is asleep: it parked before us
+		// (a Put or a freed slot raced our last look), so g is its, and
+		// we, still counted, look again.
+		if !l.parked.TrySend(g.value()) {
 			return g, nil
 		}
 	}
@@ -209,26 +165,26 @@ func (l *Lot) wait(ctx context.Context) (Grant, error) {
 	done := ctx.Done()
 	if done == nil {
 		// ctx cannot end, so a plain receive will do: cheaper than a select.
-		v := <-l.wake
+		v := l.parked.Receive()
 		l.Stats.Waited(start)
 		return l.take(v)
 	}
 	select {
-	case v := <-l.wake:
+	case v := <-l.parked.C():
 		l.Stats.Waited(start)
 		return l.take(v)
 	case <-done:
 	}
-	if !l.unpark() {
+	if !l.parked.Leave() {
 		// A grant beat the cancellation: it is passed on, not lost.
-		l.pass(<-l.wake)
+		l.pass(l.parked.Receive())
 	}
 	l.Stats.Waited(start)
 	l.Stats.Cancels.Add(1)
 	return Grant{}, fmt.Errorf("%s: waiting for a conn: %w", l.Name, ctx.Err())
 }
 
-// take turns a value received from wake into Park's result. A conn or a
+// take turns a value a parked Get received into Park's result. A conn or a
 // slot that arrives after Close goes on, so that every Get parked across
 // Close returns pool.ErrClosed, whatever order the grants committed before
 // Close and Close's own reach the channel in.
@@ -236,7 +192,7 @@ func (l *Lot) take(v *lease.Entry) (Grant, error) {
 	switch {
 	case v == closing:
 		return Grant{}, pool.ErrClosed
-	case l.closed.Load():
+	case l.Closed():
 		l.pass(v)
 		return Grant{}, pool.ErrClosed
 	case v == dial:
@@ -245,7 +201,7 @@ func (l *Lot) take(v *lease.Entry) (Grant, error) {
 	return Grant{Entry: v}, nil
 }
 
-// pass gives on a value from wake, or taken for a Get, that its Get will
+// pass gives on a value a Get received, or took for itself, that its Get will
 // not use: a conn to Offer, a slot to FreeSlot.
 func (l *Lot) pass(v *lease.Entry) {
 	switch v {
@@ -257,47 +213,10 @@ func (l *Lot) pass(v *lease.Entry) {
 	}
 }
 
-// unpark takes one Get off parked unless it is 0. A granter commits to a
-// Get so, and a Get that leaves without receiving takes itself off so;
-// when a leaving Get finds 0, a granter has committed to it and it must
-// receive.
-func (l *Lot) unpark() bool {
-	for n := l.parked.Load(); n > 0; n = l.parked.Load() {
-		if l.parked.CompareAndSwap(n, n-1) {
-			return true
-		}
-	}
-	return false
-}
-
 // grant commits to a parked Get and sends it g, reporting false (and
-// granting nothing) when none is parked. The send waits, if need be, for
-// an announced Get to reach wake, which it does without waiting for
-// anything else.
-//
-// One grant in yieldEvery, at random, first yields the granter's P. A send
-// readies its Get in the P's runnext slot, ahead of the P's run queue, and
-// under exhaustion every goroutine runs Put (readying the next Get) and
-// then parks in Get, so the Get it readied runs next, and so on: the run
-// queue, where a Get readied earlier was pushed out of runnext with its
-// conn, waits until the chain breaks. Nothing broke it but a preemption
-// that found runnext empty (with one P), or the mutex the parked Gets used
-// to queue under (with two): without the yield, ring's max wait was 115 ms
-// exhausted and 79 ms exhausted-2, about a whole 100 ms benchmark run
-// (chanpool's, whose runtime-served channel has the same chain, 117 and
-// 68 ms). Gosched, with no Get readied yet, runs the queue. One in 64:
-// 0.14 and 0.9 ms, sec/op within noise of never yielding; one in 256 or
-// 1024 left 0.46 and 1.9, 1.6 and 4.1 ms.
-func (l *Lot) grant(g Grant) bool {
-	if rand.Uint32()%yieldEvery == 0 {
-		runtime.Gosched()
-	}
-	if !l.unpark() {
-		return false
-	}
-	l.wake <- g.value()
-	return true
-}
+// granting nothing) when none is parked; see handoff.Queue.Give, which
+// yields the P first now and then.
+func (l *Lot) grant(g Grant) bool { return l.parked.Give(g.value()) }
 
 // HandOff gives e to the oldest waiter, reporting false if there is none.
 // No lock is held across the send, nor across the wake-up it causes.

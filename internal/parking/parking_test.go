@@ -278,7 +278,7 @@ func TestNoLostWakeUp(t *testing.T) {
 			}
 		})
 	})
-	// A granter commits to the Get between its announce and its unpark,
+	// A granter commits to the Get between its announce and its Leave,
 	// after its last look found a conn: the Get must take the grant and
 	// pass the conn on.
 	t.Run("CommittedDuringLastLook", func(t *testing.T) {
@@ -329,13 +329,13 @@ func TestNoLostWakeUp(t *testing.T) {
 			for _, g := range []Grant{{Entry: e}, {Dial: true}} {
 				ctx, cancel := context.WithCancel(context.Background())
 				ch := park(t, l, ctx, 1)
-				if !l.unpark() { // grant's commit, without its send
+				if !l.parked.Commit() { // grant's commit, without its send
 					t.Fatal("no Get parked")
 				}
 				cancel()
 				synctest.Wait() // the Get found parked at 0 and waits for the send
 				pending(t, ch, "the cancelled Get")
-				l.wake <- g.value()
+				l.parked.Send(g.value())
 				if r := <-ch; !errors.Is(r.err, context.Canceled) {
 					t.Fatalf("Park with a grant racing its cancel: %+v", r)
 				}
@@ -382,12 +382,12 @@ func TestNoLostWakeUp(t *testing.T) {
 			l := newLot(t, 1)
 			l.fill(t)
 			ch := park(t, l, context.Background(), 1)
-			if !l.unpark() {
+			if !l.parked.Commit() {
 				t.Fatal("no Get parked")
 			}
 			l.Close() // finds parked at 0: sends nothing
 			e := entry(t)
-			l.wake <- e
+			l.parked.Send(e)
 			if r := <-ch; !errors.Is(r.err, pool.ErrClosed) {
 				t.Fatalf("Get handed a conn across Close: %+v, want ErrClosed", r)
 			}
