@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"github.com/poolbench/poolbench/results"
 	"io/fs"
+	"math"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ProfileFile is the CPU profile summary scripts/bench-pool.sh writes next
@@ -162,9 +164,32 @@ func profileLine(r *profileRow) string {
 		line += fmt.Sprintf("; most in one function: `%s` (%.0f%%)", top.name, top.flat)
 	}
 	if r.samples != "" {
-		line += fmt.Sprintf(" [%s of samples]", r.samples)
+		line += fmt.Sprintf(" [%s of samples", r.samples)
+		if pts, ok := shareError(r.samples); ok {
+			line += fmt.Sprintf(", each share ±%.0f points", pts)
+		}
+		line += "]"
 	}
 	return line + "\n"
+}
+
+// profilePeriod is the sampling period of a -cpuprofile: the testing
+// package profiles at runtime/pprof's 100 Hz.
+const profilePeriod = 10 * time.Millisecond
+
+// shareError is how far, at most, a share of a row's samples may stand
+// from the row's true share by chance: the 95% half-width of a binomial
+// proportion at its widest (p = 1/2), in percentage points, for the
+// samples a total sample time of d holds. At 360ms (36 samples) it is 16
+// points, so two designs' lines that differ by less say nothing; it
+// reports false when d does not parse as a positive duration.
+func shareError(d string) (float64, bool) {
+	total, err := time.ParseDuration(d)
+	if err != nil || total < profilePeriod {
+		return 0, false
+	}
+	n := float64(total / profilePeriod)
+	return 100 * 1.96 * math.Sqrt(0.25/n), true
 }
 
 // writeProfiles renders the profile summary: per scenario, one line per
@@ -178,7 +203,9 @@ func writeProfiles(b *strings.Builder, rows []*profileRow) {
 	b.WriteString("From results/" + ProfileFile + ": each row's `-cpuprofile` over all its runs and GOMAXPROCS values, " +
 		"merged and read with `go tool pprof -top`; shares of the samples by where the function lives. " +
 		"\"Scheduler\" is the runtime parking, waking and preempting goroutines (and its own locks); " +
-		"\"the pool\" includes the design's mutexes and atomics.\n\n")
+		"\"the pool\" includes the design's mutexes and atomics. " +
+		"A row's samples are few (pprof takes 100 a second), so each line says how far its shares may be off by chance; " +
+		"`PROFTIME=1s make bench-pool` profiles each row ten times longer.\n\n")
 	var scenarios []string
 	for _, r := range rows {
 		if !slices.Contains(scenarios, r.scenario) {

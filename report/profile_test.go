@@ -2,6 +2,7 @@ package report
 
 import (
 	"github.com/poolbench/poolbench/results"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,7 @@ func TestProfileLine(t *testing.T) {
 	got := profileLine(rows[0])
 	want := "- **ring**, exhausted: 40% scheduler (park, wake, preempt), 20% the pool (its code, locks and atomics), " +
 		"15% other, 10% GC and allocation, 10% benchmark harness, 5% clock reads; " +
-		"most in one function: `runtime.futex` (40%) [1.50s of samples]\n"
+		"most in one function: `runtime.futex` (40%) [1.50s of samples, each share ±8 points]\n"
 	if got != want {
 		t.Fatalf("profileLine:\n got %s\nwant %s", got, want)
 	}
@@ -56,6 +57,27 @@ func TestProfilesBadInput(t *testing.T) {
 		}
 		if _, err := readProfiles(path); err == nil || !strings.Contains(err.Error(), ProfileFile+":1:") {
 			t.Errorf("%q: error %v, want one naming %s:1", bad, err, ProfileFile)
+		}
+	}
+}
+
+// TestShareError: the 95% half-width of a share, in points, for a row's
+// sample time at 100 Hz, and no figure for a time that is no sample's.
+func TestShareError(t *testing.T) {
+	for _, c := range []struct {
+		samples string
+		want    float64
+		ok      bool
+	}{
+		{"360ms", 16.3, true}, // 36 samples: 1.96 * sqrt(1/4/36) = 0.163
+		{"1.50s", 8.0, true},
+		{"10ms", 98, true},
+		{"5ms", 0, false},
+		{"many", 0, false},
+	} {
+		got, ok := shareError(c.samples)
+		if ok != c.ok || math.Abs(got-c.want) > 0.05 {
+			t.Errorf("shareError(%q) = %.2f, %v; want %.1f, %v", c.samples, got, ok, c.want, c.ok)
 		}
 	}
 }

@@ -17,8 +17,9 @@
 # benchstat takes medians over the COUNT runs.
 #
 # The profiles: one more pass in which every row runs in a process of its
-# own with -cpuprofile for PROFTIME (default 100ms at each GOMAXPROCS, so
-# some 20 samples a row at pprof's 100 Hz). Profiling is kept
+# own with -cpuprofile for PROFTIME (default 100ms at each GOMAXPROCS: with
+# the runs that size b.N, 24 to 91 samples a row at pprof's 100 Hz, so a
+# share is good to 10-20 points; REPORT.md says so per row). Profiling is kept
 # out of the timed runs, which it would slow.
 #
 # pool-profile.txt holds, per row, `go tool pprof -top` of its profiling

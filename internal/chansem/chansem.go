@@ -54,8 +54,7 @@ type Sem struct {
 }
 
 // grant and closing are the two values a parked Get receives that are not
-// conns: a token
-// the receiver now holds, and Close.
+// conns: a token the receiver now holds, and Close.
 var grant, closing = new(lease.Entry), new(lease.Entry)
 
 // New returns a semaphore of maxConns tokens for owner. Its dials call dial
@@ -97,7 +96,7 @@ func (s *Sem) Wait(ctx context.Context, idle <-chan *lease.Entry) (*lease.Entry,
 		s.parked.Announce()
 		// The last look, after announcing (see the package doc). len
 		// reads a channel's count as a failed non-blocking send or
-		// receive does, after the atomic Add, which orders it.
+		// receive does, after Announce's atomic add, which orders it.
 		if len(idle) == 0 && len(s.tokens) == cap(s.tokens) && !s.Closed() {
 			break
 		}
