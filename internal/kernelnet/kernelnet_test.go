@@ -2,6 +2,7 @@ package kernelnet
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -294,4 +295,124 @@ func TestOtherPort(t *testing.T) {
 	if s.Sockets.PortsInUse < n || seen.Sockets.PortsInUse < n {
 		t.Errorf("%d TIME_WAIT client ends: ports in use %d and %d, want at least %d", n, s.Sockets.PortsInUse, seen.Sockets.PortsInUse, n)
 	}
+}
+
+// TestTimeWaitOfEarlierLoad: a window begun right after other load closed
+// its conns counts none of that load's TIME_WAIT sockets, neither those
+// made just before it began (younger than the timers' slack) nor those of
+// a conn still closing then, which reach TIME_WAIT inside the window; it
+// counts its own.
+func TestTimeWaitOfEarlierLoad(t *testing.T) {
+	const n = 5
+	ln, port := listen(t)
+	r, err := New(port, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeFirst(t, ln, n, false) // just now: younger than timerSlack when the window begins
+	// One conn the client has closed and the server not yet: FIN_WAIT2
+	// and CLOSE_WAIT as the window begins.
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	waitFor(t, r, 0, "the half-closed conn", func(s Sample) bool { return s.Sockets.CloseWait == 1 })
+	w, err := r.Begin(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // the half-closed conn's client side enters TIME_WAIT now
+	closeFirst(t, ln, 1, false)
+	waitFor(t, r, 0, "every TIME_WAIT socket", func(s Sample) bool { return s.Sockets.TimeWaitClient >= n+2 })
+	p, err := w.End()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.TimeWaitClient != 1 || p.TimeWaitServer != 0 {
+		t.Errorf("a window with 1 close of its own, begun right after %d closes and one half-close, counted %d client and %d server TIME_WAIT; want 1 and 0",
+			n, p.TimeWaitClient, p.TimeWaitServer)
+	}
+}
+
+// TestTimeWaitPairReused: a conn of the window on the ports of a TIME_WAIT
+// socket the window began with (here both bound with SO_REUSEADDR, which
+// Linux lets take over a TIME_WAIT pair; tcp_tw_reuse does so for ephemeral
+// ports on loopback) is the window's own, and its TIME_WAIT counts.
+func TestTimeWaitPairReused(t *testing.T) {
+	ln, port := listen(t)
+	r, err := New(port, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first conn's client port, held by its TIME_WAIT socket. Bound
+	// explicitly, to a port the kernel finds free of conflicts: an
+	// ephemeral port that conns of earlier tests, without SO_REUSEADDR,
+	// also left TIME_WAIT sockets on (to other servers) could not be
+	// bound again.
+	from := closeFrom(t, ln, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if from == nil {
+		t.Fatal("could not dial from a port of the kernel's choosing")
+	}
+	w, err := r.Begin(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The pair is told apart by its timer once the window is older than
+	// the timers' slack: let the first socket age past 30ms.
+	waitFor(t, r, 30*time.Millisecond, "the first TIME_WAIT socket aging past 30ms", func(s Sample) bool {
+		return s.Sockets.TimeWaitClient == 0
+	})
+	// Dial from the same port until the kernel lets the pair be reused.
+	end := time.Now().Add(5 * time.Second)
+	for closeFrom(t, ln, from) == nil {
+		if time.Now().After(end) {
+			t.Fatalf("the kernel did not reuse port pair %v -> %d within 5s", from, port)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the kernel's reuse rule, bounded by end
+	}
+	p, err := w.End()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.TimeWaitClient != 1 {
+		t.Errorf("a window whose one close reused the ports of a TIME_WAIT socket it began with counted %d client TIME_WAIT, want 1", p.TimeWaitClient)
+	}
+}
+
+// closeFrom dials ln from local address from (port 0: one the kernel
+// picks), closes the conn from the client side first and waits for the
+// server to close too; it returns the client's address, or nil when the
+// dial from from failed (its ports still held).
+func closeFrom(t *testing.T, ln net.Listener, from *net.TCPAddr) *net.TCPAddr {
+	t.Helper()
+	// SO_REUSEADDR on both conns: bind lets the second take a port a
+	// TIME_WAIT socket holds only when the first had it too.
+	d := net.Dialer{LocalAddr: from, Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
+		})
+		return errors.Join(err, serr)
+	}}
+	c, err := d.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		return nil
+	}
+	s, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := c.LocalAddr().(*net.TCPAddr)
+	c.Close()
+	s.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, s); err != nil {
+		t.Fatalf("waiting for EOF: %v", err)
+	}
+	s.Close()
+	return addr
 }

@@ -29,6 +29,9 @@ type Point struct {
 type Window struct {
 	r     *Reader
 	first Sample
+	// before is the conns on the server's port at the first sample,
+	// whose TIME_WAIT sockets are not the window's (see earlier).
+	before earlier
 
 	mu   sync.Mutex
 	peak Point // guarded by mu
@@ -42,11 +45,12 @@ type Window struct {
 // is one sock_diag dump and a few /proc reads per interval; the harness
 // keeps interval long next to a request.
 func (r *Reader) Begin(interval time.Duration) (*Window, error) {
-	first, err := r.Sample(0)
+	before := earlier{}
+	first, err := r.sample(0, nil, before)
 	if err != nil {
 		return nil, err
 	}
-	w := &Window{r: r, first: first, stop: make(chan struct{}), done: make(chan struct{})}
+	w := &Window{r: r, first: first, before: before, stop: make(chan struct{}), done: make(chan struct{})}
 	if interval <= 0 {
 		close(w.done)
 		return w, nil
@@ -64,7 +68,7 @@ func (w *Window) run(interval time.Duration) {
 		case <-w.stop:
 			return
 		case <-t.C:
-			s, err := w.r.Sample(time.Since(w.first.At))
+			s, err := w.r.sample(time.Since(w.first.At), w.before, nil)
 			w.add(s, err)
 		}
 	}
@@ -105,7 +109,7 @@ func (w *Window) End() (Point, error) {
 		close(w.stop)
 		<-w.done
 	}
-	s, err := w.r.Sample(time.Since(w.first.At))
+	s, err := w.r.sample(time.Since(w.first.At), w.before, nil)
 	w.add(s, err)
 	w.mu.Lock()
 	defer w.mu.Unlock()
