@@ -16,15 +16,53 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// listen returns a listener on 127.0.0.1 and its port.
+// listen returns a listener on 127.0.0.1 and its port, a port no other
+// socket uses. A listener may bind a port that TIME_WAIT sockets of an
+// earlier server hold (Go sets SO_REUSEADDR), and their count would add to
+// the exact counts these tests expect: TestTimeWaitSince once found 1212
+// on its port, left by the harness tests' child servers minutes before.
 func listen(t *testing.T) (net.Listener, int) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	const tries = 20
+	for range tries {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		if others, err := socketsOn(port); err != nil {
+			ln.Close()
+			t.Fatal(err)
+		} else if others == 0 {
+			t.Cleanup(func() { ln.Close() })
+			return ln, port
+		}
+		ln.Close()
 	}
-	t.Cleanup(func() { ln.Close() })
-	return ln, ln.Addr().(*net.TCPAddr).Port
+	t.Fatalf("no port free of other sockets in %d listens", tries)
+	return nil, 0
+}
+
+// stateListen is TCP_LISTEN as sock_diag reports it.
+const stateListen = 10
+
+// socketsOn counts the TCP sockets with port at one end, the listener's
+// own not among them.
+func socketsOn(port int) (int, error) {
+	r, err := New(port, 0)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = dumpTCP(allStates, r.filter, func(s diagSocket) {
+		if (s.sport == r.port || s.dport == r.port) && s.state != stateListen {
+			n++
+		}
+	})
+	if errors.Is(err, errDumpInterrupted) {
+		err = nil // a fair picture of a moment, as Sample keeps it
+	}
+	return n, err
 }
 
 // waitFor samples r until ok holds, for at most 5s, and returns the sample.
@@ -415,4 +453,18 @@ func closeFrom(t *testing.T, ln net.Listener, from *net.TCPAddr) *net.TCPAddr {
 	}
 	s.Close()
 	return addr
+}
+
+// TestSocketsOn: listen's check sees the sockets a port holds: none on a
+// fresh listener's, the TIME_WAIT sockets of its closed conns after.
+func TestSocketsOn(t *testing.T) {
+	const n = 3
+	ln, port := listen(t)
+	if got, err := socketsOn(port); got != 0 || err != nil {
+		t.Fatalf("a fresh listener's port holds %d other sockets, %v; want 0", got, err)
+	}
+	closeFirst(t, ln, n, false)
+	if got, err := socketsOn(port); got < n || err != nil {
+		t.Fatalf("after %d closes the port holds %d other sockets, %v; want at least %d", n, got, err, n)
+	}
 }
