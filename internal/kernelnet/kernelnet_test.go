@@ -90,25 +90,43 @@ func waitFor(t *testing.T, r *Reader, since time.Duration, what string, ok func(
 func closeFirst(t *testing.T, ln net.Listener, n int, serverFirst bool) {
 	t.Helper()
 	for range n {
-		c, err := net.Dial("tcp", ln.Addr().String())
+		c, s, err := connect(t, ln, &net.Dialer{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
-		first, second := c, s
 		if serverFirst {
-			first, second = s, c
+			closeInOrder(t, s, c)
+		} else {
+			closeInOrder(t, c, s)
 		}
-		first.Close()
-		second.SetReadDeadline(time.Now().Add(5 * time.Second))
-		if _, err := io.Copy(io.Discard, second); err != nil {
-			t.Fatalf("waiting for EOF: %v", err)
-		}
-		second.Close()
 	}
+}
+
+// connect dials ln with d and accepts the conn, returning its client and
+// server ends, or the dial's error.
+func connect(t *testing.T, ln net.Listener, d *net.Dialer) (client, server net.Conn, err error) {
+	t.Helper()
+	c, err := d.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, s, nil
+}
+
+// closeInOrder closes first, waits for second to see the EOF, and closes
+// second: first's side is left holding the TIME_WAIT socket.
+func closeInOrder(t *testing.T, first, second net.Conn) {
+	t.Helper()
+	first.Close()
+	second.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, second); err != nil {
+		t.Fatalf("waiting for EOF: %v", err)
+	}
+	second.Close()
 }
 
 // TestTimeWaitBySide: the side that closes first holds the TIME_WAIT
@@ -350,11 +368,7 @@ func TestTimeWaitOfEarlierLoad(t *testing.T) {
 	closeFirst(t, ln, n, false) // just now: younger than timerSlack when the window begins
 	// One conn the client has closed and the server not yet: FIN_WAIT2
 	// and CLOSE_WAIT as the window begins.
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ln.Accept()
+	c, s, err := connect(t, ln, &net.Dialer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,21 +451,12 @@ func closeFrom(t *testing.T, ln net.Listener, from *net.TCPAddr) *net.TCPAddr {
 		})
 		return errors.Join(err, serr)
 	}}
-	c, err := d.Dial("tcp", ln.Addr().String())
+	c, s, err := connect(t, ln, &d)
 	if err != nil {
 		return nil
 	}
-	s, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
 	addr := c.LocalAddr().(*net.TCPAddr)
-	c.Close()
-	s.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.Copy(io.Discard, s); err != nil {
-		t.Fatalf("waiting for EOF: %v", err)
-	}
-	s.Close()
+	closeInOrder(t, c, s)
 	return addr
 }
 
