@@ -1,8 +1,8 @@
 // Package bench holds poolbench's `go test -bench` benchmarks.
 //
 // BenchmarkPool measures one Get+Put cycle of every registered pool design,
-// plus a floor (a bare array of slots claimed with a CAS, the cheapest Get+Put
-// possible), over fake conns that do no I/O, in four scenarios:
+// and of two reference rows, over fake conns that do no I/O, in four
+// scenarios:
 //
 //	uncontended      one goroutine, Get then Put
 //	parallel         RunParallel, one goroutine per P, MaxConns = GOMAXPROCS
@@ -13,6 +13,15 @@
 //	                 descheduled
 //	exhausted-yield  the same, and the holder yields (runtime.Gosched) while
 //	                 it holds the conn
+//
+// The floor is a bare array of slots claimed with a CAS, the cheapest
+// Get+Put possible; it spins while every slot is taken, so in the exhausted
+// scenarios it does not wait in order. The FIFO floor (impl=fifofloor) is a
+// bare buffered channel of conns, the cheapest first-in-first-out wait the
+// runtime offers: in the exhausted scenarios a design's time over it is
+// what the design does beyond parking and waking (counting waits, ctx,
+// breaking the hand-off chain below, leases), and no design that waits in
+// order beats it by much.
 //
 // Rows are named for benchstat projections:
 // BenchmarkPool/impl=ring/scenario=uncontended-2. The exhausted scenarios also

@@ -13,15 +13,16 @@ import (
 	"github.com/poolbench/poolbench/impls/pool"
 )
 
-// design is one row group of BenchmarkPool: a registered pool or the floor.
+// design is one row group of BenchmarkPool: a registered pool or one of the
+// two reference rows, the floor and the FIFO floor.
 type design struct {
 	name string
 	new  func(pool.Config) (pool.Pool, error)
 }
 
-// designs is the floor followed by every registered pool design.
+// designs is the reference rows followed by every registered pool design.
 func designs() []design {
-	ds := []design{{name: "floor", new: newFloor}}
+	ds := []design{{name: "floor", new: newFloor}, {name: "fifofloor", new: newFIFOFloor}}
 	for _, d := range impls.Pools() {
 		ds = append(ds, design{name: d.Name, new: d.New})
 	}

@@ -2,14 +2,21 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
-// The designs the pool tables compare every design with.
+// The rows the pool tables compare every design with: bench's two
+// reference rows, which are not designs, and puddle, the established library.
 const (
-	floorImpl    = "floor"
-	referenceImp = "puddle"
+	floorImpl     = "floor"
+	fifoFloorImpl = "fifofloor"
+	referenceImp  = "puddle"
 )
+
+// isReferenceRow reports whether impl is one of bench's reference rows
+// rather than a design, which no verdict ranks.
+func isReferenceRow(impl string) bool { return impl == floorImpl || impl == fifoFloorImpl }
 
 // poolDims are the dimensions of BenchmarkPool/impl=NAME/scenario=S-PROCS.
 var poolDims = []string{"/scenario", "/gomaxprocs", "/impl", ".unit"}
@@ -25,7 +32,10 @@ func writePool(b *strings.Builder, c *cube) {
 	}
 	b.WriteString("One Get+Put cycle on fake conns (no I/O), from results/raw/pool.txt. Each cell is the median of " +
 		"the runs with its 95% confidence interval; ratios are ratios of medians. *floor* is a bare array " +
-		"of slots claimed with a CAS: the cheapest Get+Put possible. Wait columns: how long the unluckiest " +
+		"of slots claimed with a CAS: the cheapest Get+Put possible; it spins when every slot is taken, so in the " +
+		"exhausted scenarios it waits in no order. *fifofloor* is a bare buffered channel of conns: the cheapest " +
+		"first-in-first-out wait the Go runtime offers (park, hand-off, wake-up, nothing counted); in the exhausted " +
+		"scenarios *vs fifofloor* is a design's cost over the runtime's own. Wait columns: how long the unluckiest " +
 		"Gets waited when 32 goroutines per P share 4 conns; in the exhausted scenario at GOMAXPROCS=1 a max " +
 		"wait as long as the row is a Get the Go scheduler left in its run queue behind a chain of hand-offs " +
 		"that the design never breaks (ours yield in one grant in 64; see the bench package doc). Rows at a GOMAXPROCS above the machine's core count " +
@@ -55,7 +65,14 @@ func writePoolTable(b *strings.Builder, c *cube, sc, procs string) {
 			waits = true
 		}
 	}
+	// Only where Gets wait does the FIFO floor differ from a channel pool
+	// with nothing in it; there it is the runtime's cost of waiting.
+	fifo, hasFIFO := c.at(sc, procs, fifoFloorImpl, unitTime)
+	hasFIFO = hasFIFO && waits
 	t := table{head: []string{"impl", "time/op", "vs floor", "vs puddle", "B/op", "allocs/op"}}
+	if hasFIFO {
+		t.head = slices.Insert(t.head, 4, "vs fifofloor")
+	}
 	if waits {
 		t.head = append(t.head, "p99 wait", "max wait")
 	}
@@ -75,6 +92,9 @@ func writePoolTable(b *strings.Builder, c *cube, sc, procs string) {
 		}
 		row := []string{impl, fmtStat(s, unitTime), vsFloor, vsRef,
 			cellText(c, unitBytes, sc, procs, impl), cellText(c, unitAllocs, sc, procs, impl)}
+		if hasFIFO {
+			row = slices.Insert(row, 4, fmtRatio(s.Center, fifo.Center))
+		}
 		if waits {
 			row = append(row, cellText(c, unitWaitP99, sc, procs, impl), cellText(c, unitWaitMax, sc, procs, impl))
 		}

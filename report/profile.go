@@ -84,8 +84,8 @@ var profileBuckets = []struct {
 	matches func(fn string) bool
 }{
 	{"benchmark harness", func(fn string) bool {
-		if strings.Contains(fn, "bench.(*floor)") {
-			return false // the floor is the design of its own row
+		if containsAny(fn, "bench.(*floor)", "bench.(*fifoFloor)") {
+			return false // a reference row is the design of its own row
 		}
 		return strings.Contains(fn, "/bench.") || strings.Contains(fn, "hdrhistogram") || strings.HasPrefix(fn, "testing.")
 	}},
@@ -100,7 +100,7 @@ var profileBuckets = []struct {
 		return strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "internal/runtime/") || strings.HasPrefix(fn, "gogo")
 	}},
 	{"the pool (its code, locks and atomics)", func(fn string) bool {
-		return containsAny(fn, "/impls/", "/internal/", "bench.(*floor)", "puddle", "fatih", "silenceper", "golang.org/x/sync") ||
+		return containsAny(fn, "/impls/", "/internal/", "bench.(*floor)", "bench.(*fifoFloor)", "puddle", "fatih", "silenceper", "golang.org/x/sync") ||
 			strings.HasPrefix(fn, "sync.") || strings.HasPrefix(fn, "sync/atomic.") || strings.HasPrefix(fn, "context.")
 	}},
 }

@@ -17,7 +17,8 @@ func TestProfileLine(t *testing.T) {
 		"ring exhausted 10 runtime.mallocgc\n" +
 		"ring exhausted 10 github.com/poolbench/poolbench/bench.cycle\n" +
 		"ring exhausted 5 runtime.nanotime (inline)\n" +
-		"floor parallel 90 github.com/poolbench/poolbench/bench.(*floor).Get\n"
+		"floor parallel 90 github.com/poolbench/poolbench/bench.(*floor).Get\n" +
+		"fifofloor exhausted 60 github.com/poolbench/poolbench/bench.(*fifoFloor).Get\n"
 	if err := os.WriteFile(path, []byte(summary), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +26,7 @@ func TestProfileLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 2 || rows[0].impl != "ring" || rows[0].samples != "1.50s" || len(rows[0].funcs) != 5 {
+	if len(rows) != 3 || rows[0].impl != "ring" || rows[0].samples != "1.50s" || len(rows[0].funcs) != 5 {
 		t.Fatalf("rows %+v", rows)
 	}
 	got := profileLine(rows[0])
@@ -37,7 +38,8 @@ func TestProfileLine(t *testing.T) {
 	}
 	var b strings.Builder
 	writeProfiles(&b, rows)
-	if !strings.Contains(b.String(), "scenario=parallel:\n\n- **floor**, parallel: 90% the pool (its code, locks and atomics), 10% other") {
+	if !strings.Contains(b.String(), "scenario=parallel:\n\n- **floor**, parallel: 90% the pool (its code, locks and atomics), 10% other") ||
+		!strings.Contains(b.String(), "- **fifofloor**, exhausted: 60% the pool (its code, locks and atomics), 40% other") {
 		t.Fatalf("writeProfiles:\n%s", b.String())
 	}
 }

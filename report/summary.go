@@ -23,7 +23,7 @@ func writeSummary(b *strings.Builder, pool *cube, sw *sweep, conf *Conformance, 
 			for _, procs := range pool.values["/gomaxprocs"] {
 				var cands []candidate
 				for _, impl := range pool.values["/impl"] {
-					if s, ok := pool.at(sc, procs, impl, unitTime); ok && impl != floorImpl {
+					if s, ok := pool.at(sc, procs, impl, unitTime); ok && !isReferenceRow(impl) {
 						cands = append(cands, candidate{impl, s})
 					}
 				}
