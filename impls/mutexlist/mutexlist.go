@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"time"
 
 	"github.com/poolbench/poolbench/impls/pool"
 	"github.com/poolbench/poolbench/internal/counters"
@@ -136,7 +135,7 @@ func (p *Pool) wait(ctx context.Context, w *waiter) (net.Conn, error) {
 
 // cancel takes w, whose ctx ended while it waited since start, out of the
 // queue.
-func (p *Pool) cancel(w *waiter, start time.Time) {
+func (p *Pool) cancel(w *waiter, start counters.Start) {
 	p.mu.Lock()
 	queued := w.queued
 	if queued {

@@ -122,9 +122,9 @@ func (p *Pool) Get(ctx context.Context) (net.Conn, error) {
 	}
 	actx, stop := p.acquireCtx(ctx)
 	defer stop()
-	var start time.Time
+	var start counters.Start
 	if ctx.Done() != nil {
-		start = time.Now() // for a cancelled wait, which puddle does not time
+		start = counters.WaitStart() // for a cancelled wait, which puddle does not time
 	}
 	for {
 		r, err := p.pp.Acquire(actx)

@@ -38,15 +38,24 @@ func (c *Counters) Expired(cause expiry.Cause) {
 // epoch anchors WaitStart.
 var epoch = time.Now()
 
+// Start is when a wait began, as WaitStart read it: the monotonic clock's
+// nanoseconds since epoch.
+type Start int64
+
 // WaitStart returns the time a wait begins, for Waited. It reads only the
-// monotonic clock: time.Now reads the wall clock too and, on a VM without a
-// fast vDSO clock, costs twice as much, which a pool under exhaustion pays
-// on every Get.
-func WaitStart() time.Time { return epoch.Add(time.Since(epoch)) }
+// monotonic clock (time.Now reads the wall clock too, and on a VM without a
+// fast vDSO clock costs twice as much) and keeps it as an integer, not a
+// time.Time: WaitStart and Waited together took 63.2 ns with a time.Time
+// and take 57.5 with the integer (BenchmarkWaited, 10 interleaved runs, AMD
+// EPYC VM), nearly all of it the two clock reads, which a pool under
+// exhaustion pays on every Get. Inside a synctest bubble the monotonic
+// clock is the bubble's, so an offset from epoch, read outside it, means
+// nothing, but the difference of two is exact.
+func WaitStart() Start { return Start(time.Since(epoch)) }
 
 // Waited records one finished wait that began at start.
-func (c *Counters) Waited(start time.Time) {
-	c.waitNanos.Add(int64(time.Since(start)))
+func (c *Counters) Waited(start Start) {
+	c.waitNanos.Add(int64(WaitStart() - start))
 }
 
 // Snapshot returns the counters as a pool.Stats with every gauge zero.
