@@ -143,8 +143,8 @@ func (p *Pool) cancel(w *waiter, start counters.Start) {
 	}
 	p.mu.Unlock()
 	if !queued {
-		// A grant raced the cancel and was sent before w left the queue;
-		// the caller is gone, so pass it on.
+		// A grant raced the cancel and took w off the queue first; it is
+		// sent or about to be, and the caller is gone, so pass it on.
 		p.refuse(<-w.ch)
 	}
 	p.spare.Put(w)
@@ -238,8 +238,21 @@ func (p *Pool) putEntry(e *lease.Entry) {
 	}
 	p.mu.Lock()
 	if w := p.waiters.pop(); w != nil {
-		w.ch <- grant{e: e}
+		// The grant goes after the unlock, not under mu. Both ready a
+		// goroutine into the P's next-to-run slot, pushing the one there
+		// to the back of the run queue: the send readies the granted Get,
+		// the unlock a Get or Put blocked on mu. Sent first, the granted
+		// Get was the one pushed back; at -cpu 2 under exhaustion with the
+		// holder yielding (bench scenario=exhausted-yield) a granted Get
+		// then waited ~4.1 ms in 17 of 20 processes, and in 2 of 20 with
+		// the send after (see the commit message). w was dequeued under
+		// mu, so grants still go in the queue's order; the granter does
+		// nothing between the unlock and the send, but the unlock can
+		// yield its P (sync.Mutex hands off and yields when starving), and
+		// w sleeps until the granter runs again: in the echo sweep at 256
+		// and 1024 workers on 4 conns, max wait and fairness did not move.
 		p.mu.Unlock()
+		w.ch <- grant{e: e}
 		return
 	}
 	if p.closed || p.idle.len() >= p.cfg.MaxIdle {

@@ -15,10 +15,11 @@ type grant struct {
 	err error
 }
 
-// waiter is a parked Get. It receives exactly one grant on ch, sent under
-// Pool.mu at the moment it leaves the queue, so a waiter that is no longer
-// queued has its grant ready to receive. ch is 1-buffered so the send never
-// blocks while the lock is held.
+// waiter is a parked Get. It receives exactly one grant on ch from whoever
+// took it off the queue under Pool.mu: sent before that unlock (a slot,
+// Close's error) or, by Put, right after it, with nothing in between, so
+// a waiter that is no longer queued has its grant sent or about to be. ch
+// is 1-buffered so no send ever blocks, under the lock or not.
 type waiter struct {
 	ch chan grant
 
