@@ -77,6 +77,13 @@ func readProfiles(path string) ([]*profileRow, error) {
 	return rows, nil
 }
 
+// isReferenceRowFunc reports whether fn is the code of one of bench's
+// reference rows (the floor, the FIFO floor): it is in package bench with
+// the harness, but it is the design of its own row.
+func isReferenceRowFunc(fn string) bool {
+	return containsAny(fn, "bench.(*floor)", "bench.(*fifoFloor)")
+}
+
 // Where a profile's time goes, by function name. The first matching bucket
 // wins; what matches none is "other".
 var profileBuckets = []struct {
@@ -84,10 +91,8 @@ var profileBuckets = []struct {
 	matches func(fn string) bool
 }{
 	{"benchmark harness", func(fn string) bool {
-		if containsAny(fn, "bench.(*floor)", "bench.(*fifoFloor)") {
-			return false // a reference row is the design of its own row
-		}
-		return strings.Contains(fn, "/bench.") || strings.Contains(fn, "hdrhistogram") || strings.HasPrefix(fn, "testing.")
+		return !isReferenceRowFunc(fn) &&
+			(strings.Contains(fn, "/bench.") || strings.Contains(fn, "hdrhistogram") || strings.HasPrefix(fn, "testing."))
 	}},
 	{"GC and allocation", func(fn string) bool {
 		return strings.HasPrefix(fn, "runtime.") && containsAny(fn, "malloc", "gc", "GC", "scan", "mark", "wb", "WriteBarrier",
@@ -100,7 +105,7 @@ var profileBuckets = []struct {
 		return strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "internal/runtime/") || strings.HasPrefix(fn, "gogo")
 	}},
 	{"the pool (its code, locks and atomics)", func(fn string) bool {
-		return containsAny(fn, "/impls/", "/internal/", "bench.(*floor)", "bench.(*fifoFloor)", "puddle", "fatih", "silenceper", "golang.org/x/sync") ||
+		return isReferenceRowFunc(fn) || containsAny(fn, "/impls/", "/internal/", "puddle", "fatih", "silenceper", "golang.org/x/sync") ||
 			strings.HasPrefix(fn, "sync.") || strings.HasPrefix(fn, "sync/atomic.") || strings.HasPrefix(fn, "context.")
 	}},
 }

@@ -12,9 +12,10 @@
 # the "cores:" line, measure oversubscription of the CPU, not parallel
 # speed) for BENCHTIME (default 60ms), then the exhausted rows, twice, in two
 # more processes of EXHAUSTEDTIME (default 50ms) each: 2 x COUNT runs of
-# them. Their runs at GOMAXPROCS=2 are bimodal: 1 to 4 in 10 of every
-# design, the bare channel of the FIFO floor too, take 2-3x the others
-# (the scheduler's mode, not a pool's). The median's 95% interval over 10
+# them. Their runs at GOMAXPROCS=2 can be bimodal: on a loaded machine up
+# to 4 in 10 of every design, the bare channel of the FIFO floor too, take
+# 2-3x the others (the scheduler's mode, not a pool's; on a quiet one none
+# do). The median's 95% interval over 10
 # runs spans the slow mode once 2 runs fall in it, over 20 only once 6 do:
 # in 10 interleaved passes on a 2-core AMD EPYC VM, 20 runs of 50ms gave
 # exhausted-2 intervals of ±2-5% where 10 of 100ms, the same time, gave

@@ -240,17 +240,14 @@ func (p *Pool) putEntry(e *lease.Entry) {
 	if w := p.waiters.pop(); w != nil {
 		// The grant goes after the unlock, not under mu. Both ready a
 		// goroutine into the P's next-to-run slot, pushing the one there
-		// to the back of the run queue: the send readies the granted Get,
-		// the unlock a Get or Put blocked on mu. Sent first, the granted
-		// Get was the one pushed back; at -cpu 2 under exhaustion with the
-		// holder yielding (bench scenario=exhausted-yield) a granted Get
-		// then waited ~4.1 ms in 17 of 20 processes, and in 2 of 20 with
-		// the send after (see the commit message). w was dequeued under
-		// mu, so grants still go in the queue's order; the granter does
-		// nothing between the unlock and the send, but the unlock can
-		// yield its P (sync.Mutex hands off and yields when starving), and
-		// w sleeps until the granter runs again: in the echo sweep at 256
-		// and 1024 workers on 4 conns, max wait and fairness did not move.
+		// to the back of the run queue: sent first, the granted Get was
+		// the one pushed back by the Get or Put the unlock woke (at -cpu 2
+		// under exhaustion, holder yielding: a ~4.1 ms max wait in 17 of
+		// 20 processes, 2 of 20 after; see the commit message). w was
+		// dequeued under mu, so grants keep the queue's order. The unlock
+		// can yield the P (sync.Mutex does when starving), leaving w asleep
+		// until the granter runs again; the echo sweep at 256 and 1024
+		// workers on 4 conns showed no longer max wait for it.
 		p.mu.Unlock()
 		w.ch <- grant{e: e}
 		return

@@ -17,9 +17,9 @@ type grant struct {
 
 // waiter is a parked Get. It receives exactly one grant on ch from whoever
 // took it off the queue under Pool.mu: sent before that unlock (a slot,
-// Close's error) or, by Put, right after it, with nothing in between, so
-// a waiter that is no longer queued has its grant sent or about to be. ch
-// is 1-buffered so no send ever blocks, under the lock or not.
+// Close's error) or, by Put, as the next thing after it, so a waiter that
+// is no longer queued has its grant sent or coming. ch is 1-buffered so no
+// send ever blocks, under the lock or not.
 type waiter struct {
 	ch chan grant
 
