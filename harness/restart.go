@@ -38,6 +38,13 @@ type Restart struct {
 	// Duration. Each point is then an IdleRestartPoint, written as
 	// BenchmarkRestartIdle, instead of an echo point.
 	Idle bool
+	// Relaunched, if set, is called under load each time a point's server
+	// is back and the point has recorded when: requests that end from then
+	// on count as after the restart (Point.Restart). A point that ends on
+	// the restart (Sweep.EndWhen) waits for this, not for the server's own
+	// output, which can come first: the relaunched server accepts, and
+	// callers succeed, before the harness has read its address.
+	Relaunched func()
 }
 
 // check reports whether srv can be restarted within a point of span.

@@ -25,7 +25,7 @@ func (s *Sweep) launch(ctx context.Context, srv Server) (inst Instance, rp *rest
 		return nil, nil, err
 	}
 	rp = &restartInstance{
-		at: s.Restart.At, proc: proc, ctx: ctx, addr: first.Addr(), cur: first, stop: make(chan struct{}),
+		at: s.Restart.At, relaunched: s.Restart.Relaunched, proc: proc, ctx: ctx, addr: first.Addr(), cur: first, stop: make(chan struct{}),
 		rec: &restartPoint{base: time.Now(), span: s.Warmup + s.Duration, up: -1},
 	}
 	rp.wg.Go(rp.restartAt)
@@ -34,14 +34,15 @@ func (s *Sweep) launch(ctx context.Context, srv Server) (inst Instance, rp *rest
 
 // restartInstance is the server of one point, across its restart.
 type restartInstance struct {
-	at   time.Duration
-	proc Process
-	ctx  context.Context
-	rec  *restartPoint
-	addr string // stable across the restart
-	stop chan struct{}
-	halt sync.Once
-	wg   sync.WaitGroup
+	at         time.Duration
+	relaunched func() // Restart.Relaunched
+	proc       Process
+	ctx        context.Context
+	rec        *restartPoint
+	addr       string // stable across the restart
+	stop       chan struct{}
+	halt       sync.Once
+	wg         sync.WaitGroup
 
 	mu  sync.Mutex
 	cur Instance // the live process; nil when the relaunch failed; guarded by mu
@@ -71,6 +72,9 @@ func (ri *restartInstance) restartAt() {
 	ri.cur = inst
 	ri.mu.Unlock()
 	ri.rec.restarted(killed, time.Since(ri.rec.base), err)
+	if err == nil && ri.relaunched != nil {
+		ri.relaunched()
+	}
 }
 
 func (ri *restartInstance) Addr() string { return ri.addr }
